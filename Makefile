@@ -1,0 +1,67 @@
+# Rounds — the two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test install serve worker migrate lint format bench clean chromium
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+# Install, migrate, load the demo organizations, start a background worker and serve on SQLite.
+demo: migrate
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  Rounds is starting on http://$(HOST):$(PORT)/"
+	@echo "  Sign in as  demo@rounds.test / rounds-demo  (Alberta clinic group, owner)"
+	@echo "          or  staffing@rounds.test / rounds-demo  (US medical staffing firm, owner)"
+	@echo ""
+	@trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+
+serve: migrate
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker: migrate
+	$(BIN)/python manage.py db_worker
+
+# Browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
+chromium:
+	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "Chromium could not be installed: browser tests will be skipped.")
+
+# The whole suite, on SQLite by default; DATABASE_URL=postgres://… runs it on PostgreSQL.
+test: install chromium
+	mkdir -p var
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/import_csv.py
+	$(BIN)/python bench/memory.py
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,112 @@
+"""Shared fixtures: two organizations and named personas (an owner, a recruiter, a hiring
+manager, a read-only user, and an outsider from another organization)."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from rounds.accounts.actions import do_create_organization
+from rounds.accounts.choices import Role
+from rounds.accounts.models import User
+from rounds.candidates.actions import do_create_candidate
+from rounds.jobs.models import Job
+from rounds.pipeline.models import Stage
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(org, role, email, first="Pat", last="Lee"):
+    return User.objects.create_user(
+        username=email, email=email, password=PASSWORD, organization=org, role=role,
+        first_name=first, last_name=last,
+    )
+
+
+@pytest.fixture
+def org(db):
+    org, _owner = do_create_organization(
+        name="Prairie Family Clinics", slug="prairie", owner_email="owner@prairie.test",
+        owner_password=PASSWORD, owner_first_name="Olivia", owner_last_name="Owner",
+        country="CA", time_zone="America/Edmonton",
+    )
+    return org
+
+
+@pytest.fixture
+def other_org(db):
+    org, _owner = do_create_organization(
+        name="Lone Star Locums", slug="lonestar", owner_email="owner@lonestar.test",
+        owner_password=PASSWORD, owner_first_name="Oscar", owner_last_name="Outsider",
+        country="US", time_zone="America/Chicago",
+    )
+    return org
+
+
+@pytest.fixture
+def owner(org):
+    return User.objects.get(email="owner@prairie.test")
+
+
+@pytest.fixture
+def recruiter(org):
+    return make_user(org, Role.RECRUITER, "recruiter@prairie.test", "Rita", "Recruiter")
+
+
+@pytest.fixture
+def hiring_manager(org):
+    return make_user(org, Role.HIRING_MANAGER, "hm@prairie.test", "Hank", "Manager")
+
+
+@pytest.fixture
+def read_only(org):
+    return make_user(org, Role.READ_ONLY, "viewer@prairie.test", "Vera", "Viewer")
+
+
+@pytest.fixture
+def outsider(other_org):
+    """A recruiter of another organization: must never see or change anything of `org`."""
+    return make_user(other_org, Role.RECRUITER, "recruiter@lonestar.test", "Otto", "Outsider")
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def login():
+    return client_for
+
+
+@pytest.fixture
+def candidate(org, recruiter):
+    return do_create_candidate(
+        org.pk, actor=recruiter, first_name="Amara", last_name="Okafor",
+        email="Amara.Okafor@Example.com", phone="403-555-0142", profession="physician",
+        headline="Family physician, CCFP, obstetrics", city="Calgary", region="AB",
+        country="CA", specialties=["Family Medicine"],
+    )
+
+
+@pytest.fixture
+def job(org, recruiter):
+    return Job.objects.create(
+        organization=org, title="Family Physician — Red Deer", profession="physician",
+        specialty="Family Medicine", owner=recruiter, pay_min=280000, pay_max=420000,
+    )
+
+
+@pytest.fixture
+def stages(org):
+    return {s.name: s for s in Stage.objects.filter(organization=org)}
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run everything queued on the real database task queue, as a worker would."""
+
+    def run():
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    return run

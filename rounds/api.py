@@ -1,0 +1,93 @@
+"""The JSON API: one NinjaAPI, a router per app, OpenAPI at /api/docs and /api/openapi.json.
+
+Auth: the browser session (with CSRF) or `Authorization: Bearer <key>` from an API token.
+Errors are JSON naming the field: {"detail": "...", "errors": {"field": ["message"]}}."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from rounds.accounts.actions import user_for_api_key
+
+
+class ApiKeyAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_api_key(token)
+        if user is None or not user.organization_id:
+            return None
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Rounds API",
+    version="1",
+    description="Talent pool, jobs and pipelines. Every object is scoped to your organization.",
+    auth=[ApiKeyAuth(), django_auth],
+    csrf=True,
+)
+
+
+@api.exception_handler(ValidationError)
+def django_validation_error(request, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+    else:
+        errors = {"__all__": exc.messages}
+    first = next(iter(errors.items()))
+    return api.create_response(
+        request, {"detail": f"{first[0]}: {first[1][0]}", "errors": errors}, status=400
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def schema_validation_error(request, exc: NinjaValidationError):
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "Invalid value"))
+    first = next(iter(errors.items()), ("__all__", ["Invalid request"]))
+    return api.create_response(
+        request, {"detail": f"{first[0]}: {first[1][0]}", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(
+        request, {"detail": str(exc) or "Your role does not allow this."}, status=403
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    return api.create_response(request, {"detail": "Sign in or send an API token."}, status=401)
+
+
+def _mount():
+    from rounds.accounts.api import router as accounts
+    from rounds.activities.api import router as activities
+    from rounds.audit.api import router as audit
+    from rounds.candidates.api import router as candidates
+    from rounds.imports.api import router as imports
+    from rounds.jobs.api import router as jobs
+    from rounds.pipeline.api import router as pipeline
+
+    api.add_router("/accounts", accounts)
+    api.add_router("/candidates", candidates)
+    api.add_router("/jobs", jobs)
+    api.add_router("/pipeline", pipeline)
+    api.add_router("/activities", activities)
+    api.add_router("/imports", imports)
+    api.add_router("/audit", audit)
+
+
+_mount()

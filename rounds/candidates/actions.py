@@ -1,0 +1,176 @@
+"""Writes on candidates and the records that hang off them. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from rounds.audit import actions as audit
+from rounds.audit.choices import AuditAction
+from rounds.lib import geo
+
+from .models import Candidate, ConsentRecord
+
+# Fields that, when changed, mean the coordinates must be looked up again.
+LOCATION_FIELDS = ("postal_code", "city", "region", "country")
+AUDITED_FIELDS = (
+    "first_name", "last_name", "preferred_name", "credentials", "email", "phone", "profession",
+    "headline", "summary", "years_experience", "city", "region", "postal_code", "country",
+    "willing_to_relocate", "relocation_radius_km", "status", "source", "source_detail",
+    "referrer_name", "preferred_channels", "quiet_hours_start", "quiet_hours_end",
+    "contact_frequency", "owner_id", "time_zone",
+)
+
+
+def apply_location(candidate: Candidate) -> None:
+    """Fill coordinates and time zone from postal code or city, offline. A time zone the
+    candidate stated is kept."""
+    place = geo.locate(
+        postal_code=candidate.postal_code, city=candidate.city,
+        region=candidate.region, country=candidate.country,
+    )
+    if place is None:
+        candidate.latitude = candidate.longitude = None
+        return
+    candidate.latitude, candidate.longitude = place.latitude, place.longitude
+    candidate.city = candidate.city or place.city
+    candidate.region = candidate.region or place.region
+    candidate.country = candidate.country or place.country
+    if not candidate.time_zone:
+        candidate.time_zone = place.time_zone
+
+
+def build_search_text(
+    candidate: Candidate, specialties=(), experiences=(), notes=(), extra=()
+) -> str:
+    parts = [
+        candidate.first_name, candidate.last_name, candidate.preferred_name,
+        candidate.credentials, candidate.headline, candidate.summary,
+        candidate.get_profession_display() if candidate.profession else "",
+        *specialties, *experiences, *notes, *extra,
+    ]
+    return " ".join(p.strip() for p in parts if p and p.strip()).lower()
+
+
+def refresh_search_text(candidate: Candidate, *, save: bool = True) -> str:
+    """Rebuild the text free-text search reads, from the candidate and their related rows."""
+    from rounds.activities.choices import ActivityKind
+
+    specialties = [s.name for s in candidate.specialties.all()]
+    experiences = [
+        f"{e.role} {e.employer} {e.description} {' '.join(e.therapeutic_areas or [])}"
+        for e in candidate.experiences.all()
+    ]
+    certifications = [c.name for c in candidate.certifications.all()]
+    notes = list(
+        candidate.activities.filter(kind__in=[ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING])
+        .values_list("body", flat=True)[:200]
+    )
+    candidate.search_text = build_search_text(
+        candidate, specialties, experiences, notes, certifications
+    )
+    if save:
+        Candidate.objects.filter(pk=candidate.pk).update(search_text=candidate.search_text)
+    return candidate.search_text
+
+
+def do_create_candidate(
+    organization_id: int, *, actor=None, specialties: list[str] | None = None,
+    tags: list[str] | None = None, via: str = "web", **fields: Any,
+) -> Candidate:
+    """Create a candidate: normalize contact details, locate, index for search, audit."""
+    candidate = Candidate(organization_id=organization_id, created_by=actor if _is_user(actor) else None, **fields)
+    if candidate.owner_id is None and _is_user(actor):
+        candidate.owner = actor
+    candidate.full_clean(exclude=["organization", "tags"])
+    apply_location(candidate)
+    candidate.search_text = build_search_text(candidate, specialties or [])
+    candidate.save()
+    for i, name in enumerate(specialties or []):
+        candidate.specialties.create(organization_id=organization_id, name=name, is_primary=i == 0)
+    if tags:
+        set_tags(candidate, tags)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=candidate, via=via)
+    return candidate
+
+
+def do_update_candidate(candidate: Candidate, *, actor, via: str = "web", **changes: Any) -> Candidate:
+    """Change fields of a candidate; re-locate when the address changed; audit the diff."""
+    before = {f: getattr(candidate, f) for f in AUDITED_FIELDS}
+    for field, value in changes.items():
+        setattr(candidate, field, value)
+    candidate.full_clean(exclude=["organization", "tags"])
+    if any(before[f] != getattr(candidate, f) for f in LOCATION_FIELDS if f in before):
+        if "time_zone" not in changes:
+            candidate.time_zone = ""  # derived from the old place; look it up again
+        apply_location(candidate)
+    candidate.save()
+    refresh_search_text(candidate)
+    after = {f: getattr(candidate, f) for f in AUDITED_FIELDS}
+    if delta := audit.diff(before, after):
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=candidate, changes=delta, via=via)
+    return candidate
+
+
+def set_tags(candidate: Candidate, names: list[str]) -> None:
+    from .models import Tag
+
+    clean = sorted({n.strip()[:60] for n in names if n and n.strip()})
+    tags = []
+    for name in clean:
+        tag, _ = Tag.objects.get_or_create(organization_id=candidate.organization_id, name=name)
+        tags.append(tag)
+    candidate.tags.set(tags)
+
+
+def do_add_related(candidate: Candidate, model, *, actor, via: str = "web", **fields):
+    """Add a licence, certification, experience, education, specialty or availability row."""
+    obj = model(organization_id=candidate.organization_id, candidate=candidate, **fields)
+    obj.full_clean(exclude=["organization", "candidate"])
+    obj.save()
+    if model._meta.model_name in ("specialty", "experience", "certification"):
+        refresh_search_text(candidate)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=obj, via=via,
+                 changes={"added": str(obj)})
+    return obj
+
+
+def do_remove_related(obj, *, actor, via: str = "web") -> None:
+    candidate = obj.candidate
+    audit.record(actor=actor, action=AuditAction.DELETE, obj=obj, via=via,
+                 changes={"removed": str(obj)})
+    obj.delete()
+    refresh_search_text(candidate)
+
+
+def do_record_consent(
+    candidate: Candidate, *, channel: str, basis: str, actor=None, evidence: str = "",
+    obtained_at=None, via: str = "web",
+) -> ConsentRecord:
+    """Append a consent record; CASL expiry of implied consent is computed, never typed."""
+    record = ConsentRecord(
+        organization_id=candidate.organization_id, candidate=candidate, channel=channel,
+        basis=basis, evidence=evidence, obtained_at=obtained_at or timezone.now(),
+        recorded_by=actor if _is_user(actor) else None,
+    )
+    record.expires_at = record.compute_expiry()
+    record.full_clean(exclude=["organization", "candidate", "recorded_by"])
+    record.save()
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=candidate, via=via,
+                 changes={f"consent_{channel}": [None, record.get_basis_display()]})
+    return record
+
+
+def current_consent(candidate: Candidate, channel: str) -> ConsentRecord | None:
+    """The latest consent record for a channel (revocations included), or None."""
+    return candidate.consents.filter(channel=channel).order_by("-obtained_at", "-id").first()
+
+
+def touch_activity(candidate_id: int, when=None) -> None:
+    Candidate.objects.filter(pk=candidate_id).update(last_activity_at=when or timezone.now())
+
+
+def _is_user(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+

@@ -1,0 +1,401 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from rounds.lib import jurisdictions
+from rounds.lib.contact import ContactError, email_key, normalize_email, normalize_phone
+from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+
+from .choices import (
+    AttachmentKind,
+    CandidateStatus,
+    CertificationKind,
+    Channel,
+    ConsentBasis,
+    ContactFrequency,
+    LicenceStatus,
+    Profession,
+    Setting,
+    Source,
+)
+
+
+class CandidateQuerySet(OrgQuerySet):
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        if user.is_authenticated and user.is_hiring_manager:
+            # A hiring manager sees the people in the pipelines of the jobs they are on.
+            from rounds.pipeline.models import Application
+
+            qs = qs.filter(
+                id__in=Application.objects.filter(job__hiring_team=user).values("candidate_id")
+            )
+        return qs
+
+    def current(self):
+        """Candidates that have not been merged into another record."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Tag(OrgOwned):
+    """A label recruiters put on candidates ("ER nocturnist", "francophone", "2025 fair")."""
+
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_name_unique_in_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Candidate(OrgOwned):
+    """A person in the talent pool: one record per person, however many jobs they are in."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    credentials = models.CharField(max_length=60, blank=True, help_text="MD, CCFP, RN, NP…")
+    pronouns = models.CharField(max_length=30, blank=True)
+
+    email = models.EmailField(blank=True)
+    email_normalized = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    phone = models.CharField(max_length=40, blank=True, help_text="E.164 once saved")
+    phone_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+
+    profession = models.CharField(max_length=40, choices=Profession, db_index=True)
+    headline = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    city = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=80, blank=True, help_text="Province or state code")
+    postal_code = models.CharField(max_length=12, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    willing_to_relocate = models.BooleanField(default=False)
+    relocation_radius_km = models.PositiveIntegerField(null=True, blank=True)
+
+    status = models.CharField(
+        max_length=20, choices=CandidateStatus, default=CandidateStatus.PASSIVE, db_index=True
+    )
+    source = models.CharField(max_length=20, choices=Source, default=Source.SOURCED, db_index=True)
+    source_detail = models.CharField(
+        max_length=200, blank=True, help_text="Which board, event, group or program."
+    )
+    referred_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    referrer_name = models.CharField(
+        max_length=200, blank=True, help_text="Who referred them, when not in the pool."
+    )
+
+    # Preferences (what they want).
+    preferred_employment_types = models.JSONField(default=list, blank=True)
+    preferred_compensation_models = models.JSONField(default=list, blank=True)
+    preferred_settings = models.JSONField(default=list, blank=True)
+    preferred_schedule = models.CharField(max_length=200, blank=True)
+    desired_start = models.DateField(null=True, blank=True)
+    minimum_pay = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    # How they want to be reached.
+    preferred_channels = models.JSONField(
+        default=list, blank=True, help_text='Channels in order of preference, e.g. ["sms", "email"].'
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    contact_frequency = models.CharField(
+        max_length=20, choices=ContactFrequency, default=ContactFrequency.ANY
+    )
+    languages = models.JSONField(default=list, blank=True)
+
+    tags = models.ManyToManyField(Tag, blank=True, related_name="candidates")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    external_id = models.CharField(max_length=100, blank=True, help_text="ID in another system")
+    import_fingerprint = models.CharField(max_length=40, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_from"
+    )
+    # Lower-cased name, specialties, headline, experience and notes: what free-text search reads.
+    search_text = models.TextField(blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["organization", "last_name", "first_name"], name="cand_org_name"),
+            models.Index(fields=["organization", "latitude", "longitude"], name="cand_org_geo"),
+            models.Index(fields=["organization", "external_id"], name="cand_org_external"),
+            models.Index(fields=["organization", "import_fingerprint"], name="cand_org_fp"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}".strip()
+
+    @property
+    def location_display(self) -> str:
+        return ", ".join(p for p in (self.city, self.region, self.country) if p)
+
+    def clean(self) -> None:
+        """Validate and normalize contact details; raises ValidationError naming the field."""
+        errors = {}
+        try:
+            self.email = normalize_email(self.email)
+            self.email_normalized = email_key(self.email)
+        except ContactError as exc:
+            errors["email"] = str(exc)
+        try:
+            self.phone = normalize_phone(self.phone, self.country or "CA")
+            self.phone_normalized = self.phone
+        except ContactError as exc:
+            errors["phone"] = str(exc)
+        if self.relocation_radius_km and not self.willing_to_relocate:
+            self.willing_to_relocate = True
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            errors["quiet_hours_end"] = "Give both the start and the end of quiet hours, or neither."
+        bad = [c for c in self.preferred_channels or [] if c not in Channel.values]
+        if bad:
+            errors["preferred_channels"] = f"Unknown channel: {', '.join(map(str, bad))}."
+        if errors:
+            raise ValidationError(errors)
+
+
+class CandidateChild(OrgOwned):
+    """Abstract base of the rows that hang off a candidate (licences, experience...)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def visible_queryset(cls, user):
+        return cls.objects.filter(candidate__in=Candidate.objects.visible_to(user))
+
+
+class Specialty(CandidateChild):
+    """A specialty a candidate practises, as written and, where known, as a NUCC taxonomy code."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="specialties")
+    name = models.CharField(max_length=120)
+    code = models.CharField(max_length=10, blank=True, help_text="NUCC taxonomy code", db_index=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Licence(CandidateChild):
+    """A licence to practise in one jurisdiction."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="licences")
+    jurisdiction = models.CharField(max_length=8, choices=jurisdictions.CHOICES, db_index=True)
+    licence_type = models.CharField(max_length=80, blank=True, help_text="E.g. Independent practice")
+    number = models.CharField(max_length=60, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=LicenceStatus, default=LicenceStatus.ACTIVE)
+    issuer = models.CharField(max_length=150, blank=True, help_text="E.g. CPSA, Texas Medical Board")
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["jurisdiction"]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.number}".strip()
+
+    @property
+    def is_current(self) -> bool:
+        if self.status not in (LicenceStatus.ACTIVE, LicenceStatus.PROVISIONAL):
+            return False
+        return self.expires_on is None or self.expires_on >= timezone.localdate()
+
+
+class Certification(CandidateChild):
+    """A board or college certification (CCFP, FRCPC, ABIM) or a course (ACLS, GCP)."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="certifications"
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=CertificationKind, default=CertificationKind.OTHER)
+    issuer = models.CharField(max_length=150, blank=True)
+    obtained_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Experience(CandidateChild):
+    """A position held: where, what, when, in which setting; research roles add areas/phases."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="experiences")
+    employer = models.CharField(max_length=200)
+    role = models.CharField(max_length=200)
+    setting = models.CharField(max_length=30, choices=Setting, blank=True)
+    location = models.CharField(max_length=150, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Empty while current")
+    description = models.TextField(blank=True)
+    therapeutic_areas = models.JSONField(default=list, blank=True)
+    trial_phases = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+
+    def __str__(self) -> str:
+        return f"{self.role}, {self.employer}"
+
+
+class Education(CandidateChild):
+    """A degree, residency or fellowship."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="education")
+    institution = models.CharField(max_length=200)
+    credential = models.CharField(max_length=120, help_text="MD, BScN, residency, fellowship…")
+    field = models.CharField(max_length=120, blank=True)
+    graduation_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-graduation_year"]
+
+    def __str__(self) -> str:
+        return f"{self.credential}, {self.institution}"
+
+
+class Availability(CandidateChild):
+    """A window when the candidate can work (locum blocks, start dates)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="availability")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        verbose_name_plural = "availability"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="availability_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_date} – {self.end_date}"
+
+
+# CASL: how long implied consent lasts.
+IMPLIED_CONSENT_DAYS = {
+    ConsentBasis.IMPLIED_TRANSACTION: 730,
+    ConsentBasis.IMPLIED_INQUIRY: 183,
+}
+
+
+class ConsentRecord(CandidateChild):
+    """Consent to contact on one channel: the basis, when and how it was obtained, the evidence.
+
+    Records are never edited: a new record supersedes the old one, so the history stays."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=10, choices=Channel)
+    basis = models.CharField(max_length=30, choices=ConsentBasis)
+    obtained_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.TextField(
+        blank=True, help_text="Where and how: form, conversation, published page URL."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-obtained_at", "-id"]
+        indexes = [models.Index(fields=["candidate", "channel", "-obtained_at"], name="consent_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_basis_display()}"
+
+    def compute_expiry(self):
+        days = IMPLIED_CONSENT_DAYS.get(self.basis)
+        return self.obtained_at + timedelta(days=days) if days else None
+
+    def is_valid_at(self, when) -> bool:
+        if self.basis == ConsentBasis.REVOKED:
+            return False
+        return self.expires_at is None or self.expires_at > when
+
+
+def attachment_path(instance, filename):
+    return f"org_{instance.organization_id}/candidates/{instance.candidate.uuid}/{uuid.uuid4().hex}/{filename}"
+
+
+class Attachment(CandidateChild):
+    """A document on a candidate's record: CV, licence scan, reference."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=20, choices=AttachmentKind, default=AttachmentKind.CV)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DuplicateDismissal(OrgOwned):
+    """A recruiter's word that two records that look alike are different people."""
+
+    first = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_dismissal_unique")
+        ]
+

@@ -1,0 +1,15 @@
+from django.db import models
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Waiting for column mapping"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class RowOutcome(models.TextChoices):
+    ERROR = "error", "Error"
+    DUPLICATE = "duplicate", "Likely duplicate"
+    UNCHANGED = "unchanged", "Already imported"

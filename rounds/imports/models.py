@@ -1,0 +1,69 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from rounds.lib.tenancy import OrgOwned
+
+from .choices import ImportStatus, RowOutcome
+
+
+def import_path(instance, filename):
+    return f"org_{instance.organization_id}/imports/{instance.uuid.hex}/{filename}"
+
+
+class ImportBatch(OrgOwned):
+    """One uploaded CSV/XLSX file, its column mapping, and how far its import has got.
+
+    Rows are processed in chunks; each chunk and the `rows_done` cursor commit together, so an
+    interrupted import resumes where it stopped and never leaves half a chunk behind."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=import_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10)  # csv | xlsx
+    sha256 = models.CharField(max_length=64, db_index=True)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, blank=True, help_text="field name → column header")
+    status = models.CharField(max_length=20, choices=ImportStatus, default=ImportStatus.MAPPING)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.rows_done / self.total_rows) if self.total_rows else 0
+
+
+class ImportRowIssue(OrgOwned):
+    """A row that was not imported as a new candidate, with its line number and the reason."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    line_number = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=20, choices=RowOutcome)
+    field = models.CharField(max_length=60, blank=True)
+    message = models.CharField(max_length=500)
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["line_number", "id"]

@@ -1,0 +1,74 @@
+"""Licensing jurisdictions as ISO 3166-2 codes (CA-AB, US-TX, GB-ENG...). Licences, jobs and
+filters all speak these codes; people type "AB", "Alberta" or "Texas" and `normalize` maps them."""
+
+CANADA = {
+    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
+    "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "NT": "Northwest Territories",
+    "NU": "Nunavut", "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec",
+    "SK": "Saskatchewan", "YT": "Yukon",
+}
+UNITED_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "U.S. Virgin Islands",
+}
+UNITED_KINGDOM = {"ENG": "England", "SCT": "Scotland", "WLS": "Wales", "NIR": "Northern Ireland"}
+
+JURISDICTIONS: dict[str, str] = {
+    **{f"CA-{k}": v for k, v in CANADA.items()},
+    **{f"US-{k}": v for k, v in UNITED_STATES.items()},
+    **{f"GB-{k}": v for k, v in UNITED_KINGDOM.items()},
+}
+CHOICES = sorted(((code, f"{name} ({code})") for code, name in JURISDICTIONS.items()),
+                 key=lambda c: c[0])
+
+_BY_NAME = {name.lower(): code for code, name in JURISDICTIONS.items()}
+_ALIASES = {"quebec": "CA-QC", "québec": "CA-QC", "newfoundland": "CA-NL", "pei": "CA-PE",
+            "washington dc": "US-DC", "uk": "GB-ENG"}
+
+
+def normalize(value: str, country: str = "") -> str | None:
+    """Map "AB", "Alberta", "ca-ab", "TX" or "Texas" to an ISO 3166-2 code; None if unknown.
+
+    A bare two-letter code is ambiguous (CA is California and Canada's country code); `country`
+    decides, and without it Canadian provinces win where the codes differ from US states."""
+    v = (value or "").strip()
+    if not v:
+        return None
+    upper = v.upper().replace(" ", "")
+    if upper in JURISDICTIONS:
+        return upper
+    lower = v.lower()
+    if lower in _BY_NAME:
+        return _BY_NAME[lower]
+    if lower in _ALIASES:
+        return _ALIASES[lower]
+    country = (country or "").upper()
+    if country in ("US", "USA") and upper in UNITED_STATES:
+        return f"US-{upper}"
+    if country in ("CA", "CAN") and upper in CANADA:
+        return f"CA-{upper}"
+    if country in ("GB", "UK") and upper in UNITED_KINGDOM:
+        return f"GB-{upper}"
+    if upper in CANADA:
+        return f"CA-{upper}"
+    if upper in UNITED_STATES:
+        return f"US-{upper}"
+    return None
+
+
+def country_of(code: str) -> str:
+    return code.split("-", 1)[0] if code else ""
+
+
+def label(code: str) -> str:
+    return JURISDICTIONS.get(code, code)

@@ -1,0 +1,147 @@
+"""Pipeline writes: adding candidates to a job, moving them between stages, next actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from rounds.activities.choices import ActivityKind
+from rounds.activities.models import Activity
+from rounds.audit import actions as audit
+from rounds.audit.choices import AuditAction
+
+from .models import DEFAULT_STAGES, Application, Stage, StageChange
+
+DEFAULT_NEXT_ACTION = {
+    "Sourced": ("Reach out: you, or someone you know?", 1),
+    "Contacted": ("Follow up if no reply", 3),
+    "Engaged": ("Book a short call", 1),
+    "Screened": ("Arrange interview / site visit", 3),
+    "Interview / site visit": ("Debrief with hiring team", 2),
+    "Offer": ("Follow up on the offer", 2),
+}
+
+
+def ensure_default_stages(organization_id: int) -> list[Stage]:
+    """Create the default pipeline for an organization that has none."""
+    existing = list(Stage.objects.filter(organization_id=organization_id))
+    if existing:
+        return existing
+    return Stage.objects.bulk_create(
+        Stage(organization_id=organization_id, name=name, sequence=(i + 1) * 10, kind=kind)
+        for i, (name, kind) in enumerate(DEFAULT_STAGES)
+    )
+
+
+def default_next_action(stage: Stage, now=None) -> tuple[str, object]:
+    text, days = DEFAULT_NEXT_ACTION.get(stage.name, ("Check in", 2))
+    return text, (now or timezone.now()) + timedelta(days=days)
+
+
+def do_add_to_pipeline(
+    candidate, job, *, actor, stage: Stage | None = None, owner=None,
+    next_action: str = "", next_action_due_at=None, via: str = "web",
+) -> Application:
+    """Put a candidate in a job's pipeline (first stage by default), with an owner and a next
+    action. Raises ValidationError if they are already in it or belong to another org."""
+    if candidate.organization_id != job.organization_id:
+        raise ValidationError("Candidate and job belong to different organizations.")
+    if Application.objects.filter(candidate=candidate, job=job).exists():
+        raise ValidationError({"candidate": f"{candidate} is already in the pipeline for {job}."})
+    stages = ensure_default_stages(job.organization_id)
+    stage = stage or min(stages, key=lambda s: s.sequence)
+    if stage.organization_id != job.organization_id:
+        raise ValidationError({"stage": "Unknown stage."})
+    now = timezone.now()
+    if stage.is_open and not next_action:
+        next_action, default_due = default_next_action(stage, now)
+        next_action_due_at = next_action_due_at or default_due
+    application = Application.objects.create(
+        organization_id=job.organization_id, candidate=candidate, job=job, stage=stage,
+        stage_entered_at=now, owner=owner or job.owner or actor, next_action=next_action,
+        next_action_due_at=next_action_due_at if stage.is_open else None,
+        created_by=actor, source=candidate.source,
+    )
+    StageChange.objects.create(
+        organization_id=job.organization_id, application=application, from_stage=None,
+        to_stage=stage, actor=actor, at=now,
+    )
+    Activity.objects.create(
+        organization_id=job.organization_id, candidate=candidate, application=application,
+        kind=ActivityKind.STAGE_CHANGE, subject=f"Added to {job.title} — {stage.name}",
+        actor=actor, occurred_at=now,
+    )
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=application, via=via)
+    return application
+
+
+def do_move_application(
+    application: Application, stage: Stage, *, actor, reason: str = "", note: str = "",
+    next_action: str = "", next_action_due_at=None, via: str = "web",
+) -> StageChange | None:
+    """Move an application to another stage and record the move (from, to, who, when, why).
+
+    Rejected and withdrawn need a reason. An application still open gets a next action: the one
+    given, or the stage's default. Moving to the stage it is in changes nothing."""
+    if stage.organization_id != application.organization_id:
+        raise ValidationError({"stage": "Unknown stage."})
+    if stage.pk == application.stage_id:
+        return None
+    if stage.needs_reason and not reason:
+        raise ValidationError({"reason": f"Say why the candidate is {stage.name.lower()}."})
+    now = timezone.now()
+    change = StageChange.objects.create(
+        organization_id=application.organization_id, application=application,
+        from_stage=application.stage, to_stage=stage, actor=actor, at=now, reason=reason,
+        note=note,
+    )
+    from_name = application.stage.name
+    application.stage = stage
+    application.stage_entered_at = now
+    if stage.is_open:
+        if not next_action:
+            next_action, due = default_next_action(stage, now)
+            next_action_due_at = next_action_due_at or due
+        application.next_action = next_action
+        application.next_action_due_at = next_action_due_at
+        application.disposition_reason = ""
+    else:
+        application.next_action = ""
+        application.next_action_due_at = None
+        application.disposition_reason = reason
+        application.disposition_note = note
+    application.save()
+    label = f"{from_name} → {stage.name}"
+    if reason:
+        label += f" ({change.get_reason_display()})"
+    Activity.objects.create(
+        organization_id=application.organization_id, candidate_id=application.candidate_id,
+        application=application, kind=ActivityKind.STAGE_CHANGE,
+        subject=f"{application.job.title}: {label}", body=note, actor=actor, occurred_at=now,
+    )
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=application, via=via,
+                 changes={"stage": [from_name, stage.name]})
+    return change
+
+
+def do_set_next_action(application: Application, *, actor, text: str, due_at, owner=None,
+                       via: str = "web") -> Application:
+    if not application.stage.is_open:
+        raise ValidationError({"next_action": "This application is closed."})
+    if not text or not text.strip():
+        raise ValidationError({"next_action": "Say what happens next."})
+    if due_at is None:
+        raise ValidationError({"next_action_due_at": "Say when it is due."})
+    before = (application.next_action, application.next_action_due_at, application.owner_id)
+    application.next_action = text.strip()[:200]
+    application.next_action_due_at = due_at
+    if owner is not None:
+        if owner.organization_id != application.organization_id:
+            raise ValidationError({"owner": "Unknown user."})
+        application.owner = owner
+    application.save(update_fields=["next_action", "next_action_due_at", "owner", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=application, via=via,
+                 changes={"next_action": [f"{before[0]} @ {before[1]}", f"{text} @ {due_at}"]})
+    return application

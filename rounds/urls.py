@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.urls import include, path
+
+from rounds.api import api
+from rounds.pipeline.views import today
+
+urlpatterns = [
+    path("", today, name="today"),
+    path("accounts/", include("rounds.accounts.urls")),
+    path("candidates/", include("rounds.candidates.urls")),
+    path("jobs/", include("rounds.jobs.urls")),
+    path("pipeline/", include("rounds.pipeline.urls")),
+    path("activities/", include("rounds.activities.urls")),
+    path("imports/", include("rounds.imports.urls")),
+    path("audit/", include("rounds.audit.urls")),
+    path("api/", api.urls),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
