@@ -27,7 +27,6 @@ api = NinjaAPI(
     version="1",
     description="Talent pool, jobs and pipelines. Every object is scoped to your organization.",
     auth=[ApiKeyAuth(), django_auth],
-    csrf=True,
 )
 
 

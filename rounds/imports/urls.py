@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [path("", views.import_list, name="list")]

@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "jobs"
-urlpatterns: list = []
+urlpatterns = [path("", views.job_list, name="list")]
