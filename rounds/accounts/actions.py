@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
+from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.text import slugify
 
+from rounds.audit.actions import diff, record
+from rounds.audit.choices import AuditAction
+from rounds.lib.contact import ContactError, normalize_phone
+from rounds.lib.geo import Place, locate
 from rounds.pipeline.actions import ensure_default_stages
 
-from .choices import Role
-from .models import ApiToken, EmployerProfile, Invitation, Organization, User
+from .choices import CompensationModel, PracticeModel, Role
+from .models import ApiToken, EmployerProfile, Invitation, Organization, Site, User
 
 
 def do_create_organization(*, name: str, owner_email: str, owner_password: str,
@@ -29,14 +39,30 @@ def do_create_organization(*, name: str, owner_email: str, owner_password: str,
     return org, owner
 
 
-def do_invite_user(organization: Organization, *, email: str, role: str, actor: User) -> Invitation:
-    email = email.strip().lower()
+def do_invite_user(organization: Organization, *, email: str, role: str, actor: User,
+                   via: str = "web") -> Invitation:
+    """A pending invitation (replacing any earlier pending one for the same email)."""
+    if actor.organization_id != organization.pk or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can invite people.")
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid email address."}) from None
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "Someone with this email already has an account."})
     if role not in Role.values:
         raise ValidationError({"role": "Unknown role."})
-    Invitation.objects.filter(organization=organization, email=email, accepted_at__isnull=True).delete()
-    return Invitation.objects.create(organization=organization, email=email, role=role, invited_by=actor)
+    # A new invitation replaces an earlier pending one: the old link stops working.
+    Invitation.objects.filter(
+        organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    invitation = Invitation.objects.create(
+        organization=organization, email=email, role=role, invited_by=actor
+    )
+    record(actor=actor, action=AuditAction.CREATE, obj=invitation, via=via,
+           changes={"email": [None, email], "role": [None, role]})
+    return invitation
 
 
 def do_accept_invitation(invitation: Invitation, *, password: str, first_name: str,
@@ -45,6 +71,19 @@ def do_accept_invitation(invitation: Invitation, *, password: str, first_name: s
         raise ValidationError("This invitation has expired or was already used.")
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError({"email": "Someone with this email already has an account."})
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not first_name:
+        errors["first_name"] = ["Enter your first name."]
+    if not last_name:
+        errors["last_name"] = ["Enter your last name."]
+    try:
+        validate_password(password, User(email=invitation.email, first_name=first_name,
+                                          last_name=last_name))
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     user = User.objects.create_user(
         username=invitation.email, email=invitation.email, password=password,
         first_name=first_name, last_name=last_name, organization_id=invitation.organization_id,
@@ -53,6 +92,8 @@ def do_accept_invitation(invitation: Invitation, *, password: str, first_name: s
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
+    record(actor=user, action=AuditAction.CREATE, obj=user,
+           changes={"role": [None, user.role], "invitation": [None, str(invitation.pk)]})
     return user
 
 
@@ -75,3 +116,264 @@ def user_for_api_key(key: str) -> User | None:
     if token.last_used_at is None or (timezone.now() - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+def send_invitation_email(invitation: Invitation, *, accept_url: str) -> None:
+    """Send the invitation. Call after the invitation is committed; failures are the caller's."""
+    inviter = invitation.invited_by
+    who = f"{inviter} ({inviter.email})" if inviter else "An administrator"
+    org = invitation.organization
+    expires = timezone.localtime(invitation.expires_at, zoneinfo.ZoneInfo(org.time_zone))
+    body = (
+        f"Hello,\n\n{who} invited you to join {org.name} on Rounds as "
+        f"{invitation.get_role_display().lower()}.\n\n"
+        f"Accept the invitation and choose your password here:\n{accept_url}\n\n"
+        f"The link works once and expires on {expires:%B} {expires.day}, {expires.year}.\n"
+        "If you weren't expecting this, you can ignore this email.\n"
+    )
+    send_mail(
+        subject=f"You're invited to {org.name} on Rounds",
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+        fail_silently=False,
+    )
+
+
+def do_revoke_invitation(invitation: Invitation, *, actor: User, via: str = "web") -> Invitation:
+    if actor.organization_id != invitation.organization_id or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can revoke invitations.")
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation was already accepted; deactivate the user instead.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        record(actor=actor, action=AuditAction.DELETE, obj=invitation, via=via)
+    return invitation
+
+
+def pending_invitations(organization_id: int):
+    return (Invitation.objects.for_org(organization_id)
+            .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("invited_by").order_by("-created_at"))
+
+
+# --- users and roles ---------------------------------------------------------------------------
+
+def _check_keeps_an_admin(user: User, *, new_role: str, new_active: bool) -> None:
+    """An organization must always keep at least one active owner/admin."""
+    loses_admin = user.role == Role.ADMIN and user.is_active and (
+        new_role != Role.ADMIN or not new_active)
+    if not loses_admin:
+        return
+    others = User.objects.active_admins(user.organization_id).exclude(pk=user.pk)
+    if not others.exists():
+        raise ValidationError(
+            f"{user} is the last active owner/admin of the organization. "
+            "Make someone else an owner/admin first."
+        )
+
+
+def do_change_role(user: User, role: str, *, actor: User, via: str = "web") -> User:
+    if actor.organization_id != user.organization_id or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can change roles.")
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    if role == user.role:
+        return user
+    # Lock the organization's admins so two admins demoting each other can't both succeed.
+    list(User.objects.active_admins(user.organization_id).select_for_update())
+    _check_keeps_an_admin(user, new_role=role, new_active=user.is_active)
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    record(actor=actor, action=AuditAction.UPDATE, obj=user, via=via, changes={"role": [old, role]})
+    return user
+
+
+def do_set_user_active(user: User, active: bool, *, actor: User, via: str = "web") -> User:
+    if actor.organization_id != user.organization_id or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can deactivate users.")
+    if active == user.is_active:
+        return user
+    list(User.objects.active_admins(user.organization_id).select_for_update())
+    _check_keeps_an_admin(user, new_role=user.role, new_active=active)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record(actor=actor, action=AuditAction.UPDATE, obj=user, via=via,
+           changes={"is_active": [str(not active), str(active)]})
+    if not active:
+        # Revoke their API tokens so a later reactivation doesn't silently revive old keys.
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+    return user
+
+
+# --- organization and employer profile ---------------------------------------------------------
+
+ORGANIZATION_FIELDS = ("name", "country", "time_zone", "postal_address", "retention_days")
+EMPLOYER_PROFILE_FIELDS = (
+    "value_proposition", "practice_model", "compensation_model", "compensation_details",
+    "overhead_percent", "team_based_care", "admin_support", "emr", "community_points",
+)
+
+
+def do_update_organization(org: Organization, *, actor: User, via: str = "web",
+                           **fields) -> Organization:
+    if actor.organization_id != org.pk or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can change the organization.")
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise ValidationError({k: "This field can't be changed." for k in unknown})
+    before = {k: getattr(org, k) for k in ORGANIZATION_FIELDS}
+    for key, value in fields.items():
+        setattr(org, key, value.strip() if isinstance(value, str) else value)
+    org.country = (org.country or "").upper()
+    errors = {}
+    if not org.name:
+        errors["name"] = "Enter the organization's name."
+    if org.time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = "Choose a time zone such as America/Edmonton."
+    if org.retention_days is None or not (30 <= int(org.retention_days) <= 3650):
+        errors["retention_days"] = "Keep data between 30 and 3650 days."
+    if errors:
+        raise ValidationError(errors)
+    org.full_clean(exclude=["slug"])
+    org.save(update_fields=[*fields.keys()] if fields else None)
+    changes = diff(before, {k: getattr(org, k) for k in ORGANIZATION_FIELDS})
+    if changes:
+        record(actor=actor, action=AuditAction.UPDATE, obj=org, organization_id=org.pk, via=via,
+               changes=changes)
+    return org
+
+
+def employer_profile_for(organization_id: int) -> EmployerProfile:
+    profile, _ = EmployerProfile.objects.get_or_create(organization_id=organization_id)
+    return profile
+
+
+def do_update_employer_profile(profile: EmployerProfile, *, actor: User, via: str = "web",
+                               **fields) -> EmployerProfile:
+    if actor.organization_id != profile.organization_id or actor.role not in (
+            Role.ADMIN, Role.RECRUITER):
+        raise PermissionDenied("Only recruiters and admins can change the employer profile.")
+    unknown = set(fields) - set(EMPLOYER_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({k: "Unknown field." for k in unknown})
+    before = {k: getattr(profile, k) for k in EMPLOYER_PROFILE_FIELDS}
+    errors = {}
+    for key, value in fields.items():
+        if value is None and key != "overhead_percent":
+            value = ""
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(profile, key, value)
+    if profile.practice_model and profile.practice_model not in PracticeModel.values:
+        errors["practice_model"] = f"Choose one of: {', '.join(PracticeModel.values)}."
+    if profile.compensation_model and profile.compensation_model not in CompensationModel.values:
+        errors["compensation_model"] = f"Choose one of: {', '.join(CompensationModel.values)}."
+    if profile.overhead_percent not in (None, ""):
+        try:
+            pct = Decimal(str(profile.overhead_percent))
+        except (InvalidOperation, ValueError):
+            errors["overhead_percent"] = "Enter a percentage such as 30 or 27.5."
+        else:
+            if not pct.is_finite() or not (0 <= pct <= 100):
+                errors["overhead_percent"] = "Overhead is a percentage between 0 and 100."
+            else:
+                profile.overhead_percent = pct.quantize(Decimal("0.01"))
+    else:
+        profile.overhead_percent = None
+    if errors:
+        raise ValidationError(errors)
+    profile.full_clean(exclude=["organization"])
+    profile.save()
+    changes = diff(before, {k: getattr(profile, k) for k in EMPLOYER_PROFILE_FIELDS})
+    if changes:
+        record(actor=actor, action=AuditAction.UPDATE, obj=profile, via=via, changes=changes)
+    return profile
+
+
+# --- sites -------------------------------------------------------------------------------------
+
+SITE_FIELDS = ("name", "address_line", "city", "region", "postal_code", "country", "phone",
+               "is_active")
+
+
+def _apply_site_fields(site: Site, fields: dict) -> Place | None:
+    unknown = set(fields) - set(SITE_FIELDS)
+    if unknown:
+        raise ValidationError({k: "Unknown field." for k in unknown})
+    for key, value in fields.items():
+        if value is None and key != "is_active":
+            value = ""
+        setattr(site, key, value.strip() if isinstance(value, str) else value)
+    site.country = (site.country or "").upper()
+    site.region = (site.region or "").upper() if len(site.region or "") <= 3 else site.region
+    site.postal_code = (site.postal_code or "").upper()
+    errors = {}
+    if not site.name:
+        errors["name"] = "Give the site a name."
+    elif (Site.objects.for_org(site.organization_id).filter(name__iexact=site.name)
+          .exclude(pk=site.pk).exists()):
+        errors["name"] = f"There is already a site named \u201c{site.name}\u201d."
+    if len(site.country) != 2 or not site.country.isalpha():
+        errors["country"] = "Use a two-letter country code such as CA or US."
+    elif site.phone:
+        try:
+            site.phone = normalize_phone(site.phone, site.country)
+        except ContactError as exc:
+            errors["phone"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    site.full_clean(exclude=["organization", "latitude", "longitude", "time_zone"],
+                    validate_constraints=False)
+    place = locate(postal_code=site.postal_code, city=site.city, region=site.region,
+                   country=site.country)
+    if place:
+        site.latitude, site.longitude, site.time_zone = place.latitude, place.longitude, \
+            place.time_zone
+    else:
+        site.latitude = site.longitude = None
+        site.time_zone = ""
+    return place
+
+
+def do_create_site(organization_id: int, *, actor: User, via: str = "web",
+                   **fields) -> tuple[Site, Place | None]:
+    """A new site, placed offline from its postal code or city (None when it can't be placed)."""
+    if actor.organization_id != organization_id or actor.role not in (Role.ADMIN, Role.RECRUITER):
+        raise PermissionDenied("Only recruiters and admins can manage sites.")
+    site = Site(organization_id=organization_id)
+    place = _apply_site_fields(site, fields)
+    site.save()
+    record(actor=actor, action=AuditAction.CREATE, obj=site, via=via,
+           changes={k: [None, str(getattr(site, k))] for k in SITE_FIELDS})
+    return site, place
+
+
+def do_update_site(site: Site, *, actor: User, via: str = "web",
+                   **fields) -> tuple[Site, Place | None]:
+    if actor.organization_id != site.organization_id or actor.role not in (
+            Role.ADMIN, Role.RECRUITER):
+        raise PermissionDenied("Only recruiters and admins can manage sites.")
+    before = dict(Site.objects.filter(pk=site.pk).values(*SITE_FIELDS).first() or {})
+    place = _apply_site_fields(site, fields)
+    site.save()
+    changes = diff(before, {k: getattr(site, k) for k in SITE_FIELDS})
+    if changes:
+        record(actor=actor, action=AuditAction.UPDATE, obj=site, via=via, changes=changes)
+    return site, place
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def do_revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
+    if token.user_id != actor.pk:
+        raise PermissionDenied("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -1,3 +1,284 @@
-from ninja import Router
+"""JSON API for the signed-in user, the employer profile, sites, users and invitations.
+
+Mounted at /api/accounts. Errors: 400 {"detail", "errors": {field: [..]}} when an action refuses
+the input, 422 when the body doesn't match the schema, 403 when the role doesn't allow it, 404
+for anything outside your organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from ninja import Router, Schema, Status
+
+from rounds.lib.permissions import can_admin, can_edit
+from rounds.lib.tenancy import access_object
+
+from . import actions
+from .choices import CompensationModel, PracticeModel, Role
+from .models import EmployerProfile, Invitation, Site, User
 
 router = Router(tags=["Accounts"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- me ----------------------------------------------------------------------------------------
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    kind: str
+    country: str
+    time_zone: str
+    postal_address: str
+    retention_days: int
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    role_label: str
+    can_edit: bool
+    can_admin: bool
+    organization: OrganizationOut
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in user")
+def me(request):
+    user = request.user
+    return {
+        "id": user.pk, "email": user.email, "first_name": user.first_name,
+        "last_name": user.last_name, "role": user.role, "role_label": user.get_role_display(),
+        "can_edit": can_edit(user), "can_admin": can_admin(user),
+        "organization": user.organization,
+    }
+
+
+# --- employer profile --------------------------------------------------------------------------
+
+class EmployerProfileOut(Schema):
+    value_proposition: str
+    practice_model: str
+    compensation_model: str
+    compensation_details: str
+    overhead_percent: Decimal | None
+    team_based_care: str
+    admin_support: str
+    emr: str
+    community_points: str
+    updated_at: datetime
+
+
+class EmployerProfilePatch(Schema):
+    value_proposition: str | None = None
+    practice_model: PracticeModel | None = None
+    compensation_model: CompensationModel | None = None
+    compensation_details: str | None = None
+    overhead_percent: Decimal | None = None
+    team_based_care: str | None = None
+    admin_support: str | None = None
+    emr: str | None = None
+    community_points: str | None = None
+
+
+@router.get("/employer-profile", response={200: EmployerProfileOut, **ERRORS},
+            summary="The organization's employer profile")
+def get_employer_profile(request) -> EmployerProfile:
+    return actions.employer_profile_for(request.user.organization_id)
+
+
+@router.patch("/employer-profile", response={200: EmployerProfileOut, **ERRORS},
+              summary="Change the employer profile (recruiters and admins)")
+def patch_employer_profile(request, payload: EmployerProfilePatch) -> EmployerProfile:
+    _require(can_edit(request.user), "Only recruiters and admins can change the employer profile.")
+    fields = payload.model_dump(exclude_unset=True)
+    for key in ("practice_model", "compensation_model"):
+        if key in fields and fields[key] is None:
+            fields[key] = ""
+    with transaction.atomic():
+        profile = EmployerProfile.objects.select_for_update().get(
+            organization_id=request.user.organization_id)
+        return actions.do_update_employer_profile(profile, actor=request.user, via="api",
+                                                  **fields)
+
+
+# --- sites -------------------------------------------------------------------------------------
+
+class SiteOut(Schema):
+    id: int
+    name: str
+    address_line: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+    is_active: bool
+    latitude: float | None
+    longitude: float | None
+    time_zone: str
+    located: bool
+
+
+class SiteIn(Schema):
+    name: str
+    address_line: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = "CA"
+    phone: str = ""
+    is_active: bool = True
+
+
+class SitePatch(Schema):
+    name: str | None = None
+    address_line: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    is_active: bool | None = None
+
+
+def _site_out(site: Site) -> dict:
+    return {**{f: getattr(site, f) for f in SiteOut.model_fields if f != "located"},
+            "located": site.is_located}
+
+
+@router.get("/sites", response={200: list[SiteOut], **ERRORS}, summary="The organization's sites")
+def list_sites(request, active: bool | None = None):
+    qs = Site.objects.visible_to(request.user).order_by("name")
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return [_site_out(s) for s in qs]
+
+
+@router.post("/sites", response={201: SiteOut, **ERRORS},
+             summary="Add a site (recruiters and admins); placed offline from its postal code")
+def create_site(request, payload: SiteIn):
+    _require(can_edit(request.user), "Only recruiters and admins can manage sites.")
+    with transaction.atomic():
+        site, _place = actions.do_create_site(request.user.organization_id, actor=request.user,
+                                              via="api", **payload.model_dump())
+    return Status(201, _site_out(site))
+
+
+@router.get("/sites/{site_id}", response={200: SiteOut, **ERRORS}, summary="One site")
+def get_site(request, site_id: int):
+    return _site_out(access_object(Site, request.user, pk=site_id))
+
+
+@router.patch("/sites/{site_id}", response={200: SiteOut, **ERRORS},
+              summary="Change a site (recruiters and admins)")
+def patch_site(request, site_id: int, payload: SitePatch):
+    with transaction.atomic():
+        site = access_object(Site.objects.select_for_update(), request.user, pk=site_id)
+        _require(can_edit(request.user), "Only recruiters and admins can manage sites.")
+        fields = {k: v for k, v in payload.model_dump(exclude_unset=True).items()
+                  if not (k == "is_active" and v is None)}
+        site, _place = actions.do_update_site(site, actor=request.user, via="api", **fields)
+    return _site_out(site)
+
+
+# --- users -------------------------------------------------------------------------------------
+
+class UserOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    is_active: bool
+    last_login: datetime | None
+
+
+@router.get("/users", response={200: list[UserOut], **ERRORS},
+            summary="The organization's users (admins)")
+def list_users(request):
+    _require(can_admin(request.user), "Only owners and admins can list users.")
+    return list(User.objects.visible_to(request.user).order_by("first_name", "last_name", "email"))
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: Role
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    invited_by: str | None
+    accept_url: str
+    email_sent: bool | None = None
+
+
+class InvitationIn(Schema):
+    email: str
+    role: Role = Role.RECRUITER
+
+
+def _invitation_out(request, inv: Invitation, email_sent: bool | None = None) -> dict:
+    return {
+        "id": inv.pk, "email": inv.email, "role": inv.role, "status": inv.status,
+        "created_at": inv.created_at, "expires_at": inv.expires_at,
+        "invited_by": inv.invited_by.email if inv.invited_by else None,
+        "accept_url": request.build_absolute_uri(reverse("accounts:accept", args=[inv.token])),
+        "email_sent": email_sent,
+    }
+
+
+@router.get("/invitations", response={200: list[InvitationOut], **ERRORS},
+            summary="Invitations not yet accepted or revoked (admins)")
+def list_invitations(request):
+    _require(can_admin(request.user), "Only owners and admins can see invitations.")
+    qs = (Invitation.objects.visible_to(request.user)
+          .filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related("invited_by"))
+    return [_invitation_out(request, inv) for inv in qs]
+
+
+@router.post("/invitations", response={201: InvitationOut, **ERRORS},
+             summary="Invite someone with a role and email them the link (admins)")
+def create_invitation(request, payload: InvitationIn):
+    _require(can_admin(request.user), "Only owners and admins can invite people.")
+    with transaction.atomic():
+        inv = actions.do_invite_user(request.user.organization, email=payload.email,
+                                     role=payload.role, actor=request.user, via="api")
+    accept_url = request.build_absolute_uri(reverse("accounts:accept", args=[inv.token]))
+    try:
+        actions.send_invitation_email(inv, accept_url=accept_url)
+        sent = True
+    except Exception:  # noqa: BLE001 — the invitation stands; the caller can share the link
+        sent = False
+    return Status(201, _invitation_out(request, inv, email_sent=sent))
+
+
+@router.delete("/invitations/{invitation_id}", response={204: None, **ERRORS},
+               summary="Revoke an invitation (admins)")
+def delete_invitation(request, invitation_id: int):
+    _require(can_admin(request.user), "Only owners and admins can revoke invitations.")
+    with transaction.atomic():
+        inv = access_object(Invitation, request.user, pk=invitation_id)
+        actions.do_revoke_invitation(inv, actor=request.user, via="api")
+    return Status(204, None)

@@ -15,7 +15,9 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    kind = models.CharField(max_length=30, choices=OrganizationKind, default=OrganizationKind.CLINIC_GROUP)
+    kind = models.CharField(
+        max_length=30, choices=OrganizationKind, default=OrganizationKind.CLINIC_GROUP
+    )
     country = models.CharField(max_length=2, default="CA", help_text="ISO 3166-1 alpha-2")
     time_zone = models.CharField(max_length=64, default="America/Edmonton")
     postal_address = models.CharField(
@@ -30,6 +32,21 @@ class Organization(models.Model):
         return self.name
 
 
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "UserQuerySet":
+        """The signed-in user's colleagues: everyone in the same organization."""
+        if not user.is_authenticated or not user.organization_id:
+            return self.none()
+        return self.filter(organization_id=user.organization_id)
+
+    def active_admins(self, organization_id: int) -> "UserQuerySet":
+        return self.filter(organization_id=organization_id, role=Role.ADMIN, is_active=True)
+
+
+class RoundsUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """A person who signs in. Belongs to exactly one organization, with one role in it."""
 
@@ -41,7 +58,7 @@ class User(AbstractUser):
     title = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=32, blank=True)
 
-    objects = UserManager()
+    objects = RoundsUserManager()
 
     class Meta:
         ordering = ["first_name", "last_name"]
@@ -90,6 +107,7 @@ class Invitation(OrgOwned):
     accepted_user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -101,7 +119,19 @@ class Invitation(OrgOwned):
 
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return (self.accepted_at is None and self.revoked_at is None
+                and self.expires_at > timezone.now())
+
+    @property
+    def status(self) -> str:
+        """pending, accepted, revoked or expired — what the invitee and the admin are told."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
 
 
 class ApiToken(OrgOwned):
@@ -132,7 +162,8 @@ class EmployerProfile(models.Model):
     practice_model = models.CharField(max_length=30, choices=PracticeModel, blank=True)
     compensation_model = models.CharField(max_length=30, choices=CompensationModel, blank=True)
     compensation_details = models.TextField(
-        blank=True, help_text="E.g. 70/30 fee-for-service split, overhead 30% capped at $9,000/month."
+        blank=True,
+        help_text="E.g. 70/30 fee-for-service split, overhead 30% capped at $9,000/month.",
     )
     overhead_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     team_based_care = models.TextField(
@@ -173,3 +204,12 @@ class Site(OrgOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def one_line_address(self) -> str:
+        city = ", ".join(p for p in (self.city, self.region) if p)
+        return " · ".join(p for p in (self.address_line, city, self.postal_code) if p)

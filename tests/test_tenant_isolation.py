@@ -1,0 +1,141 @@
+"""Every route that takes an object, web or API, is a 404 for another organization.
+
+The test walks the URL resolver, so a route added later is covered without editing this file:
+each parameter is filled with the identifiers of a complete set of records in one organization
+(a candidate with every kind of related row, a job, an application, an import batch, a site, an
+invitation...), and an admin of another organization requests it with GET and POST. Anything
+but 404/405 (or a 422 for an API body that fails validation before any lookup) is a leak."""
+
+import itertools
+import re
+import uuid as uuidlib
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import client_for, make_user
+from rounds.accounts.choices import Role
+from rounds.accounts.models import Invitation, Site
+from rounds.activities.models import Activity
+from rounds.candidates import actions as candidate_actions
+from rounds.candidates.models import (
+    Attachment,
+    Availability,
+    Certification,
+    Education,
+    Experience,
+    Licence,
+    Specialty,
+)
+from rounds.imports.models import ImportBatch
+from rounds.jobs.models import Requirement
+from rounds.pipeline.actions import do_add_to_pipeline
+
+PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+SECTIONS = ["specialty", "licence", "certification", "experience", "education", "availability"]
+LEAKS = {200, 201, 204, 301, 302, 400}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            if "^" in route or "(?P" in route:  # regex routes: static files
+                continue
+            yield route
+
+
+def object_routes():
+    return sorted({r for r in walk(get_resolver().url_patterns) if PARAM.search(r)})
+
+
+@pytest.fixture
+def world(org, recruiter, candidate, job, stages):
+    """One organization's records, with a child of every kind hanging off the candidate."""
+    c = candidate
+    children = [
+        Specialty.objects.create(organization=org, candidate=c, name="Obstetrics"),
+        Licence.objects.create(organization=org, candidate=c, jurisdiction="CA-AB", number="12345"),
+        Certification.objects.create(organization=org, candidate=c, name="ACLS"),
+        Experience.objects.create(organization=org, candidate=c, employer="Foothills", role="GP"),
+        Education.objects.create(organization=org, candidate=c, institution="UofC", credential="MD"),
+        Availability.objects.create(
+            organization=org, candidate=c, start_date="2027-01-01", end_date="2027-01-31"
+        ),
+        Attachment.objects.create(
+            organization=org, candidate=c, file=ContentFile(b"%PDF-1.4 cv", name="cv.pdf"),
+            original_name="cv.pdf", content_type="application/pdf", size=11,
+        ),
+    ]
+    consent = candidate_actions.do_record_consent(c, channel="email", basis="express", actor=recruiter)
+    application = do_add_to_pipeline(c, job, actor=recruiter)
+    note = Activity.objects.create(organization=org, candidate=c, kind="note", body="Called")
+    requirement = Requirement.objects.create(organization=org, job=job, text="CCFP")
+    site = Site.objects.create(organization=org, name="Red Deer Clinic")
+    invitation = Invitation.objects.create(organization=org, email="new@prairie.test")
+    batch = ImportBatch.objects.create(
+        organization=org, file=ContentFile(b"first_name\nA\n", name="x.csv"),
+        original_name="x.csv", file_format="csv", sha256="0" * 64,
+    )
+    second = candidate_actions.do_create_candidate(
+        org.pk, actor=recruiter, first_name="Amara", last_name="Okafor",
+        email="amara.okafor@example.com", profession="physician",
+    )
+    ints = sorted({o.pk for o in [*children, consent, application, note, requirement, site,
+                                  batch, job, c, second, invitation]}
+                  | {s.pk for s in stages.values()}
+                  | set(application.stage_changes.values_list("pk", flat=True)))
+    uuids = [c.uuid, second.uuid, job.uuid, batch.uuid]
+    return {"ints": ints, "uuids": uuids, "tokens": [invitation.token]}
+
+
+def fillings(route, world):
+    """Every combination of plausible values for the route's parameters."""
+    options = []
+    for m in PARAM.finditer(route):
+        conv, name = m.group("conv"), m.group("name")
+        if name == "section":
+            options.append(SECTIONS)
+        elif conv == "int" or name in ("pk", "id") or name.endswith("_id"):
+            options.append([str(i) for i in world["ints"]])
+        elif name == "token":
+            options.append([str(t) for t in world["tokens"]])
+        elif conv == "uuid" or "uuid" in name or name in ("survivor", "other"):
+            options.append([str(u) for u in world["uuids"]])
+        else:  # untyped API path parameters: try everything
+            options.append([str(u) for u in world["uuids"]] + [str(i) for i in world["ints"]])
+    for combo in itertools.product(*options):
+        values = iter(combo)
+        yield "/" + PARAM.sub(lambda _m: next(values), route)
+
+
+def test_every_object_route_is_a_404_for_another_organization(world, other_org):
+    outsider_admin = make_user(other_org, Role.ADMIN, "admin@lonestar.test")
+    client = client_for(outsider_admin)
+    routes = object_routes()
+    assert len(routes) > 10, routes
+    leaks = []
+    for route in routes:
+        if route.startswith("accounts/invite/"):
+            continue  # invitation acceptance is public by token; covered below
+        for url in fillings(route, world):
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                if response.status_code in LEAKS:
+                    leaks.append(f"{method.upper()} {url} → {response.status_code}")
+    assert not leaks, "\n".join(leaks[:50])
+
+
+def test_unknown_identifiers_are_404_not_errors(world, owner):
+    client = client_for(owner)
+    for route in object_routes():
+        if route.startswith("accounts/invite/"):
+            continue
+        url = "/" + PARAM.sub(
+            lambda m: "999999999" if (m.group("conv") == "int") else str(uuidlib.uuid4()), route
+        )
+        response = client.get(url)
+        assert response.status_code in (404, 405), f"GET {url} → {response.status_code}"
