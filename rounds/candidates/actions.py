@@ -63,10 +63,12 @@ def refresh_search_text(candidate: Candidate, *, save: bool = True) -> str:
         for e in candidate.experiences.all()
     ]
     certifications = [c.name for c in candidate.certifications.all()]
-    notes = list(
-        candidate.activities.filter(kind__in=[ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING])
-        .values_list("body", flat=True)[:200]
-    )
+    kinds = [ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING]
+    notes = [
+        f"{subject} {body}"
+        for subject, body in candidate.activities.filter(kind__in=kinds)
+        .values_list("subject", "body")[:200]
+    ]
     candidate.search_text = build_search_text(
         candidate, specialties, experiences, notes, certifications
     )
@@ -80,7 +82,9 @@ def do_create_candidate(
     tags: list[str] | None = None, via: str = "web", **fields: Any,
 ) -> Candidate:
     """Create a candidate: normalize contact details, locate, index for search, audit."""
-    candidate = Candidate(organization_id=organization_id, created_by=actor if _is_user(actor) else None, **fields)
+    candidate = Candidate(
+        organization_id=organization_id, created_by=actor if _is_user(actor) else None, **fields
+    )
     if candidate.owner_id is None and _is_user(actor):
         candidate.owner = actor
     candidate.full_clean(exclude=["organization", "tags"])
@@ -95,7 +99,9 @@ def do_create_candidate(
     return candidate
 
 
-def do_update_candidate(candidate: Candidate, *, actor, via: str = "web", **changes: Any) -> Candidate:
+def do_update_candidate(
+    candidate: Candidate, *, actor, via: str = "web", **changes: Any
+) -> Candidate:
     """Change fields of a candidate; re-locate when the address changed; audit the diff."""
     before = {f: getattr(candidate, f) for f in AUDITED_FIELDS}
     for field, value in changes.items():
@@ -174,3 +180,128 @@ def touch_activity(candidate_id: int, when=None) -> None:
 def _is_user(actor) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False)
 
+
+
+# --- One candidate's record: specialties from a list, documents, views (profile helper) ---
+
+VIEW_AUDIT_WINDOW_MINUTES = 5
+
+
+def do_set_specialties(candidate: Candidate, names: list[str], *, actor, via: str = "web") -> None:
+    """Make the candidate's specialties exactly `names`, in order; the first is primary. Rows
+    that stay keep their taxonomy code. Audited as one change."""
+    from .models import Specialty
+
+    wanted: list[str] = []
+    for name in names:
+        name = (name or "").strip()[:120]
+        if name and name.lower() not in {w.lower() for w in wanted}:
+            wanted.append(name)
+    existing = {s.name.lower(): s for s in candidate.specialties.all()}
+    before = [s.name for s in sorted(existing.values(), key=lambda s: (not s.is_primary, s.name))]
+    keep_ids = []
+    for i, name in enumerate(wanted):
+        row = existing.get(name.lower())
+        if row is None:
+            row = Specialty.objects.create(
+                organization_id=candidate.organization_id, candidate=candidate, name=name,
+                is_primary=i == 0,
+            )
+        elif row.is_primary != (i == 0) or row.name != name:
+            row.is_primary, row.name = i == 0, name
+            row.save(update_fields=["is_primary", "name"])
+        keep_ids.append(row.pk)
+    candidate.specialties.exclude(pk__in=keep_ids).delete()
+    if before != wanted:
+        refresh_search_text(candidate)
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=candidate, via=via,
+                     changes={"specialties": [", ".join(before), ", ".join(wanted)]})
+
+
+def do_add_attachment(candidate: Candidate, uploaded_file, *, actor, kind: str = "cv",
+                      via: str = "web"):
+    """Store a document on the candidate's record after checking it is a document within the
+    size limit (rounds.lib.uploads.check_document raises ValidationError saying why not)."""
+    from django.core.exceptions import ValidationError
+
+    from rounds.lib.uploads import check_document, sha256_of
+
+    from .choices import AttachmentKind
+    from .models import Attachment
+
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": "Choose what kind of document this is."})
+    try:
+        content_type = check_document(uploaded_file)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    name = (uploaded_file.name or "document").replace("/", "_").replace("\\", "_")[-200:]
+    attachment = Attachment(
+        organization_id=candidate.organization_id, candidate=candidate, kind=kind,
+        original_name=name, content_type=content_type, size=uploaded_file.size,
+        sha256=sha256_of(uploaded_file), uploaded_by=actor if _is_user(actor) else None,
+    )
+    attachment.file.save(name, uploaded_file, save=False)
+    attachment.save()
+    touch_activity(candidate.pk)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=attachment, via=via,
+                 changes={"added": f"{attachment.get_kind_display()}: {name}"})
+    return attachment
+
+
+def do_remove_attachment(attachment, *, actor, via: str = "web") -> None:
+    """Delete a document and its stored file; the audit log keeps the fact."""
+    from django.db import transaction
+
+    audit.record(actor=actor, action=AuditAction.DELETE, obj=attachment, via=via,
+                 changes={"removed": attachment.original_name})
+    storage, path = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(path) if path else None)
+
+
+def record_candidate_view(candidate: Candidate, user, *, via: str = "web",
+                          ip_address: str | None = None) -> bool:
+    """Audit that `user` looked at the record: at most one VIEW per user and candidate in a few
+    minutes, so reloads don't flood the log. Returns whether an event was written."""
+    from datetime import timedelta
+
+    from rounds.audit.models import AuditEvent
+
+    since = timezone.now() - timedelta(minutes=VIEW_AUDIT_WINDOW_MINUTES)
+    if AuditEvent.objects.filter(
+        organization_id=candidate.organization_id, candidate_id=candidate.pk,
+        actor_id=user.pk, action=AuditAction.VIEW, at__gte=since,
+    ).exists():
+        return False
+    audit.record(actor=user, action=AuditAction.VIEW, obj=candidate, via=via,
+                 ip_address=ip_address)
+    return True
+
+
+# Profile fields do_update_candidate does not audit; do_update_profile adds them to the log.
+PROFILE_EXTRA_FIELDS = (
+    "pronouns", "referred_by_id", "preferred_employment_types", "preferred_compensation_models",
+    "preferred_settings", "preferred_schedule", "desired_start", "minimum_pay", "languages",
+)
+
+
+def do_update_profile(candidate: Candidate, *, actor, via: str = "web",
+                      specialties: list[str] | None = None, tags: list[str] | None = None,
+                      **changes: Any) -> Candidate:
+    """Edit a whole profile: fields (via do_update_candidate), specialties and tags, with every
+    change in the audit log."""
+    before = {f: getattr(candidate, f) for f in PROFILE_EXTRA_FIELDS}
+    tags_before = sorted(t.name for t in candidate.tags.all()) if tags is not None else None
+    do_update_candidate(candidate, actor=actor, via=via, **changes)
+    delta = audit.diff(before, {f: getattr(candidate, f) for f in PROFILE_EXTRA_FIELDS})
+    if tags is not None:
+        set_tags(candidate, tags)
+        tags_after = sorted(t.name for t in candidate.tags.all())
+        if tags_after != tags_before:
+            delta["tags"] = [", ".join(tags_before), ", ".join(tags_after)]
+    if delta:
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=candidate, changes=delta, via=via)
+    if specialties is not None:
+        do_set_specialties(candidate, specialties, actor=actor, via=via)
+    return candidate

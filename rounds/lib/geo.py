@@ -101,9 +101,10 @@ def _ca_city(city: str, province: str) -> Place | None:
     name = PROVINCE_NAMES.get(province.upper(), province)
     rows = _ca_db().execute(
         "select fsa, city, province, latitude, longitude from PostalCodes "
-        "where (city = ? collate nocase or city like ? collate nocase) "
+        "where (city = ? collate nocase or city like ? collate nocase "
+        "or city like ? collate nocase) "
         "and (? = '' or province like ?) order by fsa",
-        (city, f"{city} %", name, f"{name[:6]}%"),
+        (city, f"{city} %", f"% {city} (%", name, f"{name[:6]}%"),
     ).fetchall()
     if not rows:
         return None
@@ -125,27 +126,27 @@ def _us_city(city: str, state: str) -> Place | None:
     return Place(lat, lng, found[0].get("timezone") or "", found[0]["city"], state.upper(), "US")
 
 
-def locate(*, postal_code: str = "", city: str = "", region: str = "", country: str = "") -> Place | None:
+def locate(
+    *, postal_code: str = "", city: str = "", region: str = "", country: str = ""
+) -> Place | None:
     """Best place for what is known: the postal code first, then city and region."""
     country = (country or "").upper()
     postal_code = (postal_code or "").strip()
-    if postal_code:
-        if (m := CA_POSTAL.match(postal_code)) and country in ("", "CA"):
-            if place := _ca_postal(m.group(1)):
-                return place
-        if (m := US_ZIP.match(postal_code)) and country in ("", "US"):
-            if place := _us_zip(m.group(1)):
-                return place
     city = (city or "").strip()
     region = (region or "").strip()
-    if city:
+    place = None
+    if postal_code:
+        if (m := CA_POSTAL.match(postal_code)) and country in ("", "CA"):
+            place = _ca_postal(m.group(1))
+        elif (m := US_ZIP.match(postal_code)) and country in ("", "US"):
+            place = _us_zip(m.group(1))
+    if place is None and city:
         us_state = region.upper() in UNITED_STATES
         if country == "CA" or (country == "" and not us_state):
-            if place := _ca_city(city, region):
-                return place
-        if country in ("", "US") and (place := _us_city(city, region)):
-            return place
-    return None
+            place = _ca_city(city, region)
+        if place is None and country in ("", "US"):
+            place = _us_city(city, region)
+    return place
 
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
