@@ -76,12 +76,14 @@ def _mount():
     from rounds.activities.api import router as activities
     from rounds.audit.api import router as audit
     from rounds.candidates.api import router as candidates
+    from rounds.candidates.api_duplicates import router as duplicates
     from rounds.imports.api import router as imports
     from rounds.jobs.api import router as jobs
     from rounds.pipeline.api import router as pipeline
 
     api.add_router("/accounts", accounts)
     api.add_router("/candidates", candidates)
+    api.add_router("/duplicates", duplicates)
     api.add_router("/jobs", jobs)
     api.add_router("/pipeline", pipeline)
     api.add_router("/activities", activities)

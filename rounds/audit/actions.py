@@ -43,3 +43,66 @@ def diff(before: dict, after: dict) -> dict:
         if old != new:
             out[key] = [None if old is None else str(old), None if new is None else str(new)]
     return out
+
+
+def _short(value, limit: int = 80) -> str:
+    if value is None or value == "":
+        return "—"
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_changes(changes: dict | None) -> list[str]:
+    """What changed, as lines people read: "email: a@x.ca → b@x.ca", "added: CA-AB 12345"."""
+    lines = []
+    for key, value in (changes or {}).items():
+        label = key.replace("_", " ")
+        if isinstance(value, list | tuple) and len(value) == 2:
+            old, new = value
+            if old is None and new is not None:
+                lines.append(f"{label}: {_short(new)}")
+            else:
+                lines.append(f"{label}: {_short(old)} → {_short(new)}")
+        elif isinstance(value, dict):
+            inner = ", ".join(f"{k}: {_short(v, 40)}" for k, v in value.items())
+            lines.append(f"{label}: {inner}")
+        else:
+            lines.append(f"{label}: {_short(value, 200)}")
+    return lines
+
+
+def filter_events(
+    queryset, *, actor_id: int | None = None, action: str = "", candidate_name: str = "",
+    candidate_ids: list[int] | None = None, since=None, until=None, time_zone: str = "UTC",
+):
+    """Narrow an AuditEvent queryset (already scoped with visible_to). Dates are whole days in
+    the organization's time zone; `until` includes that day."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Q
+
+    try:
+        tz = ZoneInfo(time_zone or "UTC")
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    if actor_id:
+        queryset = queryset.filter(actor_id=actor_id)
+    if action:
+        queryset = queryset.filter(action=action)
+    if candidate_ids is not None:
+        queryset = queryset.filter(candidate_id__in=candidate_ids)
+    for word in (candidate_name or "").split()[:5]:
+        queryset = queryset.filter(
+            Q(candidate__first_name__icontains=word)
+            | Q(candidate__last_name__icontains=word)
+            | Q(candidate__preferred_name__icontains=word)
+            | Q(candidate__isnull=True, object_repr__icontains=word)
+        )
+    if since:
+        queryset = queryset.filter(at__gte=datetime.combine(since, time.min, tzinfo=tz))
+    if until:
+        queryset = queryset.filter(
+            at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz)
+        )
+    return queryset

@@ -36,7 +36,9 @@ class AuditEvent(OrgOwned):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["organization", "candidate", "-at"], name="audit_candidate")]
+        indexes = [
+            models.Index(fields=["organization", "candidate", "-at"], name="audit_candidate")
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_action_display()} {self.object_type} {self.object_repr}"
