@@ -3,7 +3,8 @@
 The test walks the URL resolver, so a route added later is covered without editing this file:
 each parameter is filled with the identifiers of a complete set of records in one organization
 (a candidate with every kind of related row, a job, an application, an import batch, a site, an
-invitation...), and an admin of another organization requests it with GET and POST. Anything
+invitation...), and an admin of another organization requests it with GET and POST (and PUT,
+PATCH, DELETE on the API). Anything
 but 404/405 (or a 422 for an API body that fails validation before any lookup) is a leak."""
 
 import itertools
@@ -12,11 +13,12 @@ import uuid as uuidlib
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import client_for, make_user
 from rounds.accounts.choices import Role
-from rounds.accounts.models import Invitation, Site
+from rounds.accounts.models import Invitation, Site, User
 from rounds.activities.models import Activity
 from rounds.candidates import actions as candidate_actions
 from rounds.candidates.models import (
@@ -113,17 +115,25 @@ def fillings(route, world):
 
 
 def test_every_object_route_is_a_404_for_another_organization(world, other_org):
-    outsider_admin = make_user(other_org, Role.ADMIN, "admin@lonestar.test")
-    client = client_for(outsider_admin)
+    make_user(other_org, Role.ADMIN, "admin@lonestar.test")
+    # Move the outsider's own users out of the range of the world's ids, so a 302 on "their"
+    # user 3 can't be mistaken for a leak of the world's licence 3.
+    User.objects.filter(organization=other_org).update(id=F("id") + 900_000)
+    client = client_for(User.objects.get(email="admin@lonestar.test"))
     routes = object_routes()
     assert len(routes) > 10, routes
     leaks = []
     for route in routes:
         if route.startswith("accounts/invite/"):
             continue  # invitation acceptance is public by token; covered below
+        is_api = route.startswith("api/")
         for url in fillings(route, world):
-            for method in ("get", "post"):
-                response = getattr(client, method)(url)
+            methods = ("get", "post", "put", "patch", "delete") if is_api else ("get", "post")
+            for method in methods:
+                if method != "get" and is_api:  # a body that parses, so lookups are reached
+                    response = getattr(client, method)(url, data={}, content_type="application/json")
+                else:
+                    response = getattr(client, method)(url)
                 if response.status_code in LEAKS:
                     leaks.append(f"{method.upper()} {url} → {response.status_code}")
     assert not leaks, "\n".join(leaks[:50])
@@ -134,8 +144,14 @@ def test_unknown_identifiers_are_404_not_errors(world, owner):
     for route in object_routes():
         if route.startswith("accounts/invite/"):
             continue
-        url = "/" + PARAM.sub(
-            lambda m: "999999999" if (m.group("conv") == "int") else str(uuidlib.uuid4()), route
-        )
+        def unknown(m):
+            conv, name = m.group("conv"), m.group("name")
+            if conv == "uuid" or "uuid" in name or name in ("token", "survivor", "other"):
+                return str(uuidlib.uuid4())
+            if name == "section":
+                return "licence"
+            return "999999999"
+
+        url = "/" + PARAM.sub(unknown, route)
         response = client.get(url)
         assert response.status_code in (404, 405), f"GET {url} → {response.status_code}"

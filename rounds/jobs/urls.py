@@ -3,4 +3,10 @@ from django.urls import path
 from . import views
 
 app_name = "jobs"
-urlpatterns = [path("", views.job_list, name="list")]
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("new/", views.job_create, name="create"),
+    path("<uuid:uuid>/", views.job_detail, name="detail"),
+    path("<uuid:uuid>/edit/", views.job_edit, name="edit"),
+    path("<uuid:uuid>/status/", views.job_status, name="status"),
+]

@@ -1,8 +1,143 @@
-from django.http import HttpResponse
+"""Requisitions: the list, the form, open/hold/close, and the job page with its board."""
 
-from rounds.lib.permissions import member_required
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from rounds.accounts.models import Site
+from rounds.candidates.models import Candidate
+from rounds.lib.permissions import editor_required, member_required
+from rounds.lib.tenancy import access_object
+from rounds.pipeline.views import build_board, in_org_timezone, org_stages
+
+from . import actions
+from .choices import JobStatus
+from .forms import JobFilterForm, JobForm, StatusForm
+from .models import Job
+
+PAGE_SIZE = 50
 
 
+@require_GET
 @member_required
 def job_list(request):
-    return HttpResponse("")
+    """Jobs with filters and the pipeline counts of each, in one aggregate query."""
+    org = request.user.organization
+    form = JobFilterForm(request.GET or None, organization=org)
+    jobs = Job.objects.visible_to(request.user).select_related("site", "owner")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            jobs = jobs.filter(title__icontains=data["q"])
+        if data["status"] == "active":
+            jobs = jobs.filter(status__in=[JobStatus.OPEN, JobStatus.ON_HOLD])
+        elif data["status"]:
+            jobs = jobs.filter(status=data["status"])
+        if data["site"]:
+            jobs = jobs.filter(site=data["site"])
+        if data["profession"]:
+            jobs = jobs.filter(profession=data["profession"])
+    page = Paginator(jobs.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    rows = list(page.object_list)
+    counts = actions.pipeline_counts(j.pk for j in rows)
+    stages = org_stages(org.pk)
+    for job in rows:
+        per = counts.get(job.pk, {})
+        job.stage_counts = [(s, per.get(s.pk, 0)) for s in stages]
+        job.active_total = sum(n for s, n in job.stage_counts if s.is_open)
+        job.hired_total = sum(n for s, n in job.stage_counts if s.kind == "hired")
+        job.max_count = max([n for _, n in job.stage_counts] + [1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "jobs/list.html", {
+        "nav": "jobs", "form": form, "page_obj": page, "jobs": rows, "stages": stages,
+        "querystring_without_page": query.urlencode(), "has_sites":
+            Site.objects.filter(organization=org).exists(),
+    })
+
+
+def _save_job(request, form, job=None):
+    kwargs = form.action_kwargs()
+    try:
+        with transaction.atomic():
+            if job is None:
+                job = actions.do_create_job(request.user.organization_id, actor=request.user,
+                                            **kwargs)
+            else:
+                actions.do_update_job(job, actor=request.user, **kwargs)
+    except ValidationError as exc:
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+        return None
+    return job
+
+
+@editor_required
+def job_create(request):
+    org = request.user.organization
+    form = JobForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        job = _save_job(request, form)
+        if job is not None:
+            messages.success(request, f"Job “{job}” created. Add candidates to its pipeline.")
+            return redirect("jobs:detail", uuid=job.uuid)
+    return render(request, "jobs/form.html", {"nav": "jobs", "form": form, "job": None},
+                  status=400 if form.is_bound else 200)
+
+
+@editor_required
+def job_edit(request, uuid):
+    job = access_object(Job, request.user, uuid=uuid)
+    form = JobForm(request.POST or None, instance=job, organization=request.user.organization)
+    if (request.method == "POST" and form.is_valid()
+            and _save_job(request, form, job) is not None):
+        messages.success(request, "Job saved.")
+        return redirect("jobs:detail", uuid=job.uuid)
+    return render(request, "jobs/form.html", {"nav": "jobs", "form": form, "job": job},
+                  status=400 if form.is_bound else 200)
+
+
+@require_POST
+@editor_required
+def job_status(request, uuid):
+    job = access_object(Job, request.user, uuid=uuid)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status: open, on hold, filled or closed.")
+    else:
+        with transaction.atomic():
+            actions.do_set_job_status(job, form.cleaned_data["status"], actor=request.user)
+        messages.success(request, f"“{job}” is now {job.get_status_display().lower()}.")
+    return redirect("jobs:detail", uuid=job.uuid)
+
+
+@require_GET
+@member_required
+@in_org_timezone
+def job_detail(request, uuid):
+    """The job's key facts, then its pipeline board."""
+    job = access_object(
+        Job.objects.select_related("site", "owner").prefetch_related("requirements",
+                                                                     "hiring_team"),
+        request.user, uuid=uuid,
+    )
+    requirements = list(job.requirements.all())
+    q = (request.GET.get("q") or "").strip()
+    results = []
+    if q and len(q) >= 2 and request.user.can_edit:
+        qs = Candidate.objects.visible_to(request.user).current().exclude(applications__job=job)
+        for term in q.lower().split()[:5]:
+            qs = qs.filter(search_text__icontains=term)
+        results = list(qs.order_by("last_name", "first_name")[:10])
+    context = {
+        "nav": "jobs", "job": job,
+        "must_haves": [r for r in requirements if r.required],
+        "nice_to_haves": [r for r in requirements if not r.required],
+        "statuses": JobStatus.choices, "q": q, "results": results,
+        **build_board(job, request.user),
+    }
+    return render(request, "jobs/detail.html", context)

@@ -145,3 +145,19 @@ def do_set_next_action(application: Application, *, actor, text: str, due_at, ow
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=application, via=via,
                  changes={"next_action": [f"{before[0]} @ {before[1]}", f"{text} @ {due_at}"]})
     return application
+
+
+def do_complete_next_action(application: Application, *, actor, text: str, due_at, owner=None,
+                            via: str = "web") -> Application:
+    """Mark the current next action done (a line on the candidate's timeline) and set the one
+    that follows: an open application always has a next action."""
+    done = application.next_action
+    do_set_next_action(application, actor=actor, text=text, due_at=due_at, owner=owner, via=via)
+    if done:
+        Activity.objects.create(
+            organization_id=application.organization_id, candidate_id=application.candidate_id,
+            application=application, kind=ActivityKind.SYSTEM,
+            subject=f"Done: {done}"[:200], body=f"Next: {application.next_action}",
+            actor=actor, occurred_at=timezone.now(),
+        )
+    return application

@@ -1,0 +1,239 @@
+"""Writes on jobs (requisitions) and their requirements, plus the pipeline counts read by the
+jobs list, the board and the Today page. The caller owns the transaction."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils import timezone
+
+from rounds.accounts.models import EmployerProfile, User
+from rounds.audit import actions as audit
+from rounds.audit.choices import AuditAction
+
+from .choices import JobStatus, RequirementKind
+from .models import Job, Requirement
+
+AUDITED_FIELDS = (
+    "title", "site_id", "profession", "specialty", "specialty_code", "employment_type", "setting",
+    "licence_jurisdiction", "description", "value_proposition", "pay_min", "pay_max",
+    "pay_currency", "pay_period", "openings", "status", "owner_id", "start_date", "published_on",
+)
+
+# Words that tell what a requirement is about, so that "Active CPSA licence" files as a licence.
+_KIND_HINTS = [
+    (RequirementKind.LICENCE, r"licen[cs]|registration|registered with|cpsa|cno|college of|"
+                              r"board[- ]eligible|dea\b|npi\b|permit"),
+    (RequirementKind.CERTIFICATION, r"certif|acls|bls|pals|nrp|atls|gcp|ccrp|acrp|socra|ccfp|"
+                                    r"frcpc|board[- ]certified|diplomate"),
+    (RequirementKind.LANGUAGE, r"\bfrench\b|\benglish\b|\bspanish\b|bilingual|language|"
+                               r"punjabi|mandarin|cantonese|tagalog"),
+    (RequirementKind.EDUCATION, r"degree|diploma|\bmd\b|\bbsn\b|\bmsn\b|residency|"
+                                r"fellowship|graduate|bachelor|master"),
+    (RequirementKind.EXPERIENCE, r"\d+\+?\s*(years?|yrs?)|experience|worked"),
+    (RequirementKind.SKILL, r"skill|emr|ehr|procedur|ultrasound|suturing|iud|obstetric|"
+                            r"scheduling|billing|epic|cerner|accuro|telus"),
+]
+
+
+def infer_requirement_kind(text: str) -> str:
+    """Guess the kind of a requirement from its wording; OTHER when nothing fits."""
+    lower = text.lower()
+    for kind, pattern in _KIND_HINTS:
+        if re.search(pattern, lower):
+            return kind
+    return RequirementKind.OTHER
+
+
+def parse_requirement_lines(text: str) -> list[str]:
+    """One requirement per line; bullets and blank lines ignored, duplicates dropped."""
+    seen, out = set(), []
+    for raw in (text or "").splitlines():
+        line = raw.strip().lstrip("-*•·").strip()
+        if line and line.lower() not in seen:
+            seen.add(line.lower())
+            out.append(line[:200])
+    return out
+
+
+def default_value_proposition(organization_id: int) -> str:
+    profile = EmployerProfile.objects.filter(organization_id=organization_id).first()
+    return profile.value_proposition if profile else ""
+
+
+def check_job_fields(organization_id: int, fields: dict[str, Any]) -> None:
+    """Validate what one form or API call sets on a job; raises ValidationError naming fields."""
+    errors: dict[str, str] = {}
+    pay_min, pay_max = fields.get("pay_min"), fields.get("pay_max")
+    if pay_min is not None and pay_min < 0:
+        errors["pay_min"] = "Pay can't be negative."
+    if pay_max is not None and pay_max < 0:
+        errors["pay_max"] = "Pay can't be negative."
+    if pay_min is not None and pay_max is not None and pay_max < pay_min:
+        errors["pay_max"] = (
+            f"The top of the pay range ({pay_max:,.0f}) is below the bottom ({pay_min:,.0f}). "
+            "Swap them or correct one."
+        )
+    site = fields.get("site")
+    if site is not None and site.organization_id != organization_id:
+        errors["site"] = "Unknown site."
+    owner = fields.get("owner")
+    if owner is not None and owner.organization_id != organization_id:
+        errors["owner"] = "Unknown user."
+    if "status" in fields and fields["status"] not in JobStatus.values:
+        errors["status"] = "Unknown status."
+    currency = fields.get("pay_currency")
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        errors["pay_currency"] = "Use a three-letter currency code such as CAD or USD."
+    if "title" in fields and not (fields["title"] or "").strip():
+        errors["title"] = "Give the job a title."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_team(organization_id: int, team: Iterable[User]) -> list[User]:
+    team = list(team)
+    if any(u.organization_id != organization_id for u in team):
+        raise ValidationError({"hiring_team": "Unknown user."})
+    return team
+
+
+def do_create_job(
+    organization_id: int, *, actor, must_haves: list[str] | None = None,
+    nice_to_haves: list[str] | None = None, hiring_team: Iterable[User] = (), via: str = "web",
+    **fields: Any,
+) -> Job:
+    """Create a requisition with its requirements. The value proposition defaults to the
+    employer profile's, so every posting carries one."""
+    check_job_fields(organization_id, fields)
+    team = _check_team(organization_id, hiring_team)
+    if not (fields.get("value_proposition") or "").strip():
+        fields["value_proposition"] = default_value_proposition(organization_id)
+    if fields.get("owner") is None and actor is not None and actor.is_authenticated:
+        fields["owner"] = actor
+    job = Job(organization_id=organization_id, **fields)
+    if job.status in (JobStatus.CLOSED, JobStatus.FILLED):
+        job.closed_at = timezone.now()
+    job.save()
+    if team:
+        job.hiring_team.set(team)
+    do_set_requirements(job, must_haves=must_haves or [], nice_to_haves=nice_to_haves or [])
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=job, via=via)
+    return job
+
+
+def do_update_job(
+    job: Job, *, actor, must_haves: list[str] | None = None,
+    nice_to_haves: list[str] | None = None, hiring_team: Iterable[User] | None = None,
+    via: str = "web", **changes: Any,
+) -> Job:
+    """Change a job; requirement lists and the hiring team are replaced when given."""
+    merged = {"pay_min": job.pay_min, "pay_max": job.pay_max, **changes}
+    check_job_fields(job.organization_id, merged)
+    before = {f: getattr(job, f) for f in AUDITED_FIELDS}
+    status_before = job.status
+    for field, value in changes.items():
+        setattr(job, field, value)
+    if job.status != status_before:
+        _stamp_status(job)
+    job.save()
+    if hiring_team is not None:
+        job.hiring_team.set(_check_team(job.organization_id, hiring_team))
+    if must_haves is not None or nice_to_haves is not None:
+        current = list(job.requirements.all())
+        do_set_requirements(
+            job,
+            must_haves=must_haves if must_haves is not None
+            else [r.text for r in current if r.required],
+            nice_to_haves=nice_to_haves if nice_to_haves is not None
+            else [r.text for r in current if not r.required],
+        )
+    after = {f: getattr(job, f) for f in AUDITED_FIELDS}
+    if delta := audit.diff(before, after):
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, changes=delta, via=via)
+    return job
+
+
+def _stamp_status(job: Job) -> None:
+    if job.status in (JobStatus.CLOSED, JobStatus.FILLED):
+        job.closed_at = job.closed_at or timezone.now()
+    else:
+        job.closed_at = None
+        if job.status == JobStatus.OPEN and not job.opened_at:
+            job.opened_at = timezone.now()
+
+
+def do_set_job_status(job: Job, status: str, *, actor, via: str = "web") -> Job:
+    """Open, hold, fill or close a requisition."""
+    if status not in JobStatus.values:
+        raise ValidationError({"status": "Unknown status."})
+    if status == job.status:
+        return job
+    before = job.status
+    job.status = status
+    _stamp_status(job)
+    job.save(update_fields=["status", "closed_at", "opened_at", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
+                 changes={"status": [before, status]})
+    return job
+
+
+def do_set_requirements(job: Job, *, must_haves: list[str], nice_to_haves: list[str]) -> None:
+    """Replace the job's requirements: must-haves and nice-to-haves kept as separate lists. A
+    line that keeps its text keeps its kind (a recruiter may have chosen it)."""
+    kinds = {(r.text.lower(), r.required): r.kind for r in job.requirements.all()}
+    job.requirements.all().delete()
+    rows = []
+    for required, lines in ((True, must_haves), (False, nice_to_haves)):
+        for position, text in enumerate(parse_requirement_lines("\n".join(lines))):
+            kind = kinds.get((text.lower(), required)) or infer_requirement_kind(text)
+            rows.append(Requirement(organization_id=job.organization_id, job=job, kind=kind,
+                                    text=text, required=required, position=position))
+    Requirement.objects.bulk_create(rows)
+
+
+def do_add_requirement(job: Job, *, text: str, required: bool = True, kind: str = "",
+                       actor=None, via: str = "web") -> Requirement:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Say what the requirement is."})
+    if len(text) > 200:
+        raise ValidationError({"text": "Keep a requirement under 200 characters."})
+    if kind and kind not in RequirementKind.values:
+        raise ValidationError({"kind": "Unknown kind."})
+    position = job.requirements.filter(required=required).count()
+    requirement = Requirement.objects.create(
+        organization_id=job.organization_id, job=job, text=text, required=required,
+        kind=kind or infer_requirement_kind(text), position=position,
+    )
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
+                 changes={"requirements": [None, f"{'must' if required else 'nice'}: {text}"]})
+    return requirement
+
+
+def do_remove_requirement(requirement: Requirement, *, actor=None, via: str = "web") -> None:
+    job = requirement.job
+    text = requirement.text
+    requirement.delete()
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
+                 changes={"requirements": [text, None]})
+
+
+def pipeline_counts(job_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """{job_id: {stage_id: applications}} for many jobs in one aggregate query."""
+    from rounds.pipeline.models import Application
+
+    job_ids = list(job_ids)
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    if not job_ids:
+        return counts
+    rows = (Application.objects.filter(job_id__in=job_ids).order_by()
+            .values_list("job_id", "stage_id").annotate(n=Count("id")))
+    for job_id, stage_id, n in rows:
+        counts[job_id][stage_id] = n
+    return counts

@@ -1,0 +1,181 @@
+from django import forms
+
+from rounds.accounts.models import Site, User
+from rounds.lib import jurisdictions
+
+from .actions import check_job_fields, default_value_proposition, parse_requirement_lines
+from .choices import JobStatus
+from .models import Job
+
+JOB_FIELDS = [
+    "title", "site", "profession", "specialty", "specialty_code", "employment_type", "setting",
+    "licence_jurisdiction", "description", "value_proposition", "pay_min", "pay_max",
+    "pay_currency", "pay_period", "openings", "status", "start_date", "owner",
+]
+
+
+class JobForm(forms.ModelForm):
+    """A requisition. Must-haves and nice-to-haves are two separate lists, one per line."""
+
+    licence_jurisdiction = forms.ChoiceField(
+        label="Licence jurisdiction", required=False,
+        choices=[("", "— Any / not applicable —"), *jurisdictions.CHOICES],
+        help_text="Where the candidate must be licensed to practise.",
+    )
+    must_haves = forms.CharField(
+        label="Must-haves", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line. Only what the role truly needs: a missing must-have rules a "
+                  "candidate out.",
+    )
+    nice_to_haves = forms.CharField(
+        label="Nice-to-haves", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line. These rank candidates; nobody is dropped for lacking one.",
+    )
+    hiring_team = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Hiring managers see and work only the jobs they are on.",
+    )
+    published_on = forms.CharField(
+        label="Published on", required=False,
+        help_text="Where it is posted, separated by commas: career site, Indeed, CMA Careers…",
+    )
+
+    class Meta:
+        model = Job
+        fields = JOB_FIELDS
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "value_proposition": forms.Textarea(attrs={"rows": 3}),
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "pay_min": forms.NumberInput(attrs={"step": "any", "min": "0"}),
+            "pay_max": forms.NumberInput(attrs={"step": "any", "min": "0"}),
+            "pay_currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+        }
+        labels = {
+            "specialty_code": "NUCC taxonomy code", "pay_min": "Pay from", "pay_max": "Pay to",
+            "pay_currency": "Currency", "pay_period": "Pay period",
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        users = User.objects.filter(organization=organization, is_active=True)
+        self.fields["site"].queryset = Site.objects.filter(organization=organization)
+        self.fields["owner"].queryset = users
+        self.fields["hiring_team"].queryset = users
+        self.fields["specialty_code"].help_text = "Optional, e.g. 207Q00000X (family medicine)."
+        self.fields["status"].choices = JobStatus.choices
+        if self.instance.pk:
+            reqs = list(self.instance.requirements.all())
+            self.initial.setdefault(
+                "must_haves", "\n".join(r.text for r in reqs if r.required))
+            self.initial.setdefault(
+                "nice_to_haves", "\n".join(r.text for r in reqs if not r.required))
+            self.initial.setdefault("hiring_team", list(self.instance.hiring_team.all()))
+            self.initial.setdefault("published_on", ", ".join(self.instance.published_on or []))
+        else:
+            self.initial.setdefault("value_proposition", default_value_proposition(organization.pk))
+            self.initial.setdefault(
+                "pay_currency", "USD" if organization.country == "US" else "CAD")
+
+    SECTIONS = {
+        "role": ["title", "site", "profession", "specialty", "specialty_code", "employment_type",
+                 "setting", "licence_jurisdiction", "openings", "start_date"],
+        "requirements": ["must_haves", "nice_to_haves"],
+        "text": ["description", "value_proposition"],
+        "pay": ["pay_min", "pay_max", "pay_currency", "pay_period"],
+        "people": ["status", "owner", "hiring_team", "published_on"],
+    }
+
+    def section(self, name: str) -> list:
+        return [self[f] for f in self.SECTIONS[name]]
+
+    @property
+    def role_fields(self):
+        return self.section("role")
+
+    @property
+    def requirement_fields(self):
+        return self.section("requirements")
+
+    @property
+    def text_fields(self):
+        return self.section("text")
+
+    @property
+    def pay_fields(self):
+        return self.section("pay")
+
+    @property
+    def people_fields(self):
+        return self.section("people")
+
+    def clean_pay_currency(self):
+        return (self.cleaned_data.get("pay_currency") or "").strip().upper()
+
+    def clean_published_on(self):
+        raw = self.cleaned_data.get("published_on") or ""
+        return [p.strip()[:80] for p in raw.split(",") if p.strip()]
+
+    def clean_must_haves(self):
+        return parse_requirement_lines(self.cleaned_data.get("must_haves", ""))
+
+    def clean_nice_to_haves(self):
+        return parse_requirement_lines(self.cleaned_data.get("nice_to_haves", ""))
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                check_job_fields(
+                    self.organization.pk,
+                    {k: data.get(k) for k in ("pay_min", "pay_max", "pay_currency")},
+                )
+            except forms.ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for m in messages:
+                        self.add_error(field, m)
+        must = {t.lower() for t in data.get("must_haves") or []}
+        both = [t for t in data.get("nice_to_haves") or [] if t.lower() in must]
+        if both:
+            self.add_error("nice_to_haves",
+                           f"“{both[0]}” is already a must-have; keep it in one list only.")
+        return data
+
+    def _post_clean(self):
+        # The model's pay-range constraint is checked by check_job_fields with a clearer message.
+        pass
+
+    def action_kwargs(self) -> dict:
+        data = self.cleaned_data
+        fields = {f: data.get(f) for f in JOB_FIELDS}
+        fields["licence_jurisdiction"] = fields["licence_jurisdiction"] or ""
+        fields["setting"] = fields["setting"] or ""
+        fields["published_on"] = data["published_on"]
+        return {
+            **fields, "must_haves": data["must_haves"], "nice_to_haves": data["nice_to_haves"],
+            "hiring_team": list(data["hiring_team"]),
+        }
+
+
+class JobFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title"}))
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any status"), ("active", "Open or on hold"),
+                                        *JobStatus.choices])
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False,
+                                  empty_label="Any site")
+    profession = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        from rounds.candidates.choices import Profession
+
+        self.fields["site"].queryset = Site.objects.filter(organization=organization)
+        self.fields["profession"].choices = [("", "Any profession"), *Profession.choices]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=JobStatus.choices)
