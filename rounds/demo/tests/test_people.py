@@ -89,10 +89,6 @@ def test_mix_is_realistic_and_country_filter_holds():
         next(candidate_rows(1, country="GB"))
 
 
-def test_hundred_thousand_rows_generate_quickly():
-    import time
-
-    start = time.perf_counter()
-    count = sum(1 for _ in candidate_rows(100_000, seed=5))
-    assert count == 100_000
-    assert time.perf_counter() - start < 10
+def test_generator_streams_the_requested_number_of_rows():
+    # Speed is measured by the benchmarks (bench/seed.py, bench/import_csv.py), not here.
+    assert sum(1 for _ in candidate_rows(5_000, seed=5)) == 5_000
