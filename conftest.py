@@ -17,17 +17,27 @@ PASSWORD = "correct horse battery staple"
 
 def make_user(org, role, email, first="Pat", last="Lee"):
     return User.objects.create_user(
-        username=email, email=email, password=PASSWORD, organization=org, role=role,
-        first_name=first, last_name=last,
+        username=email,
+        email=email,
+        password=PASSWORD,
+        organization=org,
+        role=role,
+        first_name=first,
+        last_name=last,
     )
 
 
 @pytest.fixture
 def org(db):
     org, _owner = do_create_organization(
-        name="Prairie Family Clinics", slug="prairie", owner_email="owner@prairie.test",
-        owner_password=PASSWORD, owner_first_name="Olivia", owner_last_name="Owner",
-        country="CA", time_zone="America/Edmonton",
+        name="Prairie Family Clinics",
+        slug="prairie",
+        owner_email="owner@prairie.test",
+        owner_password=PASSWORD,
+        owner_first_name="Olivia",
+        owner_last_name="Owner",
+        country="CA",
+        time_zone="America/Edmonton",
     )
     return org
 
@@ -35,9 +45,14 @@ def org(db):
 @pytest.fixture
 def other_org(db):
     org, _owner = do_create_organization(
-        name="Lone Star Locums", slug="lonestar", owner_email="owner@lonestar.test",
-        owner_password=PASSWORD, owner_first_name="Oscar", owner_last_name="Outsider",
-        country="US", time_zone="America/Chicago",
+        name="Lone Star Locums",
+        slug="lonestar",
+        owner_email="owner@lonestar.test",
+        owner_password=PASSWORD,
+        owner_first_name="Oscar",
+        owner_last_name="Outsider",
+        country="US",
+        time_zone="America/Chicago",
     )
     return org
 
@@ -82,18 +97,31 @@ def login():
 @pytest.fixture
 def candidate(org, recruiter):
     return do_create_candidate(
-        org.pk, actor=recruiter, first_name="Amara", last_name="Okafor",
-        email="Amara.Okafor@Example.com", phone="403-555-0142", profession="physician",
-        headline="Family physician, CCFP, obstetrics", city="Calgary", region="AB",
-        country="CA", specialties=["Family Medicine"],
+        org.pk,
+        actor=recruiter,
+        first_name="Amara",
+        last_name="Okafor",
+        email="Amara.Okafor@Example.com",
+        phone="403-555-0142",
+        profession="physician",
+        headline="Family physician, CCFP, obstetrics",
+        city="Calgary",
+        region="AB",
+        country="CA",
+        specialties=["Family Medicine"],
     )
 
 
 @pytest.fixture
 def job(org, recruiter):
     return Job.objects.create(
-        organization=org, title="Family Physician — Red Deer", profession="physician",
-        specialty="Family Medicine", owner=recruiter, pay_min=280000, pay_max=420000,
+        organization=org,
+        title="Family Physician — Red Deer",
+        profession="physician",
+        specialty="Family Medicine",
+        owner=recruiter,
+        pay_min=280000,
+        pay_max=420000,
     )
 
 

@@ -33,7 +33,9 @@ api = NinjaAPI(
 @api.exception_handler(ValidationError)
 def django_validation_error(request, exc: ValidationError):
     if hasattr(exc, "error_dict"):
-        errors = {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+        errors = {
+            field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()
+        }
     else:
         errors = {"__all__": exc.messages}
     first = next(iter(errors.items()))

@@ -63,33 +63,64 @@ def world(org, recruiter, candidate, job, stages):
         Licence.objects.create(organization=org, candidate=c, jurisdiction="CA-AB", number="12345"),
         Certification.objects.create(organization=org, candidate=c, name="ACLS"),
         Experience.objects.create(organization=org, candidate=c, employer="Foothills", role="GP"),
-        Education.objects.create(organization=org, candidate=c, institution="UofC", credential="MD"),
+        Education.objects.create(
+            organization=org, candidate=c, institution="UofC", credential="MD"
+        ),
         Availability.objects.create(
             organization=org, candidate=c, start_date="2027-01-01", end_date="2027-01-31"
         ),
         Attachment.objects.create(
-            organization=org, candidate=c, file=ContentFile(b"%PDF-1.4 cv", name="cv.pdf"),
-            original_name="cv.pdf", content_type="application/pdf", size=11,
+            organization=org,
+            candidate=c,
+            file=ContentFile(b"%PDF-1.4 cv", name="cv.pdf"),
+            original_name="cv.pdf",
+            content_type="application/pdf",
+            size=11,
         ),
     ]
-    consent = candidate_actions.do_record_consent(c, channel="email", basis="express", actor=recruiter)
+    consent = candidate_actions.do_record_consent(
+        c, channel="email", basis="express", actor=recruiter
+    )
     application = do_add_to_pipeline(c, job, actor=recruiter)
     note = Activity.objects.create(organization=org, candidate=c, kind="note", body="Called")
     requirement = Requirement.objects.create(organization=org, job=job, text="CCFP")
     site = Site.objects.create(organization=org, name="Red Deer Clinic")
     invitation = Invitation.objects.create(organization=org, email="new@prairie.test")
     batch = ImportBatch.objects.create(
-        organization=org, file=ContentFile(b"first_name\nA\n", name="x.csv"),
-        original_name="x.csv", file_format="csv", sha256="0" * 64,
+        organization=org,
+        file=ContentFile(b"first_name\nA\n", name="x.csv"),
+        original_name="x.csv",
+        file_format="csv",
+        sha256="0" * 64,
     )
     second = candidate_actions.do_create_candidate(
-        org.pk, actor=recruiter, first_name="Amara", last_name="Okafor",
-        email="amara.okafor@example.com", profession="physician",
+        org.pk,
+        actor=recruiter,
+        first_name="Amara",
+        last_name="Okafor",
+        email="amara.okafor@example.com",
+        profession="physician",
     )
-    ints = sorted({o.pk for o in [*children, consent, application, note, requirement, site,
-                                  batch, job, c, second, invitation]}
-                  | {s.pk for s in stages.values()}
-                  | set(application.stage_changes.values_list("pk", flat=True)))
+    ints = sorted(
+        {
+            o.pk
+            for o in [
+                *children,
+                consent,
+                application,
+                note,
+                requirement,
+                site,
+                batch,
+                job,
+                c,
+                second,
+                invitation,
+            ]
+        }
+        | {s.pk for s in stages.values()}
+        | set(application.stage_changes.values_list("pk", flat=True))
+    )
     uuids = [c.uuid, second.uuid, job.uuid, batch.uuid]
     return {"ints": ints, "uuids": uuids, "tokens": [invitation.token]}
 
@@ -111,7 +142,7 @@ def fillings(route, world):
             options.append([str(u) for u in world["uuids"]] + [str(i) for i in world["ints"]])
     for combo in itertools.product(*options):
         values = iter(combo)
-        yield "/" + PARAM.sub(lambda _m: next(values), route)
+        yield "/" + PARAM.sub(lambda _m, values=values: next(values), route)
 
 
 def test_every_object_route_is_a_404_for_another_organization(world, other_org):
@@ -131,7 +162,9 @@ def test_every_object_route_is_a_404_for_another_organization(world, other_org):
             methods = ("get", "post", "put", "patch", "delete") if is_api else ("get", "post")
             for method in methods:
                 if method != "get" and is_api:  # a body that parses, so lookups are reached
-                    response = getattr(client, method)(url, data={}, content_type="application/json")
+                    response = getattr(client, method)(
+                        url, data={}, content_type="application/json"
+                    )
                 else:
                     response = getattr(client, method)(url)
                 if response.status_code in LEAKS:
@@ -144,6 +177,7 @@ def test_unknown_identifiers_are_404_not_errors(world, owner):
     for route in object_routes():
         if route.startswith("accounts/invite/"):
             continue
+
         def unknown(m):
             conv, name = m.group("conv"), m.group("name")
             if conv == "uuid" or "uuid" in name or name in ("token", "survivor", "other"):

@@ -119,8 +119,11 @@ class Invitation(OrgOwned):
 
     @property
     def is_usable(self) -> bool:
-        return (self.accepted_at is None and self.revoked_at is None
-                and self.expires_at > timezone.now())
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
     @property
     def status(self) -> str:

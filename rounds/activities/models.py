@@ -25,7 +25,10 @@ class Activity(OrgOwned):
         "candidates.Candidate", on_delete=models.CASCADE, related_name="activities"
     )
     application = models.ForeignKey(
-        "pipeline.Application", on_delete=models.SET_NULL, null=True, blank=True,
+        "pipeline.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="activities",
     )
     kind = models.CharField(max_length=20, choices=ActivityKind)

@@ -24,7 +24,11 @@ class AuditEvent(OrgOwned):
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     candidate = models.ForeignKey(
-        "candidates.Candidate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "candidates.Candidate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         db_constraint=False,
     )
     changes = models.JSONField(default=dict, blank=True)

@@ -111,7 +111,9 @@ class Candidate(OrgOwned):
 
     # How they want to be reached.
     preferred_channels = models.JSONField(
-        default=list, blank=True, help_text='Channels in order of preference, e.g. ["sms", "email"].'
+        default=list,
+        blank=True,
+        help_text='Channels in order of preference, e.g. ["sms", "email"].',
     )
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
@@ -148,6 +150,23 @@ class Candidate(OrgOwned):
             models.Index(fields=["organization", "latitude", "longitude"], name="cand_org_geo"),
             models.Index(fields=["organization", "external_id"], name="cand_org_external"),
             models.Index(fields=["organization", "import_fingerprint"], name="cand_org_fp"),
+            # Search: the list's sort orders over current (not merged) records, id-only, so
+            # counts and deep pages read the index alone. See candidates/search.py.
+            models.Index(
+                fields=["organization", "last_name", "first_name", "id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="cand_current_name",
+            ),
+            models.Index(
+                fields=["organization", "created_at", "id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="cand_current_recent",
+            ),
+            models.Index(
+                fields=["organization", "last_activity_at", "id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="cand_current_activity",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,7 +197,9 @@ class Candidate(OrgOwned):
         if self.relocation_radius_km and not self.willing_to_relocate:
             self.willing_to_relocate = True
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
-            errors["quiet_hours_end"] = "Give both the start and the end of quiet hours, or neither."
+            errors["quiet_hours_end"] = (
+                "Give both the start and the end of quiet hours, or neither."
+            )
         bad = [c for c in self.preferred_channels or [] if c not in Channel.values]
         if bad:
             errors["preferred_channels"] = f"Unknown channel: {', '.join(map(str, bad))}."
@@ -202,7 +223,9 @@ class Specialty(CandidateChild):
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="specialties")
     name = models.CharField(max_length=120)
-    code = models.CharField(max_length=10, blank=True, help_text="NUCC taxonomy code", db_index=True)
+    code = models.CharField(
+        max_length=10, blank=True, help_text="NUCC taxonomy code", db_index=True
+    )
     is_primary = models.BooleanField(default=False)
 
     class Meta:
@@ -218,10 +241,14 @@ class Licence(CandidateChild):
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="licences")
     jurisdiction = models.CharField(max_length=8, choices=jurisdictions.CHOICES, db_index=True)
-    licence_type = models.CharField(max_length=80, blank=True, help_text="E.g. Independent practice")
+    licence_type = models.CharField(
+        max_length=80, blank=True, help_text="E.g. Independent practice"
+    )
     number = models.CharField(max_length=60, blank=True, db_index=True)
     status = models.CharField(max_length=20, choices=LicenceStatus, default=LicenceStatus.ACTIVE)
-    issuer = models.CharField(max_length=150, blank=True, help_text="E.g. CPSA, Texas Medical Board")
+    issuer = models.CharField(
+        max_length=150, blank=True, help_text="E.g. CPSA, Texas Medical Board"
+    )
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
 
@@ -245,7 +272,9 @@ class Certification(CandidateChild):
         Candidate, on_delete=models.CASCADE, related_name="certifications"
     )
     name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=20, choices=CertificationKind, default=CertificationKind.OTHER)
+    kind = models.CharField(
+        max_length=20, choices=CertificationKind, default=CertificationKind.OTHER
+    )
     issuer = models.CharField(max_length=150, blank=True)
     obtained_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
@@ -343,7 +372,9 @@ class ConsentRecord(CandidateChild):
 
     class Meta:
         ordering = ["-obtained_at", "-id"]
-        indexes = [models.Index(fields=["candidate", "channel", "-obtained_at"], name="consent_lookup")]
+        indexes = [
+            models.Index(fields=["candidate", "channel", "-obtained_at"], name="consent_lookup")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.get_basis_display()}"
@@ -359,7 +390,8 @@ class ConsentRecord(CandidateChild):
 
 
 def attachment_path(instance, filename):
-    return f"org_{instance.organization_id}/candidates/{instance.candidate.uuid}/{uuid.uuid4().hex}/{filename}"
+    folder = f"org_{instance.organization_id}/candidates/{instance.candidate.uuid}"
+    return f"{folder}/{uuid.uuid4().hex}/{filename}"
 
 
 class Attachment(CandidateChild):
@@ -398,4 +430,3 @@ class DuplicateDismissal(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_dismissal_unique")
         ]
-

@@ -16,8 +16,12 @@ urlpatterns = [
     path("<uuid:uuid>/", profile.candidate_detail, name="detail"),
     path("<uuid:uuid>/edit/", profile.candidate_edit, name="edit"),
     path("<uuid:uuid>/<str:section>/add/", profile.related_add, name="related_add"),
-    path("<uuid:uuid>/<str:section>/<int:pk>/delete/", profile.related_delete, name="related_delete"),
+    path(
+        "<uuid:uuid>/<str:section>/<int:pk>/delete/", profile.related_delete, name="related_delete"
+    ),
     path("<uuid:uuid>/consent/", profile.consent_add, name="consent_add"),
     path("<uuid:uuid>/attachments/", profile.attachment_upload, name="attachment_upload"),
-    path("<uuid:uuid>/attachments/<int:pk>/", profile.attachment_download, name="attachment_download"),
+    path(
+        "<uuid:uuid>/attachments/<int:pk>/", profile.attachment_download, name="attachment_download"
+    ),
 ]

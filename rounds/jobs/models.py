@@ -46,9 +46,14 @@ class Job(OrgOwned):
     pay_currency = models.CharField(max_length=3, default="CAD")
     pay_period = models.CharField(max_length=10, choices=PayPeriod, default=PayPeriod.YEAR)
     openings = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=20, choices=JobStatus, default=JobStatus.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=JobStatus, default=JobStatus.OPEN, db_index=True
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="owned_jobs",
     )
     hiring_team = models.ManyToManyField(
@@ -83,8 +88,10 @@ class Job(OrgOwned):
     def pay_display(self) -> str:
         if self.pay_min is None and self.pay_max is None:
             return ""
+
         def fmt(v):
             return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
+
         if self.pay_min is not None and self.pay_max is not None and self.pay_min != self.pay_max:
             amount = f"{fmt(self.pay_min)}–{fmt(self.pay_max)}"
         else:

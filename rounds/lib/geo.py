@@ -18,9 +18,18 @@ EARTH_RADIUS_KM = 6371.0088
 CA_POSTAL = re.compile(r"^\s*([A-Za-z]\d[A-Za-z])\s*-?\s*(\d[A-Za-z]\d)?\s*$")
 US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 PROVINCE_NAMES = {
-    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
-    "NL": "Newfoundland", "NS": "Nova Scotia", "NT": "Northwest Territories", "NU": "Nunavut",
-    "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec", "SK": "Saskatchewan",
+    "AB": "Alberta",
+    "BC": "British Columbia",
+    "MB": "Manitoba",
+    "NB": "New Brunswick",
+    "NL": "Newfoundland",
+    "NS": "Nova Scotia",
+    "NT": "Northwest Territories",
+    "NU": "Nunavut",
+    "ON": "Ontario",
+    "PE": "Prince Edward Island",
+    "QC": "Quebec",
+    "SK": "Saskatchewan",
     "YT": "Yukon",
 }
 
@@ -70,15 +79,26 @@ def _clean_city(city: str) -> str:
 
 @lru_cache(maxsize=20000)
 def _ca_postal(fsa: str) -> Place | None:
-    row = _ca_db().execute(
-        "select city, province, latitude, longitude from PostalCodes where fsa = ?",
-        (fsa.upper(),),
-    ).fetchone()
+    row = (
+        _ca_db()
+        .execute(
+            "select city, province, latitude, longitude from PostalCodes where fsa = ?",
+            (fsa.upper(),),
+        )
+        .fetchone()
+    )
     if not row:
         return None
     city, province, lat, lng = row
-    return Place(lat, lng, time_zone_at(lat, lng), _clean_city(city), _province_code(province),
-                 "CA", fsa.upper())
+    return Place(
+        lat,
+        lng,
+        time_zone_at(lat, lng),
+        _clean_city(city),
+        _province_code(province),
+        "CA",
+        fsa.upper(),
+    )
 
 
 @lru_cache(maxsize=20000)
@@ -92,20 +112,31 @@ def _us_zip(zip5: str) -> Place | None:
     if not found:
         return None
     z = found[0]
-    return Place(float(z["lat"]), float(z["long"]), z.get("timezone") or "",
-                 z["city"], z["state"], "US", zip5)
+    return Place(
+        float(z["lat"]),
+        float(z["long"]),
+        z.get("timezone") or "",
+        z["city"],
+        z["state"],
+        "US",
+        zip5,
+    )
 
 
 @lru_cache(maxsize=20000)
 def _ca_city(city: str, province: str) -> Place | None:
     name = PROVINCE_NAMES.get(province.upper(), province)
-    rows = _ca_db().execute(
-        "select fsa, city, province, latitude, longitude from PostalCodes "
-        "where (city = ? collate nocase or city like ? collate nocase "
-        "or city like ? collate nocase) "
-        "and (? = '' or province like ?) order by fsa",
-        (city, f"{city} %", f"% {city} (%", name, f"{name[:6]}%"),
-    ).fetchall()
+    rows = (
+        _ca_db()
+        .execute(
+            "select fsa, city, province, latitude, longitude from PostalCodes "
+            "where (city = ? collate nocase or city like ? collate nocase "
+            "or city like ? collate nocase) "
+            "and (? = '' or province like ?) order by fsa",
+            (city, f"{city} %", f"% {city} (%", name, f"{name[:6]}%"),
+        )
+        .fetchall()
+    )
     if not rows:
         return None
     lat = sum(r[3] for r in rows) / len(rows)
@@ -117,8 +148,11 @@ def _ca_city(city: str, province: str) -> Place | None:
 def _us_city(city: str, state: str) -> Place | None:
     import zipcodes
 
-    found = [z for z in zipcodes.filter_by(city=city.title(), state=state.upper())
-             if z.get("lat")] if state else []
+    found = (
+        [z for z in zipcodes.filter_by(city=city.title(), state=state.upper()) if z.get("lat")]
+        if state
+        else []
+    )
     if not found:
         return None
     lat = sum(float(z["lat"]) for z in found) / len(found)

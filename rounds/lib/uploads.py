@@ -22,12 +22,27 @@ PNG = "image/png"
 
 # Extension → the content type its bytes must show.
 EXTENSIONS = {
-    "pdf": PDF, "doc": DOC, "docx": DOCX, "odt": ODT, "rtf": RTF, "txt": TXT,
-    "jpg": JPEG, "jpeg": JPEG, "png": PNG,
+    "pdf": PDF,
+    "doc": DOC,
+    "docx": DOCX,
+    "odt": ODT,
+    "rtf": RTF,
+    "txt": TXT,
+    "jpg": JPEG,
+    "jpeg": JPEG,
+    "png": PNG,
 }
 ALLOWED_DESCRIPTION = "PDF, Word (DOC, DOCX), OpenDocument text (ODT), RTF, plain text, JPG or PNG"
-EXTENSION_FOR = {PDF: "pdf", DOC: "doc", DOCX: "docx", ODT: "odt", RTF: "rtf", TXT: "txt",
-                 JPEG: "jpg", PNG: "png"}
+EXTENSION_FOR = {
+    PDF: "pdf",
+    DOC: "doc",
+    DOCX: "docx",
+    ODT: "odt",
+    RTF: "rtf",
+    TXT: "txt",
+    JPEG: "jpg",
+    PNG: "png",
+}
 
 
 def human_size(size: int) -> str:

@@ -31,7 +31,9 @@ class Stage(OrgOwned):
     class Meta:
         ordering = ["sequence", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="stage_name_unique_in_org")
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="stage_name_unique_in_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -67,14 +69,15 @@ class Application(OrgOwned):
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="applications")
     stage_entered_at = models.DateTimeField(default=timezone.now)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="owned_applications",
     )
     next_action = models.CharField(max_length=200, blank=True)
     next_action_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    disposition_reason = models.CharField(
-        max_length=30, choices=DispositionReason, blank=True
-    )
+    disposition_reason = models.CharField(max_length=30, choices=DispositionReason, blank=True)
     disposition_note = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=20, blank=True)
     created_by = models.ForeignKey(

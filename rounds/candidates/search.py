@@ -1,0 +1,517 @@
+"""Finding candidates: free text plus filters, sorted and paginated, fast at 100,000 records.
+
+Free text reads `Candidate.search_text` (lower-cased name, credentials, headline, summary,
+profession, specialties, experience, certifications and notes, kept by actions.py). Every word
+typed must match the start of a word in it ("obst" finds obstetrics, "oka" finds Okafor), so
+results are the same on both databases and each has an index for it:
+
+- PostgreSQL: a GIN index on `to_tsvector('simple', search_text)`, queried with prefix terms
+  (`to_tsquery('simple', 'obst:* & calg:*')`); no extension needed.
+- SQLite: an FTS5 external-content table `candidates_candidate_fts` over search_text, kept in
+  step with triggers, queried with `"obst"* "calg"*`.
+
+Both are created by migration 0002 (see `install_search_index`). Filters on related rows
+(specialty, licence jurisdiction, tag) are `id IN (subquery)`, never joins, so counts stay right
+and no DISTINCT is needed. Distance filters first on the indexed bounding box, then on the exact
+great-circle distance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection as default_connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    FloatField,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ACos, Cos, Least, Radians, Sin
+
+from rounds.lib import geo, jurisdictions
+
+from .choices import CandidateStatus, Profession, Source
+from .models import Candidate, Licence, Specialty, Tag
+
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+MAX_TERMS = 8
+DEFERRED_OFFSET = 500  # from this offset on, a page is fetched as ids first, rows second
+MAX_WITHIN_KM = 5000
+FTS_TABLE = "candidates_candidate_fts"
+PG_TSVECTOR = "to_tsvector('simple'::regconfig, {column})"
+
+SORTS = {
+    "relevance": "Best match",
+    "name": "Name (A–Z)",
+    "-name": "Name (Z–A)",
+    "recent": "Newest first",
+    "activity": "Latest activity",
+    "distance": "Distance",
+}
+
+
+@dataclass
+class CandidateQuery:
+    """What the person searching asked for. Build it with `from_params` to get validation."""
+
+    q: str = ""
+    profession: str = ""
+    specialty: str = ""
+    jurisdiction: str = ""
+    status: str = ""
+    source: str = ""
+    tag: str = ""
+    near: str = ""
+    within_km: float | None = None
+    sort: str = "name"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    place: geo.Place | None = field(default=None, repr=False, compare=False)
+
+    FIELDS = ("q", "profession", "specialty", "jurisdiction", "status", "source", "tag", "near",
+              "within_km", "sort", "page", "per_page")
+
+    @classmethod
+    def from_params(cls, params: Any) -> CandidateQuery:
+        """Read request.GET (or a dict). Raises ValidationError({field: message}) naming every
+        field that is wrong, in the words a recruiter would use."""
+
+        def text(name: str, limit: int = 200) -> str:
+            value = params.get(name) or ""
+            return " ".join(str(value).split())[:limit]
+
+        errors: dict[str, str] = {}
+        query = cls(q=text("q"), specialty=text("specialty", 120), tag=text("tag", 60),
+                    near=text("near", 120))
+
+        profession = text("profession")
+        if profession and profession not in Profession.values:
+            errors["profession"] = f"“{profession}” is not a profession Rounds knows."
+        query.profession = profession
+
+        status = text("status")
+        if status and status not in CandidateStatus.values:
+            errors["status"] = f"“{status}” is not a candidate status."
+        query.status = status
+
+        source = text("source")
+        if source and source not in Source.values:
+            errors["source"] = f"“{source}” is not a source."
+        query.source = source
+
+        jurisdiction = text("jurisdiction", 60)
+        if jurisdiction:
+            code = jurisdictions.normalize(jurisdiction)
+            if code is None:
+                errors["jurisdiction"] = (
+                    f"“{jurisdiction}” is not a licensing jurisdiction; "
+                    "use a code like CA-AB or US-TX, or a name like Alberta."
+                )
+            query.jurisdiction = code or jurisdiction
+
+        if query.near:
+            query.place = resolve_place(query.near)
+            if query.place is None:
+                errors["near"] = (
+                    f"Rounds can't place “{query.near}”. Give a postal code (T2P 1J9, 77002) "
+                    "or a city and province or state (Red Deer, AB)."
+                )
+
+        within = text("within_km", 20)
+        if within:
+            try:
+                query.within_km = float(within)
+            except ValueError:
+                errors["within_km"] = "Distance must be a number of kilometres, like 50."
+            else:
+                if not math.isfinite(query.within_km) or query.within_km <= 0:
+                    errors["within_km"] = "Distance must be more than 0 km."
+                elif query.within_km > MAX_WITHIN_KM:
+                    errors["within_km"] = f"Distance can be at most {MAX_WITHIN_KM:,} km."
+                elif not query.near:
+                    errors["within_km"] = "Say near which place (postal code or city)."
+
+        sort = text("sort", 20)
+        if not sort:
+            sort = "distance" if query.near else ("relevance" if query.q else "name")
+        if sort not in SORTS:
+            errors["sort"] = f"Can't sort by “{sort}”."
+        elif sort == "distance" and not query.near:
+            errors["sort"] = "Sorting by distance needs a place in “Near”."
+        query.sort = sort
+
+        for name, default, upper in (("page", 1, None), ("per_page", DEFAULT_PER_PAGE,
+                                                         MAX_PER_PAGE)):
+            raw = text(name, 12)
+            if not raw:
+                setattr(query, name, default)
+                continue
+            try:
+                number = int(raw)
+            except ValueError:
+                errors[name] = "Must be a whole number."
+                continue
+            if number < 1:
+                errors[name] = "Must be 1 or more."
+                continue
+            setattr(query, name, min(number, upper) if upper else number)
+
+        if errors:
+            raise ValidationError(errors)
+        return query
+
+    @property
+    def terms(self) -> list[str]:
+        return search_terms(self.q)
+
+    def as_params(self, **overrides: Any) -> dict[str, str]:
+        """The query as GET parameters (empty ones left out), e.g. for links and export."""
+        out = {}
+        for name in self.FIELDS:
+            value = overrides.get(name, getattr(self, name))
+            if value in (None, ""):
+                continue
+            if name == "within_km":
+                value = f"{value:g}"
+            if (name, value) in (("page", 1), ("per_page", DEFAULT_PER_PAGE)):
+                continue
+            out[name] = str(value)
+        return out
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The filters in force (for the audit log of an export)."""
+        return {k: v for k, v in self.as_params().items() if k not in ("page", "per_page")}
+
+
+@dataclass
+class SearchPage:
+    """One page of results and what it took to get there."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
+
+
+def search_terms(q: str) -> list[str]:
+    """Words of a free-text query, lower-cased; punctuation separates words."""
+    return re.findall(r"[^\W_]+", (q or "").lower())[:MAX_TERMS]
+
+
+POSTAL = re.compile(r"^\s*([A-Za-z]\d[A-Za-z](\s*-?\s*\d[A-Za-z]\d)?|\d{5}(-\d{4})?)\s*$")
+
+
+def resolve_place(text: str) -> geo.Place | None:
+    """A postal code ("T2P 1J9", "T4N", "77002") or a place ("Red Deer, AB", "Houston, TX",
+    "Calgary")."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if POSTAL.match(text):
+        return geo.locate(postal_code=text)
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    city = parts[0] if parts else text
+    region = ""
+    country = ""
+    for part in parts[1:]:
+        upper = part.upper()
+        if upper in ("CA", "CANADA") and not region:
+            country = "CA"
+        elif upper in ("US", "USA", "UNITED STATES"):
+            country = "US"
+        elif not region:
+            code = jurisdictions.normalize(part)
+            region = code.split("-", 1)[1] if code else part
+            if code and not country:
+                country = code.split("-", 1)[0] if code[:2] in ("CA", "US") else ""
+    return geo.locate(city=city, region=region, country=country)
+
+
+# --- free text ---------------------------------------------------------------------------------
+
+
+class _PgPrefixMatch(Expression):
+    """`to_tsvector('simple', search_text) @@ to_tsquery('simple', 'a:* & b:*')`, the exact
+    expression of the GIN index, so the planner uses it."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, tsquery: str):
+        super().__init__()
+        self.tsquery = tsquery
+
+    def as_sql(self, compiler, connection):
+        column = compiler.compile(F("search_text").resolve_expression(compiler.query))[0]
+        sql = PG_TSVECTOR.format(column=column)
+        return f"{sql} @@ to_tsquery('simple'::regconfig, %s)", [self.tsquery]
+
+    def get_group_by_cols(self):
+        return []
+
+
+def _text_filter(qs: QuerySet, terms: list[str]) -> QuerySet:
+    if not terms:
+        return qs
+    vendor = _vendor(qs)
+    if vendor == "postgresql":
+        return qs.filter(_PgPrefixMatch(" & ".join(f"{t}:*" for t in terms)))
+    if vendor == "sqlite":
+        match = " ".join(f'"{t}"*' for t in terms)
+        return qs.filter(id__in=RawSQL(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match]
+        ))
+    # Any other database: correct, unindexed.
+    q = Q()
+    for t in terms:
+        q &= Q(search_text__startswith=t) | Q(search_text__contains=f" {t}")
+    return qs.filter(q)
+
+
+def _vendor(qs: QuerySet) -> str:
+    from django.db import connections
+
+    return connections[qs.db].vendor
+
+
+def _relevance(terms: list[str]):
+    """0 when a word names the person, 1 when it is in the headline, 2 otherwise."""
+    name_hit = Q()
+    for t in terms:
+        name_hit |= Q(last_name__istartswith=t) | Q(first_name__istartswith=t)
+    return Case(
+        When(name_hit, then=Value(0)),
+        When(headline__icontains=terms[0], then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+# --- distance ----------------------------------------------------------------------------------
+
+
+def distance_expression(place: geo.Place):
+    """Great-circle distance in km from `place` (spherical law of cosines), in SQL."""
+    lat0, lng0 = math.radians(place.latitude), math.radians(place.longitude)
+    cos_angle = (
+        Value(math.sin(lat0)) * Sin(Radians("latitude"))
+        + Value(math.cos(lat0)) * Cos(Radians("latitude"))
+        * Cos(Radians("longitude") - Value(lng0))
+    )
+    km = ACos(Least(Value(1.0), cos_angle), output_field=FloatField()) * Value(geo.EARTH_RADIUS_KM)
+    # PostgreSQL's LEAST skips NULLs: without this, an unknown location would be 0 km away.
+    return Case(When(latitude__isnull=False, longitude__isnull=False, then=km), default=None,
+                output_field=FloatField())
+
+
+def _distance_filter(qs: QuerySet, place: geo.Place, within_km: float | None) -> QuerySet:
+    qs = qs.annotate(distance_km=distance_expression(place))
+    if within_km is None:
+        return qs
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(place.latitude, place.longitude,
+                                                         within_km)
+    qs = qs.filter(latitude__gte=min_lat, latitude__lte=max_lat)
+    if max_lng - min_lng < 360 and min_lng >= -180 and max_lng <= 180:
+        qs = qs.filter(longitude__gte=min_lng, longitude__lte=max_lng)
+    return qs.filter(distance_km__lte=within_km)
+
+
+# --- the query ---------------------------------------------------------------------------------
+
+
+def search_queryset(user, query: CandidateQuery) -> QuerySet:
+    """Candidates `user` may see that match `query`, ordered; not paginated (export uses it)."""
+    qs = Candidate.objects.visible_to(user).current()
+    org_id = getattr(user, "organization_id", None)
+    terms = query.terms
+    qs = _text_filter(qs, terms)
+    if query.profession:
+        qs = qs.filter(profession=query.profession)
+    if query.status:
+        qs = qs.filter(status=query.status)
+    if query.source:
+        qs = qs.filter(source=query.source)
+    if query.specialty:
+        specialty = query.specialty.strip()
+        qs = qs.filter(id__in=Specialty.objects.filter(organization_id=org_id).filter(
+            Q(name__icontains=specialty) | Q(code__iexact=specialty)
+        ).values("candidate_id"))
+    if query.jurisdiction:
+        qs = qs.filter(id__in=Licence.objects.filter(
+            organization_id=org_id, jurisdiction=query.jurisdiction
+        ).values("candidate_id"))
+    if query.tag:
+        through = Candidate.tags.through
+        qs = qs.filter(id__in=through.objects.filter(
+            tag__in=Tag.objects.filter(organization_id=org_id, name__iexact=query.tag)
+        ).values("candidate_id"))
+    place = query.place
+    if query.near and place is None:
+        place = resolve_place(query.near)
+        if place is None:
+            return qs.none()
+    if place is not None:
+        qs = _distance_filter(qs, place, query.within_km)
+    return qs.order_by(*_ordering(query, terms, place is not None, _vendor(qs)))
+
+
+def _ordering(query: CandidateQuery, terms: list[str], has_distance: bool, vendor: str) -> list:
+    by_name = ["last_name", "first_name", "id"]
+    sort = query.sort
+    if sort == "relevance" and not terms:
+        sort = "name"
+    if sort == "distance" and not has_distance:
+        sort = "name"
+    if sort == "relevance":
+        return [_relevance(terms), *by_name]
+    if sort == "-name":
+        return ["-last_name", "-first_name", "-id"]
+    if sort == "recent":
+        return ["-created_at", "-id"]
+    if sort == "activity":
+        if vendor == "sqlite":  # NULLs already sort last descending; this form uses the index
+            return [F("last_activity_at").desc(), "-id"]
+        return [F("last_activity_at").desc(nulls_last=True), "-id"]
+    if sort == "distance":
+        return [F("distance_km").asc(nulls_last=True), *by_name]
+    return by_name
+
+
+def page_prefetches() -> list[Prefetch]:
+    """What the result rows show: tags, specialties (primary first), licences."""
+    return [
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("specialties", queryset=Specialty.objects.order_by("-is_primary", "name")),
+        Prefetch("licences", queryset=Licence.objects.order_by("jurisdiction")),
+    ]
+
+
+def search_candidates(user, query: CandidateQuery) -> SearchPage:
+    """One page of `search_queryset`, with the total count and the related rows prefetched."""
+    qs = search_queryset(user, query)
+    total = qs.count()
+    per_page = max(1, min(query.per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE))
+    pages = max(1, math.ceil(total / per_page))
+    page = max(1, query.page)
+    warnings = []
+    if page > pages:
+        warnings.append(f"There is no page {page}; showing page {pages}.")
+        page = pages
+    offset = (page - 1) * per_page
+    if not total:
+        items = []
+    elif offset < DEFERRED_OFFSET:
+        items = list(qs.prefetch_related(*page_prefetches())[offset:offset + per_page])
+    else:
+        # Deep page: skip the offset over ids alone (read from the sort index), then load
+        # only the rows shown, instead of reading and discarding thousands of full rows.
+        ids = list(qs.values_list("id", flat=True)[offset:offset + per_page])
+        position = {pk: i for i, pk in enumerate(ids)}
+        rows = qs.order_by().filter(pk__in=ids).prefetch_related(*page_prefetches())
+        items = sorted(rows, key=lambda c: position[c.pk])
+    if query.near and query.within_km is None and items:
+        missing = sum(1 for c in items if getattr(c, "distance_km", None) is None)
+        if missing:
+            warnings.append("Candidates without a known location are listed last.")
+    return SearchPage(items=items, total=total, page=page, per_page=per_page, warnings=warnings)
+
+
+# --- the indexes -------------------------------------------------------------------------------
+
+SQLITE_FTS = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
+        search_text, content='candidates_candidate', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON candidates_candidate BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON candidates_candidate BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+        VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF search_text
+        ON candidates_candidate BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+        VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+]
+SQLITE_TRIGGERS = [f"{FTS_TABLE}_ai", f"{FTS_TABLE}_ad", f"{FTS_TABLE}_au"]
+PG_INDEX = (
+    "CREATE INDEX IF NOT EXISTS cand_search_tsv ON candidates_candidate "
+    f"USING gin ({PG_TSVECTOR.format(column='search_text')})"
+)
+
+
+def install_search_index(connection=None) -> bool:
+    """Create the free-text index for this database if it is missing; True if anything was
+    (re)built. Safe to run again: after a migration that rebuilds the candidates table on SQLite
+    (which drops its triggers), running it restores the triggers and re-indexes."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'cand_search_tsv'")
+            if cursor.fetchone():
+                return False
+            cursor.execute(PG_INDEX)
+            return True
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND name IN (%s, %s, %s)",
+                SQLITE_TRIGGERS,
+            )
+            if cursor.fetchone()[0] == len(SQLITE_TRIGGERS):
+                return False
+            for statement in SQLITE_FTS:
+                cursor.execute(statement)
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+            return True
+    return False
+
+
+def remove_search_index(connection=None) -> None:
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP INDEX IF EXISTS cand_search_tsv")
+        elif connection.vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
