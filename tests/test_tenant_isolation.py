@@ -145,8 +145,9 @@ def fillings(route, world):
         yield "/" + PARAM.sub(lambda _m, values=values: next(values), route)
 
 
-def test_every_object_route_is_a_404_for_another_organization(world, other_org):
-    make_user(other_org, Role.ADMIN, "admin@lonestar.test")
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER, Role.READ_ONLY])
+def test_every_object_route_is_a_404_for_another_organization(world, other_org, role):
+    make_user(other_org, role, "admin@lonestar.test")
     # Move the outsider's own users out of the range of the world's ids, so a 302 on "their"
     # user 3 can't be mistaken for a leak of the world's licence 3.
     User.objects.filter(organization=other_org).update(id=F("id") + 900_000)

@@ -13,7 +13,10 @@ class ActivityQuerySet(OrgQuerySet):
         if user.is_authenticated and user.is_hiring_manager:
             from rounds.candidates.models import Candidate
 
-            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user))
+            # The people in their jobs, and of those people only what is not about other jobs.
+            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
+                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
+            )
         return qs
 
 

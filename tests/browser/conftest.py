@@ -1,7 +1,8 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (/usr/bin/chromium), headless,
 against pytest-django's live server. Skipped with a clear message when Chromium is missing
-(`make chromium` installs it)."""
+(`make chromium` installs it) — except in CI, where a missing browser fails the run."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ def project_static_files(settings):
 @pytest.fixture
 def browser_page(monkeypatch):
     if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test: Chromium is missing at /usr/bin/chromium.")
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium "
                     "(run `make chromium` or `apt-get install chromium`).")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes

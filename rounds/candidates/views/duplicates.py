@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from rounds.lib.permissions import editor_required
 from rounds.lib.tenancy import access_object
@@ -74,7 +75,10 @@ def duplicate_dismiss(request):
         # The pair's card is swapped for this: nothing left to show.
         return HttpResponse("")
     messages.success(request, f"{first} and {second} are marked as different people.")
-    return redirect(request.POST.get("next") or reverse("candidates:duplicates"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("candidates:duplicates")
+    return redirect(target)
 
 
 def _merge_form_class(survivor: Candidate, other: Candidate, groups):
