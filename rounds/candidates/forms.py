@@ -10,6 +10,7 @@ import zoneinfo
 from functools import lru_cache
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from rounds.accounts.models import User
@@ -374,7 +375,10 @@ class ConsentForm(forms.Form):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(choices=AttachmentKind.choices, initial=AttachmentKind.CV)
     file = forms.FileField(
-        help_text="PDF, Word, ODT, RTF, text, or a JPG/PNG scan; up to the size limit.",
+        help_text=(
+            "PDF, Word, ODT, RTF, text, or a JPG/PNG scan; up to "
+            f"{settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+        ),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".pdf,.doc,.docx,.odt,.rtf,.txt,.jpg,.jpeg,.png"}
         ),
