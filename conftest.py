@@ -132,7 +132,8 @@ def stages(org):
 
 @pytest.fixture
 def run_tasks(db):
-    """Run everything queued on the real database task queue, as a worker would."""
+    """Run everything queued on the real database task queue, as a worker would. The worker
+    closes its connection when done, so tests that use this need `transactional_db`."""
 
     def run():
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import secrets
 import shutil
 import sys
 import time
@@ -42,7 +43,8 @@ def prepare_database(db: str) -> None:
     shutil.rmtree(media, ignore_errors=True)
     os.environ["MEDIA_ROOT"] = str(media)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rounds.settings")
-    os.environ["DEBUG"] = "0"
+    os.environ["DEBUG"] = "0"  # no query log: production speed
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
 
 
 BAD_CELLS = (

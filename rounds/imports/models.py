@@ -22,9 +22,15 @@ class ImportBatch(OrgOwned):
     file = models.FileField(upload_to=import_path, max_length=300)
     original_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=10)  # csv | xlsx
+    # How a CSV is read, found once at upload so every run reads it the same way.
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
     sha256 = models.CharField(max_length=64, db_index=True)
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, blank=True, help_text="field name → column header")
+    default_profession = models.CharField(
+        max_length=40, blank=True, help_text="Profession for rows whose profession cell is empty."
+    )
     status = models.CharField(max_length=20, choices=ImportStatus, default=ImportStatus.MAPPING)
     total_rows = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
@@ -38,6 +44,8 @@ class ImportBatch(OrgOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched with every committed chunk: a RUNNING batch whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -67,3 +75,6 @@ class ImportRowIssue(OrgOwned):
 
     class Meta:
         ordering = ["line_number", "id"]
+        indexes = [
+            models.Index(fields=["batch", "outcome", "line_number"], name="import_issue_report")
+        ]

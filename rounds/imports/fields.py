@@ -1,0 +1,286 @@
+"""What an import can fill in, how spreadsheet headers are matched to it, and how free text
+("MD", "Nurse Practitioner", "Alberta", "LinkedIn") becomes the values Rounds stores."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rounds.candidates.choices import Profession, Source
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    label: str
+    help: str = ""
+    max_length: int | None = None
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("first_name", "First name", "Required, unless a full-name column is mapped.", 100),
+    Target("last_name", "Last name", "Required, unless a full-name column is mapped.", 100),
+    Target("full_name", "Full name", "“Amara Okafor” or “Okafor, Amara”: split into first and "
+           "last name when those are not mapped.", 201),
+    Target("email", "Email", "", 254),
+    Target("phone", "Phone", "Parsed with the row's country; stored as +14035550142.", 40),
+    Target("profession", "Profession", "MD, Physician, NP, RN, RPN, PA… Rows whose profession "
+           "is not recognised are reported, not guessed.", None),
+    Target("specialty", "Specialties", "Several separated by “;” — the first is primary.", None),
+    Target("licence_jurisdictions", "Licence jurisdictions", "AB, Alberta, CA-AB, TX, Texas… "
+           "several separated by “;”.", None),
+    Target("licence_number", "Licence number", "Goes with the first jurisdiction (or one per "
+           "jurisdiction, separated by “;”).", 60),
+    Target("city", "City", "", 120),
+    Target("region", "Province / state", "", 80),
+    Target("postal_code", "Postal / ZIP code", "", 12),
+    Target("country", "Country", "Canada, US, CA… Empty: guessed from the province, state or "
+           "postal code.", None),
+    Target("headline", "Headline", "", 200),
+    Target("years_experience", "Years of experience", "A whole number.", None),
+    Target("source", "Source", "Referral, job board, conference… anything else is kept as the "
+           "source detail.", None),
+    Target("tags", "Tags", "Several separated by “;” or “,”.", None),
+    Target("notes", "Notes", "Added to the candidate's timeline as a note.", None),
+    Target("external_id", "External ID", "The record's ID in the system you export from: a row "
+           "with an ID already in Rounds is skipped.", 100),
+)
+TARGET_NAMES = tuple(t.name for t in TARGETS)
+TARGET_BY_NAME = {t.name: t for t in TARGETS}
+
+
+def header_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9#]+", "", (text or "").lower().replace("&", "and"))
+
+
+# Normalized header → target. Exact matches after header_key().
+_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "first_name": ("firstname", "first", "givenname", "given", "forename", "fname", "prenom",
+                   "legalfirstname", "firstnames"),
+    "last_name": ("lastname", "last", "surname", "familyname", "family", "lname", "nom",
+                  "legallastname"),
+    "full_name": ("name", "fullname", "candidate", "candidatename", "contactname", "person",
+                  "providername", "displayname"),
+    "email": ("email", "emailaddress", "mail", "courriel", "workemail", "personalemail",
+              "primaryemail", "emailaddr"),
+    "phone": ("phone", "mobile", "cell", "cellphone", "mobilephone", "telephone", "tel",
+              "phonenumber", "mobilenumber", "cellnumber", "primaryphone", "contactnumber",
+              "homephone", "workphone"),
+    "profession": ("profession", "occupation", "discipline", "role", "jobtitle", "title",
+                   "providertype", "designation", "credential", "credentials", "type",
+                   "clinicianttype", "position"),
+    "specialty": ("specialty", "specialties", "speciality", "specialities", "specialization",
+                  "specialisation", "practicearea", "area", "primaryspecialty", "taxonomy"),
+    "licence_jurisdictions": ("licencejurisdictions", "licensejurisdictions",
+                              "licencejurisdiction", "licensejurisdiction", "licensestate",
+                              "licensestates", "licencedin", "licensedin", "licenceprovince",
+                              "statelicensed", "stateoflicense", "licensedstates",
+                              "jurisdiction", "jurisdictions", "licenses", "licences"),
+    "licence_number": ("licencenumber", "licensenumber", "licence#", "license#", "licenceno",
+                       "licenseno", "licence", "license", "npi", "npinumber",
+                       "registrationnumber", "registration#", "collegenumber", "cpsa",
+                       "cpsanumber", "cpsonumber", "practitionerid", "permitnumber"),
+    "city": ("city", "town", "municipality", "locality", "ville", "citytown"),
+    "region": ("province", "state", "region", "provincestate", "stateprovince", "prov", "st",
+               "territory"),
+    "postal_code": ("postalcode", "postcode", "zip", "zipcode", "postal", "zippostal",
+                    "postalzip", "codepostal"),
+    "country": ("country", "countrycode", "nation", "pays"),
+    "headline": ("headline", "summary", "tagline", "profile", "currentposition", "currentrole"),
+    "years_experience": ("yearsexperience", "yearsofexperience", "experience", "years",
+                         "yrsexperience", "yoe", "experienceyears", "yrs"),
+    "source": ("source", "leadsource", "candidatesource", "origin", "howheard", "referredby"),
+    "tags": ("tags", "tag", "labels", "keywords", "skills", "groups"),
+    "notes": ("notes", "note", "comments", "comment", "remarks", "description"),
+    "external_id": ("externalid", "id", "candidateid", "recordid", "personid", "applicantid",
+                    "atsid", "crmid", "employeeid", "reference", "ref"),
+}
+_HEADER_INDEX = {syn: target for target, syns in _HEADER_SYNONYMS.items() for syn in syns}
+# Fallback: words a header contains (checked in this order) → target.
+_HEADER_WORDS: tuple[tuple[str, str], ...] = (
+    ("email", "email"), ("mail", "email"), ("mobile", "phone"), ("phone", "phone"),
+    ("cell", "phone"), ("firstname", "first_name"), ("given", "first_name"),
+    ("lastname", "last_name"), ("surname", "last_name"), ("family", "last_name"),
+    ("zip", "postal_code"), ("postal", "postal_code"), ("npi", "licence_number"),
+    ("licen", "licence_number"), ("special", "specialty"), ("province", "region"),
+    ("state", "region"), ("city", "city"), ("country", "country"), ("profession", "profession"),
+    ("yearsof", "years_experience"), ("note", "notes"), ("tag", "tags"), ("source", "source"),
+)
+
+
+def suggest_mapping(headers: list[str]) -> dict[str, str]:
+    """Target field → column header for the columns whose names say what they hold. Each
+    column is suggested for one field at most; exact names win over partial ones."""
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for header in headers:
+        target = _HEADER_INDEX.get(header_key(header))
+        if target and target not in mapping:
+            mapping[target] = header
+            used.add(header)
+    for header in headers:
+        if header in used:
+            continue
+        key = header_key(header)
+        if "jurisdiction" in key or ("licen" in key and ("state" in key or "prov" in key)):
+            target = "licence_jurisdictions"
+        else:
+            target = next((t for word, t in _HEADER_WORDS if word in key), None)
+        if target and target not in mapping:
+            mapping[target] = header
+            used.add(header)
+    if "full_name" in mapping and "first_name" in mapping and "last_name" in mapping:
+        del mapping["full_name"]
+    return mapping
+
+
+# --- free text → stored values -----------------------------------------------------------------
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+
+
+_PROFESSION_SYNONYMS: dict[str, tuple[str, ...]] = {
+    Profession.PHYSICIAN: (
+        "md", "do", "mbbs", "mbchb", "physician", "doctor", "dr", "medical doctor", "gp",
+        "general practitioner", "family physician", "family doctor", "family medicine",
+        "hospitalist", "surgeon", "psychiatrist", "anesthesiologist", "anaesthetist",
+        "internist", "pediatrician", "paediatrician", "radiologist", "emergency physician",
+        "locum physician", "resident", "fellow", "ccfp", "frcpc", "md ccfp", "obstetrician",
+        "oncologist", "cardiologist", "neurologist", "dermatologist", "pathologist", "intensivist",
+    ),
+    Profession.NURSE_PRACTITIONER: (
+        "np", "nurse practitioner", "aprn", "fnp", "fnp c", "fnp bc", "agnp", "pmhnp", "rn np",
+        "rn ep", "rnep", "pnp", "acnp", "cnp", "crnp", "dnp",
+    ),
+    Profession.PHYSICIAN_ASSISTANT: (
+        "pa", "pa c", "pac", "physician assistant", "physician associate", "ccpa",
+    ),
+    Profession.REGISTERED_NURSE: (
+        "rn", "registered nurse", "nurse", "bsn", "bscn", "rn bsn", "rn bscn", "staff nurse",
+        "charge nurse", "icu nurse", "er nurse", "travel nurse", "clinical nurse", "psych nurse",
+        "registered psychiatric nurse", "rpn psych", "crna",
+    ),
+    Profession.PRACTICAL_NURSE: (
+        "lpn", "lvn", "rpn", "practical nurse", "licensed practical nurse",
+        "registered practical nurse", "licensed vocational nurse",
+    ),
+    Profession.MIDWIFE: ("midwife", "rm", "cnm", "registered midwife", "certified nurse midwife"),
+    Profession.PHARMACIST: ("pharmacist", "rph", "pharmd", "clinical pharmacist"),
+    Profession.PHYSIOTHERAPIST: ("physiotherapist", "pt", "physical therapist", "dpt", "physio"),
+    Profession.OCCUPATIONAL_THERAPIST: ("occupational therapist", "ot", "otr", "otr l"),
+    Profession.SPEECH_LANGUAGE_PATHOLOGIST: ("slp", "speech language pathologist",
+                                             "speech pathologist", "speech therapist"),
+    Profession.DIETITIAN: ("dietitian", "dietician", "rd", "registered dietitian"),
+    Profession.PSYCHOLOGIST: ("psychologist", "clinical psychologist", "phd psych", "psyd"),
+    Profession.SOCIAL_WORKER: ("social worker", "msw", "rsw", "lcsw", "lmsw"),
+    Profession.PARAMEDIC: ("paramedic", "emt", "emt p", "pcp", "acp", "emr"),
+    Profession.RADIOGRAPHER: ("radiographer", "x ray tech", "xray tech", "rt r", "mrt",
+                              "radiology technologist", "medical radiation technologist",
+                              "radiologic technologist"),
+    Profession.SONOGRAPHER: ("sonographer", "ultrasound tech", "rdms", "ultrasound technologist"),
+    Profession.LAB_TECHNOLOGIST: ("mlt", "lab tech", "lab technologist", "medical technologist",
+                                  "medical laboratory technologist", "mls", "clinical lab"),
+    Profession.RESPIRATORY_THERAPIST: ("rrt", "respiratory therapist", "rt"),
+    Profession.CLINICAL_RESEARCH_ASSOCIATE: ("cra", "clinical research associate", "monitor"),
+    Profession.CLINICAL_RESEARCH_COORDINATOR: ("crc", "clinical research coordinator",
+                                               "research coordinator", "study coordinator"),
+    Profession.MEDICAL_OFFICE_ASSISTANT: ("moa", "medical office assistant", "medical assistant",
+                                          "ma", "cma", "unit clerk", "medical secretary"),
+    Profession.FRONT_OFFICE: ("front office", "receptionist", "reception", "front desk",
+                              "scheduler", "patient coordinator"),
+    Profession.PRACTICE_MANAGER: ("practice manager", "clinic manager", "office manager",
+                                  "operations manager"),
+    Profession.OTHER: ("other",),
+}
+PROFESSION_INDEX: dict[str, str] = {}
+for _value, _label in Profession.choices:
+    PROFESSION_INDEX[_key(_value)] = _value
+    PROFESSION_INDEX[_key(_label)] = _value
+for _value, _syns in _PROFESSION_SYNONYMS.items():
+    for _syn in _syns:
+        PROFESSION_INDEX.setdefault(_key(_syn), str(_value))
+
+
+def match_profession(text: str) -> str | None:
+    """Profession value for free text, or None when it is not recognised."""
+    key = _key(text)
+    if not key:
+        return None
+    if key in PROFESSION_INDEX:
+        return PROFESSION_INDEX[key]
+    # "MD, CCFP", "RN (ICU)", "Family Physician - Locum": try the leading words.
+    words = key.split()
+    for n in range(len(words) - 1, 0, -1):
+        if (found := PROFESSION_INDEX.get(" ".join(words[:n]))) is not None:
+            return found
+    return None
+
+
+_SOURCE_SYNONYMS = {
+    Source.REFERRAL: ("referral", "referred", "employee referral", "word of mouth"),
+    Source.JOB_BOARD: ("job board", "indeed", "linkedin", "monster", "glassdoor", "ziprecruiter",
+                       "careerbuilder", "workopolis", "doximity", "health match bc",
+                       "healthcarejobs", "practicematch", "practicelink", "job bank"),
+    Source.CONFERENCE: ("conference", "event", "career fair", "job fair", "trade show", "fair"),
+    Source.CAREER_SITE: ("career site", "website", "careers page", "company website",
+                         "applied online", "career page"),
+    Source.ASSOCIATION: ("association", "networking group", "society"),
+    Source.SCHOOL_PROGRAM: ("school", "residency program", "university", "college program",
+                            "training program"),
+    Source.FORMER_STAFF: ("former staff", "alumni", "former employee", "rehire"),
+    Source.FORMER_LOCUM: ("former locum", "past locum"),
+    Source.OWN_NETWORK: ("own network", "personal network", "network"),
+    Source.SOURCED: ("sourced", "sourcing", "headhunted", "outreach", "cold call"),
+    Source.IMPORT: ("import", "imported", "spreadsheet"),
+    Source.OTHER: ("other",),
+}
+SOURCE_INDEX: dict[str, str] = {}
+for _value, _label in Source.choices:
+    SOURCE_INDEX[_key(_value)] = _value
+    SOURCE_INDEX[_key(_label)] = _value
+for _value, _syns in _SOURCE_SYNONYMS.items():
+    for _syn in _syns:
+        SOURCE_INDEX.setdefault(_key(_syn), str(_value))
+
+
+def match_source(text: str) -> tuple[str, str]:
+    """(Source value, source detail): recognised sources map to their value; anything else is
+    an import with the text kept as the detail, so nothing typed is lost."""
+    key = _key(text)
+    if not key:
+        return Source.IMPORT, ""
+    if key in SOURCE_INDEX:
+        value = SOURCE_INDEX[key]
+        detail = text.strip() if key not in (_key(value), _key(Source(value).label)) else ""
+        return value, detail[:200]
+    return Source.IMPORT, text.strip()[:200]
+
+
+_COUNTRIES = {
+    "ca": "CA", "can": "CA", "canada": "CA",
+    "us": "US", "usa": "US", "u s": "US", "u s a": "US", "united states": "US",
+    "united states of america": "US", "america": "US",
+    "gb": "GB", "uk": "GB", "u k": "GB", "united kingdom": "GB", "great britain": "GB",
+    "england": "GB", "scotland": "GB", "wales": "GB",
+    "ie": "IE", "ireland": "IE", "au": "AU", "australia": "AU", "nz": "NZ", "new zealand": "NZ",
+    "in": "IN", "india": "IN", "ph": "PH", "philippines": "PH", "fr": "FR", "france": "FR",
+    "mx": "MX", "mexico": "MX", "za": "ZA", "south africa": "ZA", "ng": "NG", "nigeria": "NG",
+}
+
+
+def match_country(text: str) -> str | None:
+    """ISO alpha-2 code for a country name or code; None when not recognised."""
+    key = _key(text)
+    if not key:
+        return ""
+    if key in _COUNTRIES:
+        return _COUNTRIES[key]
+    if re.fullmatch(r"[a-z]{2}", key):
+        return key.upper()
+    return None
+
+
+MULTI_SPLIT = re.compile(r"\s*[;|\n]\s*")
+TAG_SPLIT = re.compile(r"\s*[;,|\n]\s*")
+JURISDICTION_SPLIT = re.compile(r"\s*[;,|/\n]\s*")

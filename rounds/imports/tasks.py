@@ -1,0 +1,59 @@
+"""Background import of a spreadsheet. Thin: the rows are handled by rounds.imports.actions;
+this module owns the transactions — one per chunk, so a killed worker loses at most the chunk
+it was writing, and running the task again continues after the last committed chunk."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import connection, transaction
+from django_tasks import task
+
+from . import actions
+from .models import ImportBatch
+
+logger = logging.getLogger(__name__)
+
+
+def run_import(batch_id: int, *, via: str = "task") -> ImportBatch | None:
+    """Claim the batch and import its remaining rows, chunk by chunk. Safe to call twice: a
+    batch another worker is running, or one already finished, is left alone."""
+    with transaction.atomic():
+        claimed = actions.do_claim_batch(batch_id)
+    batch = (
+        ImportBatch.objects.select_related("organization", "created_by")
+        .filter(pk=batch_id)
+        .first()
+    )
+    if batch is None or not claimed:
+        return batch
+    try:
+        importer = actions.BatchImporter(batch, via=via)
+        with actions.open_remaining_rows(batch) as rows:
+            for chunk in actions.chunked(rows, actions.CHUNK_SIZE):
+                with transaction.atomic():
+                    _relax_commit_durability()
+                    importer.import_chunk(chunk)
+        with transaction.atomic():
+            actions.do_finish_batch(batch, via=via)
+    except actions.ImportConflict:
+        logger.warning("Import batch %s: another worker took over.", batch_id)
+    except Exception as exc:
+        logger.exception("Import batch %s failed.", batch_id)
+        with transaction.atomic():
+            actions.do_fail_batch(batch, exc)
+    batch.refresh_from_db()
+    return batch
+
+
+def _relax_commit_durability() -> None:
+    """PostgreSQL: don't wait for the chunk's WAL flush. A chunk lost in a server crash was
+    committed together with its cursor, so it is simply imported again: never half-written."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+@task()
+def import_batch_task(batch_id: int) -> None:
+    run_import(batch_id, via="task")
