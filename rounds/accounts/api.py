@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
+from rounds.lib.api import ERRORS, ErrorOut
 from rounds.lib.permissions import can_admin, can_edit
 from rounds.lib.tenancy import access_object
 
@@ -24,12 +25,6 @@ from .models import EmployerProfile, Invitation, Site, User
 router = Router(tags=["Accounts"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def _require(allowed: bool, message: str) -> None:

@@ -45,6 +45,8 @@ from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
+from rounds.lib.api import ERRORS
+from rounds.lib.api import ErrorOut as Error
 from rounds.lib.contact import format_phone
 from rounds.lib.permissions import can_edit, can_work_pipeline
 from rounds.lib.tenancy import access_object
@@ -69,12 +71,6 @@ router = Router(tags=["Candidates"])
 
 # --- schemas --------------------------------------------------------------------------------
 
-class Error(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 READ_ERRORS = {401: Error, 404: Error}
 
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -31,12 +32,6 @@ from .tasks import import_batch_task, run_import
 router = Router(tags=["Imports"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class FieldOut(Schema):

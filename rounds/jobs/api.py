@@ -18,6 +18,7 @@ from ninja import Router, Schema, Status
 from rounds.accounts.models import Site, User
 from rounds.candidates.choices import Profession, Setting
 from rounds.lib import jurisdictions
+from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -28,12 +29,6 @@ from .models import Job, Requirement
 router = Router(tags=["Jobs"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class RequirementOut(Schema):

@@ -19,6 +19,7 @@ from ninja import Router, Schema, Status
 from rounds.accounts.models import User
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
+from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit, can_work_pipeline
 from rounds.lib.tenancy import access_object
 
@@ -29,12 +30,6 @@ from .models import Application, Stage, StageChange
 router = Router(tags=["Pipeline"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class StageOut(Schema):

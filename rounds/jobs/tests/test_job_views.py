@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from conftest import make_candidates
 from rounds.accounts.models import EmployerProfile, Site
 from rounds.jobs.models import Job, Requirement
 from rounds.pipeline.actions import do_add_to_pipeline
-
-from .conftest import make_candidates
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import make_candidates
 from rounds.audit.models import AuditEvent
 from rounds.pipeline.models import Application, StageChange
-
-from .conftest import make_candidates
 
 
 def detail_url(job):

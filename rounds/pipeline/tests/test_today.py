@@ -6,11 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import make_candidates
 from rounds.activities.models import Activity
 from rounds.jobs.models import Job
 from rounds.pipeline.actions import do_add_to_pipeline, do_set_next_action
-
-from .conftest import make_candidates
 
 
 def test_today_lists_overdue_before_due_today_with_relative_times(login, recruiter, org, job):
