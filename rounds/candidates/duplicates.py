@@ -56,6 +56,23 @@ def _ordered(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
+
+def _groups_sharing(current, field: str, key_limit: int) -> dict[str, list[int]]:
+    """{value: [candidate ids]} for the values of `field` that several candidates share, newest
+    groups first: one GROUP BY … HAVING query for the keys, one for their members."""
+    keys = list(
+        current.exclude(**{field: ""})
+        .values(field)
+        .annotate(n=Count("id"), newest=Max("id"))
+        .filter(n__gt=1)
+        .order_by("-newest")
+        .values_list(field, flat=True)[:key_limit]
+    )
+    groups: dict[str, list[int]] = defaultdict(list)
+    for pk, key in current.filter(**{f"{field}__in": keys}).values_list("id", field):
+        groups[key].append(pk)
+    return groups
+
 def _pairs_of(ids: list[int]) -> Iterable[tuple[int, int]]:
     ids = sorted(set(ids))
     if len(ids) <= MAX_GROUP_PAIRS:
@@ -98,39 +115,11 @@ def find_duplicate_pair_keys(
     # Look at a few more keys than pairs wanted: some pairs are dismissed.
     key_limit = limit * 2 + 10
 
-    # 1. Same normalized email.
-    emails = list(
-        current.exclude(email_normalized="")
-        .values("email_normalized")
-        .annotate(n=Count("id"), newest=Max("id"))
-        .filter(n__gt=1)
-        .order_by("-newest")
-        .values_list("email_normalized", flat=True)[:key_limit]
-    )
-    by_email: dict[str, list[int]] = defaultdict(list)
-    for pk, key in current.filter(email_normalized__in=emails).values_list(
-        "id", "email_normalized"
-    ):
-        by_email[key].append(pk)
-    for key, ids in by_email.items():
+    # 1. Same normalized email. 2. Same phone (E.164).
+    for key, ids in _groups_sharing(current, "email_normalized", key_limit).items():
         for pair in _pairs_of(ids):
             reasons[pair].append(f"same email {key}")
-
-    # 2. Same phone (E.164).
-    phones = list(
-        current.exclude(phone_normalized="")
-        .values("phone_normalized")
-        .annotate(n=Count("id"), newest=Max("id"))
-        .filter(n__gt=1)
-        .order_by("-newest")
-        .values_list("phone_normalized", flat=True)[:key_limit]
-    )
-    by_phone: dict[str, list[int]] = defaultdict(list)
-    for pk, key in current.filter(phone_normalized__in=phones).values_list(
-        "id", "phone_normalized"
-    ):
-        by_phone[key].append(pk)
-    for key, ids in by_phone.items():
+    for key, ids in _groups_sharing(current, "phone_normalized", key_limit).items():
         for pair in _pairs_of(ids):
             reasons[pair].append(f"same phone {format_phone(key)}")
 
