@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import wraps
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -38,26 +36,6 @@ UPCOMING_DAYS = 7
 
 
 # --- helpers shared with rounds/jobs/views.py -------------------------------------------------
-
-def org_timezone(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.organization.time_zone or "UTC")
-    except (ValueError, KeyError, AttributeError):
-        return ZoneInfo("UTC")
-
-
-def in_org_timezone(view):
-    """Show times, and read typed times, in the organization's time zone."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.organization_id:
-            with timezone.override(org_timezone(request.user)):
-                return view(request, *args, **kwargs)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
 
 def _span(delta: timedelta) -> str:
     minutes = int(abs(delta.total_seconds()) // 60)
@@ -134,7 +112,6 @@ def _application_for(request, pk) -> Application:
 
 @require_GET
 @member_required
-@in_org_timezone
 def board(request, job_uuid):
     job = _job_for(request, job_uuid)
     return render(request, "pipeline/_board.html", build_board(job, request.user))
@@ -142,7 +119,6 @@ def board(request, job_uuid):
 
 @require_POST
 @pipeline_required
-@in_org_timezone
 def move(request, pk):
     """Move one application (from the tile's select, the reason dialog or a drag and drop)."""
     application = _application_for(request, pk)
@@ -196,7 +172,6 @@ def candidate_search(request, job_uuid):
 
 @require_POST
 @editor_required
-@in_org_timezone
 def add_candidate(request, job_uuid):
     job = _job_for(request, job_uuid)
     form = AddCandidateForm(request.POST)
@@ -250,7 +225,6 @@ def _render_application(request, application, *, move_form=None, next_form=None,
 
 @require_GET
 @member_required
-@in_org_timezone
 def application_detail(request, pk):
     application = _application_for(request, pk)
     with transaction.atomic():
@@ -260,53 +234,47 @@ def application_detail(request, pk):
 
 @require_POST
 @pipeline_required
-@in_org_timezone
 def next_action(request, pk):
     """Edit the next action of an open application; it can be changed, never cleared."""
     application = _application_for(request, pk)
-    form = NextActionForm(request.POST, organization_id=application.organization_id)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                actions.do_set_next_action(
-                    application, actor=request.user, text=data["next_action"],
-                    due_at=data["next_action_due_at"], owner=data["owner"],
-                )
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-        else:
-            messages.success(request, "Next action saved.")
-            return redirect("pipeline:application", pk=application.pk)
+    form = _apply_next_action(request, application, actions.do_set_next_action)
+    if form is None:
+        messages.success(request, "Next action saved.")
+        return redirect("pipeline:application", pk=application.pk)
     return _render_application(request, application, next_form=form, status=400)
 
 
 @require_POST
 @pipeline_required
-@in_org_timezone
 def complete_next_action(request, pk):
     """From Today: the next action is done; say what follows and when."""
     application = _application_for(request, pk)
-    form = NextActionForm(request.POST, organization_id=application.organization_id)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                actions.do_complete_next_action(
-                    application, actor=request.user, text=data["next_action"],
-                    due_at=data["next_action_due_at"], owner=data["owner"],
-                )
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-        else:
-            messages.success(
-                request, f"Done. Next for {application.candidate}: {application.next_action}.")
-            return redirect(request.POST.get("next_page") == "application"
-                            and reverse("pipeline:application", args=[application.pk])
-                            or reverse("today"))
+    form = _apply_next_action(request, application, actions.do_complete_next_action)
+    if form is None:
+        messages.success(
+            request, f"Done. Next for {application.candidate}: {application.next_action}.")
+        return redirect(request.POST.get("next_page") == "application"
+                        and reverse("pipeline:application", args=[application.pk])
+                        or reverse("today"))
     return _render_today(request, failed={application.pk: form}, status=400)
+
+
+def _apply_next_action(request, application, action):
+    """Validate the next-action form and run `action` with it in a transaction. None when it
+    was saved; otherwise the form, with the action's refusals next to their fields."""
+    form = NextActionForm(request.POST, organization_id=application.organization_id)
+    if not form.is_valid():
+        return form
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            action(application, actor=request.user, text=data["next_action"],
+                   due_at=data["next_action_due_at"], owner=data["owner"])
+    except ValidationError as exc:
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+        return form
+    return None
 
 
 # --- Today ---------------------------------------------------------------------------------------
@@ -370,7 +338,6 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
 
 @require_GET
 @member_required
-@in_org_timezone
 def today(request):
     """What the signed-in user should do now: next actions due, fresh activity, open jobs."""
     return _render_today(request)
