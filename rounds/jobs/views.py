@@ -11,7 +11,7 @@ from rounds.accounts.models import Site
 from rounds.candidates.models import Candidate
 from rounds.lib.permissions import editor_required, member_required
 from rounds.lib.tenancy import access_object
-from rounds.pipeline.views import build_board, in_org_timezone, org_stages
+from rounds.pipeline.views import build_board, org_stages
 
 from . import actions
 from .choices import JobStatus
@@ -117,7 +117,6 @@ def job_status(request, uuid):
 
 @require_GET
 @member_required
-@in_org_timezone
 def job_detail(request, uuid):
     """The job's key facts, then its pipeline board."""
     job = access_object(
