@@ -28,6 +28,17 @@ def make_user(org, role, email, first="Pat", last="Lee"):
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_match_indexes():
+    """The match index is cached per process and organization; every test rolls the database
+    back, so every test starts without one."""
+    from rounds.matching import index
+
+    index.forget()
+    yield
+    index.forget()
+
+
 @pytest.fixture
 def org(db):
     org, _owner = do_create_organization(

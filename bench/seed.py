@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SQLITE_PATH = ROOT / "var" / "bench.sqlite3"
+SQLITE_PATH = Path(os.environ.get("BENCH_SQLITE_PATH", ROOT / "var" / "bench.sqlite3"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL",
                               "postgres://postgres@127.0.0.1:5432/rounds_bench")
 ORG_SLUG = "bench"

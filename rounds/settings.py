@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rounds.activities",
     "rounds.imports",
     "rounds.audit",
+    "rounds.matching",
     "rounds.demo",
 ]
 

@@ -73,7 +73,9 @@ def refresh_search_text(candidate: Candidate, *, save: bool = True) -> str:
         candidate, specialties, experiences, notes, certifications
     )
     if save:
-        Candidate.objects.filter(pk=candidate.pk).update(search_text=candidate.search_text)
+        Candidate.objects.filter(pk=candidate.pk).update(
+            search_text=candidate.search_text, updated_at=timezone.now()
+        )
     return candidate.search_text
 
 
@@ -137,6 +139,8 @@ def do_add_related(candidate: Candidate, model, *, actor, via: str = "web", **fi
     obj.save()
     if model._meta.model_name in ("specialty", "experience", "certification"):
         refresh_search_text(candidate)
+    else:
+        mark_changed(candidate.pk)
     audit.record(actor=actor, action=AuditAction.CREATE, obj=obj, via=via,
                  changes={"added": str(obj)})
     return obj
@@ -163,6 +167,7 @@ def do_record_consent(
     record.expires_at = record.compute_expiry()
     record.full_clean(exclude=["organization", "candidate", "recorded_by"])
     record.save()
+    mark_changed(candidate.pk)
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=candidate, via=via,
                  changes={f"consent_{channel}": [None, record.get_basis_display()]})
     return record
@@ -174,7 +179,15 @@ def current_consent(candidate: Candidate, channel: str) -> ConsentRecord | None:
 
 
 def touch_activity(candidate_id: int, when=None) -> None:
-    Candidate.objects.filter(pk=candidate_id).update(last_activity_at=when or timezone.now())
+    Candidate.objects.filter(pk=candidate_id).update(
+        last_activity_at=when or timezone.now(), updated_at=timezone.now()
+    )
+
+
+def mark_changed(candidate_id: int) -> None:
+    """Move the candidate's `updated_at`: every change to a candidate or a row hanging off it
+    must, because derived state (matching's profiles and index) catches up by that stamp."""
+    Candidate.objects.filter(pk=candidate_id).update(updated_at=timezone.now())
 
 
 def _is_user(actor) -> bool:

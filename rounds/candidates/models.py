@@ -150,6 +150,9 @@ class Candidate(OrgOwned):
             models.Index(fields=["organization", "latitude", "longitude"], name="cand_org_geo"),
             models.Index(fields=["organization", "external_id"], name="cand_org_external"),
             models.Index(fields=["organization", "import_fingerprint"], name="cand_org_fp"),
+            # Every change to a candidate or its rows moves updated_at; matching's index catches
+            # up by reading this range (rounds/matching/index.py).
+            models.Index(fields=["organization", "updated_at"], name="cand_org_updated"),
             # Search: the list's sort orders over current (not merged) records, id-only, so
             # counts and deep pages read the index alone. See candidates/search.py.
             models.Index(

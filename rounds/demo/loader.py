@@ -156,7 +156,12 @@ def load(*, candidates: int = DEFAULT_CANDIDATES) -> Summary:
     for i, spec in enumerate(ORGANIZATIONS):
         n = remaining if i == len(ORGANIZATIONS) - 1 else round(candidates * spec["share"])
         remaining -= n
-        _OrgLoader(spec, n, password, summary).run()
+        loader = _OrgLoader(spec, n, password, summary)
+        loader.run()
+        # Match profiles now, so the first Matches tab doesn't compute them.
+        from rounds.matching.profiles import refresh_organization
+
+        summary.counts["match profiles"] += refresh_organization(loader.org.pk)
     return summary
 
 

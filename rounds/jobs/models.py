@@ -63,6 +63,9 @@ class Job(OrgOwned):
         default=list, blank=True, help_text="Where it is published: career site, boards."
     )
     start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Last day, for locum and contract work"
+    )
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -123,6 +123,9 @@ def do_move_application(
     )
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=application, via=via,
                  changes={"stage": [from_name, stage.name]})
+    from rounds.matching.tasks import queue_learning
+
+    queue_learning(change)  # engaged, hired or rejected-for-fit tunes the match weights
     return change
 
 

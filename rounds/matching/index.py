@@ -1,0 +1,398 @@
+"""The in-memory match index: one set of numpy columns per organization, kept current.
+
+Ranking reads columns, never the database, so a million candidates rank in a fraction of a
+second. The index is built once per process from the stored match profiles and then catches up
+on every use: candidates whose `updated_at` moved since the last look (an indexed range read,
+usually empty) get their profile rebuilt and their row replaced. Nothing is rebuilt per request.
+
+Rows of candidates deleted for real stay in the columns until the next full build; ranking drops
+them when it loads the top results (rounds.matching.engine), and a full build happens every
+`REBUILD_AFTER` or when the day changes (licence and certification expiry)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.utils import timezone
+
+from rounds.accounts.choices import CompensationModel
+from rounds.candidates.choices import CandidateStatus, EmploymentType, Profession, Setting
+from rounds.candidates.models import Candidate
+from rounds.lib import jurisdictions
+
+from . import knowledge, profiles
+from .models import MatchProfile
+
+# Transactions commit out of order: a row stamped a little before the last look may commit
+# after it. Re-reading the stamps of this window (ids and stamps only) makes that safe.
+CATCH_UP_MARGIN = timedelta(minutes=2)
+REBUILD_AFTER = timedelta(hours=6)
+SPECIALTY_SLOTS = 4
+EPOCH = date(1970, 1, 1)
+
+
+def _vocabulary(values) -> dict[str, int]:
+    return {v: i for i, v in enumerate(values)}
+
+
+class Vocabularies:
+    """Integer ids for every coded value, fixed for the life of the process."""
+
+    def __init__(self) -> None:
+        self.professions = _vocabulary(Profession.values)
+        self.specialties = _vocabulary(knowledge.specialties())
+        self.jurisdictions = _vocabulary(sorted(jurisdictions.JURISDICTIONS))
+        self.certifications = _vocabulary(list(knowledge.certifications())[:128])
+        self.areas = _vocabulary(list(knowledge.therapeutic_areas())[:64])
+        self.phases = _vocabulary(list(knowledge.trial_phases())[:8])
+        self.settings = _vocabulary(Setting.values)
+        self.employment_types = _vocabulary(EmploymentType.values)
+        self.compensation_models = _vocabulary(CompensationModel.values)
+        self.statuses = _vocabulary(CandidateStatus.values)
+        self.profession_keys = list(self.professions)
+        self.specialty_keys = list(self.specialties)
+        self.jurisdiction_keys = list(self.jurisdictions)
+        self.certification_keys = list(self.certifications)
+        self.area_keys = list(self.areas)
+        self.phase_keys = list(self.phases)
+        self.setting_keys = list(self.settings)
+
+
+_vocabularies: Vocabularies | None = None
+
+
+def vocabularies() -> Vocabularies:
+    global _vocabularies
+    if _vocabularies is None:
+        _vocabularies = Vocabularies()
+    return _vocabularies
+
+
+def mask(vocabulary: dict[str, int], values) -> int:
+    out = 0
+    for v in values:
+        i = vocabulary.get(v)
+        if i is not None:
+            out |= 1 << i
+    return out
+
+
+def split128(value: int) -> tuple[int, int]:
+    return value & 0xFFFFFFFFFFFFFFFF, value >> 64
+
+
+def days(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def micros(dt: datetime | None) -> int:
+    return int(dt.timestamp() * 1_000_000) if dt else 0
+
+
+# Column name → (dtype, extra shape, fill value)
+COLUMNS: dict[str, tuple[str, tuple, object]] = {
+    "ids": ("int64", (), 0),
+    "stamp": ("int64", (), 0),
+    "alive": ("bool", (), False),
+    "dnc": ("bool", (), False),
+    "prof": ("int16", (), -1),
+    "spec": ("int16", (SPECIALTY_SLOTS,), -1),
+    "lic_a": ("uint64", (2,), 0),
+    "lic_p": ("uint64", (2,), 0),
+    "lic_x": ("uint64", (2,), 0),
+    "lic_r": ("uint64", (2,), 0),
+    "cert": ("uint64", (2,), 0),
+    "cert_any": ("uint64", (2,), 0),
+    "areas": ("uint64", (), 0),
+    "phases": ("uint8", (), 0),
+    "settings": ("uint16", (), 0),
+    "side": ("uint8", (), 0),
+    "years": ("float32", (), np.nan),
+    "lat": ("float32", (), np.nan),
+    "lng": ("float32", (), np.nan),
+    "reloc": ("bool", (), False),
+    "radius": ("float32", (), np.nan),
+    "pref_emp": ("uint8", (), 0),
+    "pref_set": ("uint16", (), 0),
+    "pref_comp": ("uint8", (), 0),
+    "min_pay": ("float32", (), np.nan),
+    "status": ("int8", (), -1),
+    "last_act": ("float64", (), np.nan),
+    "applications": ("int16", (), 0),
+    "engaged": ("int16", (), 0),
+    "hired": ("int16", (), 0),
+    "rejected": ("int16", (), 0),
+}
+
+PROFILE_FIELDS = (
+    "candidate_id", "source_stamp", "merged", "profession", "specialties", "licences",
+    "certifications", "therapeutic_areas", "trial_phases", "settings", "research_side",
+    "years_experience", "latitude", "longitude", "willing_to_relocate", "relocation_radius_km",
+    "preferred_employment_types", "preferred_settings", "preferred_compensation_models",
+    "minimum_pay", "status", "last_activity_at", "applications", "engaged", "hired", "rejected",
+    "availability",
+)
+
+
+@dataclass
+class Encoded:
+    """One profile turned into column values."""
+
+    values: dict
+    windows: list[tuple[int, int]]
+
+
+def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
+    (cid, stamp, merged, profession, specs, licences, certs, areas, phases, settings, side,
+     years, lat, lng, reloc, radius, pref_emp, pref_set, pref_comp, min_pay, status, last_act,
+     applications, engaged, hired, rejected, availability) = row
+    spec_ids = []
+    for key in specs.split():
+        i = v.specialties.get(key)
+        if i is not None and i not in spec_ids:
+            spec_ids.append(i)
+            if len(spec_ids) == SPECIALTY_SLOTS:
+                break
+    lic = {"a": 0, "p": 0, "x": 0, "r": 0}
+    for token in licences.split():
+        code, _, state = token.partition(":")
+        i = v.jurisdictions.get(code)
+        if i is not None and state in lic:
+            lic[state] |= 1 << i
+    cert_now = cert_any = 0
+    today_iso = today.isoformat()
+    for token in certs.split():
+        key, _, expires = token.partition(":")
+        i = v.certifications.get(key)
+        if i is None:
+            continue
+        cert_any |= 1 << i
+        if not expires or expires >= today_iso:
+            cert_now |= 1 << i
+    windows = []
+    for token in availability.split():
+        start, _, end = token.partition("/")
+        try:
+            windows.append((days(date.fromisoformat(start)), days(date.fromisoformat(end))))
+        except ValueError:
+            continue
+    values = {
+        "ids": cid,
+        "stamp": micros(stamp),
+        "alive": not merged,
+        "dnc": status == CandidateStatus.DO_NOT_CONTACT,
+        "prof": v.professions.get(profession, -1),
+        "spec": spec_ids + [-1] * (SPECIALTY_SLOTS - len(spec_ids)),
+        "lic_a": split128(lic["a"]),
+        "lic_p": split128(lic["p"]),
+        "lic_x": split128(lic["x"]),
+        "lic_r": split128(lic["r"]),
+        "cert": split128(cert_now),
+        "cert_any": split128(cert_any),
+        "areas": mask(v.areas, areas.split()),
+        "phases": mask(v.phases, phases.split()),
+        "settings": mask(v.settings, settings.split()),
+        "side": {"site": 1, "sponsor": 2, "both": 3}.get(side, 0),
+        "years": np.nan if years is None else float(years),
+        "lat": np.nan if lat is None else lat,
+        "lng": np.nan if lng is None else lng,
+        "reloc": bool(reloc),
+        "radius": np.nan if not radius else float(radius),
+        "pref_emp": mask(v.employment_types, pref_emp.split()),
+        "pref_set": mask(v.settings, pref_set.split()),
+        "pref_comp": mask(v.compensation_models, pref_comp.split()),
+        "min_pay": np.nan if min_pay is None else float(min_pay),
+        "status": v.statuses.get(status, -1),
+        "last_act": last_act.timestamp() if last_act else np.nan,
+        "applications": min(applications, 32767),
+        "engaged": min(engaged, 32767),
+        "hired": min(hired, 32767),
+        "rejected": min(rejected, 32767),
+    }
+    return Encoded(values, windows)
+
+
+class MatchIndex:
+    """Columns for one organization's candidates. `n` rows are in use; arrays have spare
+    capacity so that catching up appends without copying every time."""
+
+    def __init__(self, organization_id: int, capacity: int = 1024) -> None:
+        self.organization_id = organization_id
+        self.vocab = vocabularies()
+        self.n = 0
+        self.capacity = max(capacity, 16)
+        self.cols: dict[str, np.ndarray] = {
+            name: np.full((self.capacity, *shape), fill, dtype=dtype)
+            for name, (dtype, shape, fill) in COLUMNS.items()
+        }
+        self.row_of: dict[int, int] = {}
+        # Availability windows, flat: day numbers and the row each belongs to (-1: dropped).
+        self.win_start = np.zeros(0, dtype=np.int32)
+        self.win_end = np.zeros(0, dtype=np.int32)
+        self.win_row = np.zeros(0, dtype=np.int32)
+        self.watermark: datetime | None = None
+        self.built_at = timezone.now()
+        self.built_on = timezone.localdate()
+        self.build_seconds = 0.0
+        self.lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.__dict__["n"]]
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return self.n
+
+    # --- writing rows ---------------------------------------------------------------------
+
+    def _grow(self, needed: int) -> None:
+        if needed <= self.capacity:
+            return
+        capacity = max(needed, int(self.capacity * 1.5) + 16)
+        for name, (dtype, shape, fill) in COLUMNS.items():
+            grown = np.full((capacity, *shape), fill, dtype=dtype)
+            grown[: self.n] = self.cols[name][: self.n]
+            self.cols[name] = grown
+        self.capacity = capacity
+
+    def load(self, rows, today: date) -> None:
+        """Put profile rows (PROFILE_FIELDS tuples) in the index, replacing existing rows."""
+        new_windows: list[tuple[int, int, int]] = []
+        replaced: list[int] = []
+        encoded = [encode(r, today, self.vocab) for r in rows]
+        self._grow(self.n + len(encoded))
+        for e in encoded:
+            cid = e.values["ids"]
+            row = self.row_of.get(cid)
+            if row is None:
+                row = self.n
+                self.n += 1
+                self.row_of[cid] = row
+            else:
+                replaced.append(row)
+            for name, value in e.values.items():
+                self.cols[name][row] = value
+            new_windows.extend((s, end, row) for s, end in e.windows)
+        if replaced and len(self.win_row):
+            dropped = np.isin(self.win_row, np.array(replaced, dtype=np.int32))
+            self.win_row[dropped] = -1
+        if new_windows:
+            w = np.array(new_windows, dtype=np.int64)
+            self.win_start = np.concatenate([self.win_start, w[:, 0].astype(np.int32)])
+            self.win_end = np.concatenate([self.win_end, w[:, 1].astype(np.int32)])
+            self.win_row = np.concatenate([self.win_row, w[:, 2].astype(np.int32)])
+
+    def drop(self, candidate_ids) -> None:
+        """Mark rows as gone (a candidate deleted for real)."""
+        for cid in candidate_ids:
+            row = self.row_of.get(cid)
+            if row is not None:
+                self.cols["alive"][row] = False
+
+    def subset(self, candidate_ids) -> MatchIndex:
+        """A small index of just these candidates' rows (same vocabularies), for scoring one
+        candidate against many jobs without touching the other rows."""
+        rows = [self.row_of[c] for c in candidate_ids if c in self.row_of]
+        sub = MatchIndex.__new__(MatchIndex)
+        sub.__dict__.update(
+            organization_id=self.organization_id, vocab=self.vocab, n=len(rows),
+            capacity=len(rows), lock=threading.RLock(), watermark=self.watermark,
+            built_at=self.built_at, built_on=self.built_on, build_seconds=0.0,
+        )
+        picked = np.array(rows, dtype=np.int64)
+        sub.cols = {name: col[picked] for name, col in self.cols.items()}
+        sub.row_of = {int(self.cols["ids"][r]): i for i, r in enumerate(rows)}
+        keep = np.isin(self.win_row, picked) if len(self.win_row) else np.zeros(0, bool)
+        remap = {r: i for i, r in enumerate(rows)}
+        sub.win_start = self.win_start[keep]
+        sub.win_end = self.win_end[keep]
+        sub.win_row = np.array([remap[int(r)] for r in self.win_row[keep]], dtype=np.int32)
+        return sub
+
+    def stamp_of(self, candidate_id: int) -> int | None:
+        row = self.row_of.get(candidate_id)
+        return None if row is None else int(self.cols["stamp"][row])
+
+    # --- keeping current ------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Apply every candidate change since the last look; returns how many rows changed."""
+        with self.lock:
+            started = timezone.now()
+            since = (self.watermark or started) - CATCH_UP_MARGIN
+            changed = {
+                cid: stamp
+                for cid, stamp in Candidate._base_manager.filter(
+                    organization_id=self.organization_id, updated_at__gte=since
+                ).values_list("id", "updated_at")
+                if self.stamp_of(cid) != micros(stamp)
+            }
+            if changed:
+                stale = profiles.stale_ids(self.organization_id, changed)
+                if stale:
+                    profiles.refresh(stale)
+                self.load(_profile_rows(list(changed)), self.built_on)
+            self.watermark = started
+            return len(changed)
+
+
+def _profile_rows(candidate_ids: list[int] | None, organization_id: int | None = None):
+    qs = MatchProfile.objects.all()
+    if candidate_ids is not None:
+        for start in range(0, len(candidate_ids), 5000):
+            yield from qs.filter(candidate_id__in=candidate_ids[start:start + 5000]).values_list(
+                *PROFILE_FIELDS)
+        return
+    yield from qs.filter(organization_id=organization_id).order_by().values_list(
+        *PROFILE_FIELDS).iterator(chunk_size=5000)
+
+
+def build(organization_id: int) -> MatchIndex:
+    """A full index for an organization: profiles brought up to date, then loaded."""
+    t0 = time.perf_counter()
+    started = timezone.now()
+    profiles.refresh_organization(organization_id)
+    count = MatchProfile.objects.filter(organization_id=organization_id).count()
+    index = MatchIndex(organization_id, capacity=count + 1024)
+    index.load(_profile_rows(None, organization_id), index.built_on)
+    index.watermark = started
+    index.build_seconds = time.perf_counter() - t0
+    return index
+
+
+_indexes: dict[int, MatchIndex] = {}
+_build_locks: dict[int, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def for_organization(organization_id: int) -> MatchIndex:
+    """The current index of an organization: built on first use, caught up on every use."""
+    with _registry_lock:
+        lock = _build_locks.setdefault(organization_id, threading.Lock())
+    with lock:
+        index = _indexes.get(organization_id)
+        expired = index is not None and (
+            timezone.now() - index.built_at > REBUILD_AFTER
+            or index.built_on != timezone.localdate()
+        )
+        if index is None or expired:
+            index = build(organization_id)
+            _indexes[organization_id] = index
+            return index
+    index.catch_up()
+    return index
+
+
+def forget(organization_id: int | None = None) -> None:
+    """Drop cached indexes (all, or one organization's): the next use rebuilds."""
+    with _registry_lock:
+        if organization_id is None:
+            _indexes.clear()
+        else:
+            _indexes.pop(organization_id, None)

@@ -1,0 +1,297 @@
+"""Match profiles: what matching knows about each candidate, derived from their record.
+
+A profile is rebuilt whenever the candidate's `updated_at` moves (every write to a candidate or a
+row hanging off it moves it: rounds.candidates.actions.mark_changed). Profiles are computed in
+batches with a handful of queries per batch, whatever the batch size, so an import of 100,000
+rows or the first build of a large pool stays linear."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from rounds.candidates.choices import CertificationKind, LicenceStatus, Setting
+from rounds.candidates.models import (
+    Availability,
+    Candidate,
+    Certification,
+    Experience,
+    Licence,
+    Specialty,
+)
+
+from . import knowledge, understand
+from .models import MatchProfile
+
+BATCH = 2000
+
+LICENCE_STATE = {
+    LicenceStatus.ACTIVE: "a",
+    LicenceStatus.PROVISIONAL: "a",
+    LicenceStatus.PENDING: "p",
+    LicenceStatus.ELIGIBLE: "p",
+    LicenceStatus.INACTIVE: "x",
+    LicenceStatus.EXPIRED: "x",
+    LicenceStatus.REVOKED: "r",
+}
+# Which licence state wins when a candidate has two rows for one jurisdiction.
+_STATE_RANK = {"r": 4, "a": 3, "p": 2, "x": 1}
+
+CANDIDATE_FIELDS = (
+    "id", "organization_id", "updated_at", "merged_into_id", "profession", "headline", "summary",
+    "credentials", "years_experience", "latitude", "longitude", "city", "region",
+    "willing_to_relocate", "relocation_radius_km", "preferred_employment_types",
+    "preferred_settings", "preferred_compensation_models", "minimum_pay", "status",
+    "last_activity_at",
+)
+
+
+def _tokens(values: Iterable[str]) -> str:
+    seen: list[str] = []
+    for v in values:
+        if v and v not in seen:
+            seen.append(v)
+    return " ".join(seen)
+
+
+def _years_between(start: date | None, end: date | None, today: date) -> float:
+    if not start:
+        return 0.0
+    return max(0.0, ((end or today) - start).days / 365.25)
+
+
+def _specialty_key(name: str, code: str) -> str | None:
+    info = knowledge.specialty(code) if code else None
+    if info is None and name:
+        info = understand.read_specialty(name)
+    return info.key if info else None
+
+
+def compute(candidate_ids: list[int]) -> list[MatchProfile]:
+    """Unsaved profiles for these candidates (ids that no longer exist are left out)."""
+    today = timezone.localdate()
+    rows = list(Candidate._base_manager.filter(pk__in=candidate_ids).values(*CANDIDATE_FIELDS))
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+
+    specialties: dict[int, list[tuple[bool, str, str]]] = defaultdict(list)
+    for cid, name, code, primary in Specialty.objects.filter(candidate_id__in=ids).values_list(
+        "candidate_id", "name", "code", "is_primary"
+    ):
+        specialties[cid].append((primary, name, code))
+
+    licences: dict[int, dict[str, str]] = defaultdict(dict)
+    for cid, jurisdiction, status, expires in Licence.objects.filter(
+        candidate_id__in=ids
+    ).values_list("candidate_id", "jurisdiction", "status", "expires_on"):
+        state = LICENCE_STATE.get(status, "x")
+        if state == "a" and expires and expires < today:
+            state = "x"
+        held = licences[cid].get(jurisdiction)
+        if held is None or _STATE_RANK[state] > _STATE_RANK[held]:
+            licences[cid][jurisdiction] = state
+
+    certs: dict[int, list[tuple[str, date | None]]] = defaultdict(list)
+    for cid, name, kind, expires in Certification.objects.filter(
+        candidate_id__in=ids
+    ).values_list("candidate_id", "name", "kind", "expires_on"):
+        key = understand.read_certification(name)
+        if key:
+            certs[cid].append((key, expires))
+        elif kind == CertificationKind.BOARD:
+            # A board certification names a specialty more often than a course ("FRCPC
+            # Internal Medicine"): let it add the specialty.
+            info = understand.read_specialty(name)
+            if info:
+                specialties[cid].append((False, info.name, info.key))
+
+    experiences: dict[int, list[tuple]] = defaultdict(list)
+    for row in Experience.objects.filter(candidate_id__in=ids).values_list(
+        "candidate_id", "role", "setting", "start_date", "end_date", "description",
+        "therapeutic_areas", "trial_phases",
+    ):
+        experiences[row[0]].append(row[1:])
+
+    availability: dict[int, list[str]] = defaultdict(list)
+    for cid, start, end in Availability.objects.filter(
+        candidate_id__in=ids, end_date__gte=today
+    ).values_list("candidate_id", "start_date", "end_date"):
+        availability[cid].append(f"{start.isoformat()}/{end.isoformat()}")
+
+    outcomes = _outcomes(ids, {r["organization_id"] for r in rows})
+    now = timezone.now()
+    profiles = []
+    for r in rows:
+        cid = r["id"]
+        spec_keys: list[str] = []
+        for _primary, name, code in sorted(specialties.get(cid, []), key=lambda s: not s[0]):
+            key = _specialty_key(name, code)
+            if key:
+                spec_keys.append(key)
+        text = " ".join(p for p in (r["headline"], r["credentials"]) if p)
+        reading = understand.read(r["summary"] or "", title=text) if (text or r["summary"]) \
+            else understand.Reading()
+        areas = set(reading.therapeutic_areas)
+        phases = set(reading.trial_phases)
+        settings_worked = set(reading.settings)
+        research_side = {reading.research_side} if reading.research_side else set()
+        years_from_dates = 0.0
+        for role, setting, start, end, description, ex_areas, ex_phases in experiences.get(cid, []):
+            years_from_dates += _years_between(start, end, today)
+            if setting:
+                settings_worked.add(setting)
+                if setting == Setting.RESEARCH_SITE:
+                    research_side.add("site")
+                elif setting == Setting.SPONSOR_CRO:
+                    research_side.add("sponsor")
+            ex_reading = understand.read(description or "", title=role or "")
+            spec_keys.extend(ex_reading.specialties[:1])
+            areas.update(ex_reading.therapeutic_areas)
+            phases.update(ex_reading.trial_phases)
+            settings_worked.update(ex_reading.settings)
+            for value in ex_areas or []:
+                area = _area_key(value)
+                if area:
+                    areas.add(area)
+            for value in ex_phases or []:
+                phase = _phase_key(value)
+                if phase:
+                    phases.add(phase)
+            if ex_reading.research_side:
+                research_side.add(ex_reading.research_side)
+        spec_keys.extend(reading.specialties)
+        cert_tokens = [
+            f"{key}:{expires.isoformat() if expires else ''}" for key, expires in certs.get(cid, [])
+        ]
+        cert_tokens.extend(f"{key}:" for key in reading.certifications
+                           if not any(t.startswith(f"{key}:") for t in cert_tokens))
+        years = r["years_experience"]
+        if years is None and years_from_dates:
+            years = round(years_from_dates)
+        if years is None:
+            years = reading.years_experience
+        profession = r["profession"] or reading.profession or ""
+        if profession == "other" and reading.profession:
+            profession = reading.profession
+        stats = outcomes.get(cid, (0, 0, 0, 0))
+        profiles.append(MatchProfile(
+            candidate_id=cid, organization_id=r["organization_id"],
+            source_stamp=r["updated_at"], merged=r["merged_into_id"] is not None,
+            profession=profession, specialties=_tokens(spec_keys),
+            licences=" ".join(f"{j}:{s}" for j, s in sorted(licences.get(cid, {}).items())),
+            certifications=_tokens(cert_tokens),
+            therapeutic_areas=_tokens(sorted(areas)), trial_phases=_tokens(sorted(phases)),
+            settings=_tokens(sorted(settings_worked)),
+            research_side="both" if len(research_side) > 1 else next(iter(research_side), ""),
+            years_experience=min(years, 60) if years is not None else None,
+            latitude=r["latitude"], longitude=r["longitude"],
+            place=", ".join(p for p in (r["city"], r["region"]) if p)[:120],
+            willing_to_relocate=r["willing_to_relocate"],
+            relocation_radius_km=r["relocation_radius_km"],
+            preferred_employment_types=_tokens(r["preferred_employment_types"] or [])[:200],
+            preferred_settings=_tokens(r["preferred_settings"] or [])[:300],
+            preferred_compensation_models=_tokens(r["preferred_compensation_models"] or [])[:200],
+            minimum_pay=r["minimum_pay"], status=r["status"],
+            last_activity_at=r["last_activity_at"],
+            applications=stats[0], engaged=stats[1], hired=stats[2], rejected=stats[3],
+            availability=" ".join(sorted(availability.get(cid, []))), computed_at=now,
+        ))
+    return profiles
+
+
+def _area_key(value: str) -> str | None:
+    areas = knowledge.therapeutic_areas()
+    if value in areas:
+        return value
+    reading = understand.read(value, title=value)
+    return reading.therapeutic_areas[0] if reading.therapeutic_areas else None
+
+
+def _phase_key(value: str) -> str | None:
+    phases = knowledge.trial_phases()
+    if value in phases:
+        return value
+    reading = understand.read(value, title=value)
+    return reading.trial_phases[0] if reading.trial_phases else None
+
+
+def _outcomes(ids: list[int], org_ids: set[int]) -> dict[int, tuple[int, int, int, int]]:
+    """Per candidate: (applications, engaged or further, hired, rejected) in their organization."""
+    from rounds.pipeline.choices import StageKind
+    from rounds.pipeline.models import Application, Stage
+
+    engaged_from: dict[int, int] = {}
+    for org_id, name, sequence in Stage.objects.filter(
+        kind=StageKind.ACTIVE, organization_id__in=org_ids
+    ).values_list("organization_id", "name", "sequence"):
+        if name.lower().startswith("engaged"):
+            engaged_from[org_id] = sequence
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for cid, org_id, kind, sequence in Application.objects.filter(
+        candidate_id__in=ids
+    ).values_list("candidate_id", "organization_id", "stage__kind", "stage__sequence"):
+        stats = out[cid]
+        stats[0] += 1
+        threshold = engaged_from.get(org_id, 3)
+        if kind == StageKind.HIRED:
+            stats[1] += 1
+            stats[2] += 1
+        elif kind == StageKind.REJECTED:
+            stats[3] += 1
+        elif kind == StageKind.ACTIVE and sequence >= threshold:
+            stats[1] += 1
+    return {cid: tuple(v) for cid, v in out.items()}
+
+
+def _batches(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def refresh(candidate_ids: Iterable[int]) -> int:
+    """Recompute and store the profiles of these candidates; returns how many were written.
+    Safe to run twice and from several processes at once (an upsert on the candidate key)."""
+    written = 0
+    for batch in _batches(sorted(set(candidate_ids))):
+        profiles = compute(batch)
+        if not profiles:
+            continue
+        with transaction.atomic():
+            MatchProfile.objects.bulk_create(
+                profiles, update_conflicts=True, unique_fields=["candidate"],
+                update_fields=[f.name for f in MatchProfile._meta.concrete_fields
+                               if f.name not in ("candidate", "organization")],
+                batch_size=500,
+            )
+        written += len(profiles)
+    return written
+
+
+def stale_ids(organization_id: int, candidate_stamps: dict[int, object]) -> list[int]:
+    """Of these candidates (id → updated_at), the ones whose stored profile is missing or older."""
+    stored = dict(
+        MatchProfile.objects.filter(candidate_id__in=list(candidate_stamps)).values_list(
+            "candidate_id", "source_stamp"
+        )
+    ) if len(candidate_stamps) <= 50_000 else dict(
+        MatchProfile.objects.filter(organization_id=organization_id).values_list(
+            "candidate_id", "source_stamp"
+        )
+    )
+    return [cid for cid, stamp in candidate_stamps.items() if stored.get(cid) != stamp]
+
+
+def refresh_organization(organization_id: int) -> int:
+    """Bring every profile of an organization up to date (the first build, or after a bulk
+    change); returns how many were rebuilt."""
+    stamps = dict(
+        Candidate._base_manager.filter(organization_id=organization_id).values_list(
+            "id", "updated_at"
+        )
+    )
+    return refresh(stale_ids(organization_id, stamps))

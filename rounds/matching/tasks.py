@@ -1,0 +1,36 @@
+"""Background work of matching. Thin tasks that take ids and are safe to run twice."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django_tasks import task
+
+from . import actions, profiles
+
+
+@task()
+def learn_from_stage_change_task(stage_change_id: int) -> None:
+    """Move the organization's weights by a pipeline outcome (engaged, hired, rejected for fit).
+    A stage change is learnt from once, however often this runs."""
+    from rounds.pipeline.models import StageChange
+
+    with transaction.atomic():
+        change = (StageChange.objects.select_related(
+            "to_stage", "application__job__site", "application__candidate"
+        ).filter(pk=stage_change_id).first())
+        if change is not None:
+            actions.do_learn_from_stage_change(change)
+
+
+@task()
+def refresh_profiles_task(candidate_ids: list[int]) -> int:
+    """Rebuild match profiles ahead of the next ranking (after an import, say)."""
+    return profiles.refresh(candidate_ids)
+
+
+def queue_learning(stage_change) -> None:
+    """Called by the pipeline when an application moves: learn once the move is committed."""
+    if actions.outcome_of(stage_change) is None:
+        return
+    change_id = stage_change.pk
+    transaction.on_commit(lambda: learn_from_stage_change_task.enqueue(change_id))
