@@ -59,9 +59,13 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/import_csv.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/match_speed.py
+	$(BIN)/python bench/match_speed.py --n 1000000
+	$(BIN)/python bench/match_quality.py
 
 clean:
 	rm -rf var $(VENV)

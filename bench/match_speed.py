@@ -100,6 +100,43 @@ def ensure_jobs(org, user):
     return jobs
 
 
+def replicate(base: Path, target: Path, n: int) -> None:
+    """A pool of n candidates on SQLite: the 100,000-candidate benchmark database copied, then
+    its candidates and their current match profiles copied again with new ids until there are n
+    (profiles come along, so the index build reads them as it would in production)."""
+    import shutil
+    import sqlite3
+
+    if target.exists():
+        with sqlite3.connect(target) as db:
+            have = db.execute("SELECT count(*) FROM candidates_candidate").fetchone()[0]
+        if have == n:
+            print(f"Reusing {target.name} with {n:,} candidates.", flush=True)
+            return
+    print(f"Building {target.name}: {n:,} candidates from the 100,000 pool…", flush=True)
+    started = time.perf_counter()
+    shutil.copyfile(base, target)
+    with sqlite3.connect(target) as db:
+        cols = [r[1] for r in db.execute("PRAGMA table_info(candidates_candidate)")]
+        plain = [c for c in cols if c not in ("id", "uuid")]
+        profile_cols = [r[1] for r in db.execute("PRAGMA table_info(matching_matchprofile)")]
+        other = [c for c in profile_cols if c != "candidate_id"]
+        step = db.execute("SELECT max(id) FROM candidates_candidate").fetchone()[0]
+        for copy in range(1, n // 100_000):
+            offset = step * copy
+            db.execute(
+                f"INSERT INTO candidates_candidate (id, uuid, {', '.join(plain)}) "
+                f"SELECT id + {offset}, lower(hex(randomblob(16))), {', '.join(plain)} "
+                "FROM candidates_candidate WHERE id <= ?", [step])
+            db.execute(
+                f"INSERT INTO matching_matchprofile (candidate_id, {', '.join(other)}) "
+                f"SELECT candidate_id + {offset}, {', '.join(other)} FROM matching_matchprofile "
+                "WHERE candidate_id <= ?", [step])
+            db.commit()
+            print(f"  {(copy + 1) * 100_000:,}", flush=True)
+    print(f"Built in {time.perf_counter() - started:.0f} s.", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -108,17 +145,40 @@ def main() -> None:
     parser.add_argument("--skip-cold", action="store_true",
                         help="don't time the cold build (profiles from scratch)")
     args = parser.parse_args()
-    if args.n != 100_000:
-        os.environ.setdefault("BENCH_SQLITE_PATH", str(ROOT / "var" / f"bench_{args.n}.sqlite3"))
-        os.environ.setdefault(
-            "BENCH_POSTGRES_URL", f"postgres://postgres@127.0.0.1:5432/rounds_bench_{args.n}")
+    big = args.n > 100_000
+    if big:
+        if args.db != "sqlite" or args.n % 100_000:
+            parser.error("pools above 100,000 are built on SQLite, in multiples of 100,000")
+        base = ROOT / "var" / "bench.sqlite3"
+        target = ROOT / "var" / f"bench_{args.n}.sqlite3"
+        os.environ["BENCH_SQLITE_PATH"] = str(target)
     import seed
 
-    seed.configure(args.db)
-    import django
+    if big:
+        seed.SQLITE_PATH = base
+        seed.configure("sqlite")
+        import django
 
-    django.setup()
-    org, user = seed.ensure_seeded(args.db, args.n)
+        django.setup()
+        seed.ensure_seeded("sqlite", 100_000)
+        from rounds.accounts.models import Organization
+        from rounds.matching import profiles
+
+        profiles.refresh_organization(Organization.objects.get(slug=seed.ORG_SLUG).pk)
+        from django.db import connections
+
+        connections.close_all()
+        replicate(base, target, args.n)
+        from django.conf import settings
+
+        settings.DATABASES["default"]["NAME"] = str(target)
+        org, user = seed._org_and_user()
+    else:
+        seed.configure(args.db)
+        import django
+
+        django.setup()
+        org, user = seed.ensure_seeded(args.db, args.n)
 
     from rounds.candidates import actions as candidate_actions
     from rounds.candidates.models import Candidate

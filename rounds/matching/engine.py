@@ -28,6 +28,32 @@ from .choices import DEFAULT_WEIGHTS, Component
 from .index import MatchIndex, days, for_organization, mask, split128
 
 SHORT_TERM = {EmploymentType.LOCUM, EmploymentType.CONTRACT, EmploymentType.PER_DIEM}
+RESEARCH_PROFESSIONS = {Profession.CLINICAL_RESEARCH_ASSOCIATE,
+                        Profession.CLINICAL_RESEARCH_COORDINATOR}
+RESEARCH_SETTINGS = {Setting.RESEARCH_SITE, Setting.SPONSOR_CRO}
+# "Board certified" with no board named is met by any board or college certification.
+ANY_BOARD = "board_certified"
+
+
+def _specialty_of(reading: understand.Reading, profession: str | None) -> str | None:
+    """The first specialty read from the text that belongs to the job's profession (a nursing
+    posting that mentions "family medicine clinic" is not asking for a family physician)."""
+    for key in reading.specialties:
+        info = knowledge.specialty(key)
+        if info is None:
+            continue
+        if not profession or profession == Profession.OTHER or info.profession == profession:
+            return key
+        if knowledge.profession_closeness(profession, info.profession) >= 0.7:
+            return key
+    return None
+
+
+def _cert_bits(key: str, vocab) -> tuple[int, int]:
+    if key == ANY_BOARD:
+        boards = [k for k, c in knowledge.certifications().items() if c.kind == "board"]
+        return split128(mask(vocab.certifications, boards))
+    return split128(1 << vocab.certifications[key])
 COMMUTE_KM = 40.0
 
 
@@ -91,8 +117,7 @@ class JobSpec:
         info = knowledge.specialty(job.specialty_code) if job.specialty_code else None
         if info is None and job.specialty:
             info = understand.read_specialty(job.specialty)
-        spec.specialty = info.key if info else (reading.specialties[0] if reading.specialties
-                                                else None)
+        spec.specialty = info.key if info else _specialty_of(reading, spec.profession)
         spec.setting = job.setting or (reading.settings[0] if reading.settings else None)
         spec.employment_type = job.employment_type or reading.employment_type
         site = job.site
@@ -118,9 +143,7 @@ class JobSpec:
         for cert in reading.certifications:
             if cert not in spec.certifications_required and cert not in spec.certifications_wanted:
                 spec.certifications_wanted.append(cert)
-        spec.therapeutic_areas = list(reading.therapeutic_areas)
-        spec.trial_phases = list(reading.trial_phases)
-        spec.research_side = reading.research_side
+        spec._research_asks(reading)
         if job.pay_max is not None or job.pay_min is not None:
             spec.pay_max = float(job.pay_max if job.pay_max is not None else job.pay_min)
             spec.pay_period = job.pay_period
@@ -137,7 +160,7 @@ class JobSpec:
         reading = posting.reading
         spec = cls(title=posting.title, description=posting.description)
         spec.profession = reading.profession
-        spec.specialty = reading.specialties[0] if reading.specialties else None
+        spec.specialty = _specialty_of(reading, spec.profession)
         spec.setting = reading.settings[0] if reading.settings else None
         spec.employment_type = posting.employment_type or reading.employment_type
         spec.jurisdiction = reading.jurisdictions[0] if reading.jurisdictions else (
@@ -155,9 +178,7 @@ class JobSpec:
         spec.remote = spec.setting == Setting.VIRTUAL
         spec.years_required = reading.years_experience
         spec.certifications_wanted = list(reading.certifications)
-        spec.therapeutic_areas = list(reading.therapeutic_areas)
-        spec.trial_phases = list(reading.trial_phases)
-        spec.research_side = reading.research_side
+        spec._research_asks(reading)
         if posting.pay_max is not None or posting.pay_min is not None:
             spec.pay_max = float(posting.pay_max if posting.pay_max is not None
                                  else posting.pay_min)
@@ -166,6 +187,14 @@ class JobSpec:
         spec.warnings = list(posting.warnings)
         spec._warn()
         return spec
+
+    def _research_asks(self, reading: understand.Reading) -> None:
+        """Therapeutic areas, trial phases and site or sponsor side matter for research roles;
+        elsewhere "oncology" in a nurse's posting is the ward, not a trial portfolio."""
+        if self.profession in RESEARCH_PROFESSIONS or self.setting in RESEARCH_SETTINGS:
+            self.therapeutic_areas = list(reading.therapeutic_areas)
+            self.trial_phases = list(reading.trial_phases)
+            self.research_side = reading.research_side
 
     def _warn(self) -> None:
         if not self.recognised:
@@ -184,7 +213,7 @@ class JobSpec:
             info = knowledge.specialty(self.specialty)
             if info:
                 out.append(info.name)
-        if self.jurisdiction:
+        if self.jurisdiction and self.regulated:
             out.append(f"licence: {jurisdictions.label(self.jurisdiction)}")
         if self.place:
             out.append(f"near {self.place}")
@@ -404,12 +433,11 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
             held = c["cert"][:n]
             got = np.zeros(n, dtype=np.float32)
             for key in required:
-                bit = _bit128(vocab.certifications[key])
-                has = _has_any(held, bit)
+                has = _has_any(held, _cert_bits(key, vocab))
                 got += 2 * has
                 near |= ~has
             for key in wanted_certs:
-                got += _has_any(held, _bit128(vocab.certifications[key]))
+                got += _has_any(held, _cert_bits(key, vocab))
             parts.append(got / total)
     if spec.therapeutic_areas:
         wanted_mask = np.uint64(mask(vocab.areas, spec.therapeutic_areas))
@@ -468,10 +496,6 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
 
     excluded["do_not_contact"] = c["dnc"][:n].copy()
     return Scored(comps, excluded, distance, coverage, near)
-
-
-def _bit128(i: int) -> tuple[int, int]:
-    return split128(1 << i)
 
 
 EXCLUSION_LABELS = {
@@ -701,11 +725,24 @@ def jobs_for_candidate(candidate: Candidate, *, limit: int = 5, jobs=None) -> li
 
 
 def _bits(value: int, keys: list[str]) -> list[str]:
-    return [keys[i] for i in range(len(keys)) if value >> i & 1]
+    """The keys whose bit is set in `value`, lowest bit first."""
+    out = []
+    while value:
+        low = value & -value
+        i = low.bit_length() - 1
+        if i < len(keys):
+            out.append(keys[i])
+        value ^= low
+    return out
 
 
 def _row_mask128(col: np.ndarray, row: int) -> int:
     return int(col[row, 0]) | (int(col[row, 1]) << 64)
+
+
+def _years(years: float) -> str:
+    n = round(years)
+    return "1 year's" if n == 1 else f"{n} years'"
 
 
 def _fmt_date(d: date) -> str:
@@ -744,8 +781,7 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
             gaps.append(f"No specialty recorded ({wanted.name} wanted)" if wanted
                         else "No specialty recorded")
         elif closeness >= 1:
-            reasons.append(f"{best_name}" + (f" ({', '.join(wanted.designations[:1])})"
-                                              if wanted and wanted.designations else ""))
+            reasons.append(best_name)
         elif closeness >= 0.6:
             reasons.append(f"{best_name}, close to {wanted.name}" if wanted else best_name)
         else:
@@ -828,21 +864,24 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         if math.isnan(years):
             gaps.append(f"Years of experience unknown ({need}+ asked)")
         elif years >= need:
-            reasons.append(f"{years:.0f} years' experience ({need}+ asked)")
+            reasons.append(f"{_years(years)} experience ({need}+ asked)")
         else:
-            gaps.append(f"{years:.0f} years' experience; {need}+ asked")
+            gaps.append(f"{_years(years)} experience; {need}+ asked")
     elif not math.isnan(years) and years >= 1:
-        reasons.append(f"{years:.0f} years' experience")
+        reasons.append(f"{_years(years)} experience")
 
     certs = knowledge.certifications()
     held_now = set(_bits(_row_mask128(c["cert"], row), v.certification_keys))
     held_any = set(_bits(_row_mask128(c["cert_any"], row), v.certification_keys))
     asked = [*spec.certifications_required, *spec.certifications_wanted]
+    boards = [k for k in held_now if k in certs and certs[k].kind == "board"]
     have = [certs[k].name for k in asked if k in held_now and k in certs]
+    if ANY_BOARD in asked and ANY_BOARD not in held_now and boards:
+        have.append(certs[boards[0]].name)
     if have:
         reasons.append(", ".join(have[:4]) + " current")
     for key in spec.certifications_required:
-        if key in held_now or key not in certs:
+        if key in held_now or key not in certs or (key == ANY_BOARD and boards):
             continue
         name = certs[key].name
         gaps.append(f"{name} expired" if key in held_any else f"No {name} on record")

@@ -30,6 +30,7 @@ from .models import MatchProfile
 # Transactions commit out of order: a row stamped a little before the last look may commit
 # after it. Re-reading the stamps of this window (ids and stamps only) makes that safe.
 CATCH_UP_MARGIN = timedelta(minutes=2)
+RECHECK_EVERY = timedelta(seconds=15)
 REBUILD_AFTER = timedelta(hours=6)
 SPECIALTY_SLOTS = 4
 EPOCH = date(1970, 1, 1)
@@ -235,6 +236,9 @@ class MatchIndex:
         self.win_end = np.zeros(0, dtype=np.int32)
         self.win_row = np.zeros(0, dtype=np.int32)
         self.watermark: datetime | None = None
+        self.anchor: datetime | None = None
+        self.signature: tuple | None = None
+        self.checked_at: datetime | None = None
         self.built_at = timezone.now()
         self.built_on = timezone.localdate()
         self.build_seconds = 0.0
@@ -303,6 +307,7 @@ class MatchIndex:
         sub.__dict__.update(
             organization_id=self.organization_id, vocab=self.vocab, n=len(rows),
             capacity=len(rows), lock=threading.RLock(), watermark=self.watermark,
+            anchor=None, signature=None, checked_at=None,
             built_at=self.built_at, built_on=self.built_on, build_seconds=0.0,
         )
         picked = np.array(rows, dtype=np.int64)
@@ -322,15 +327,33 @@ class MatchIndex:
     # --- keeping current ------------------------------------------------------------------
 
     def catch_up(self) -> int:
-        """Apply every candidate change since the last look; returns how many rows changed."""
+        """Apply every candidate change since the last look; returns how many rows changed.
+
+        Cheap when nothing changed: one aggregate over the stamps of the recent window (count
+        and latest), compared with the last look's. Only when they differ, or every
+        `RECHECK_EVERY` in any case, are the window's ids and stamps read and compared row by
+        row. The window starts `CATCH_UP_MARGIN` before the previous look, because a transaction
+        can commit after a later one; the periodic recheck bounds how long such a late commit
+        (an update to a row already in the window, stamped earlier) can go unseen."""
+        from django.db.models import Count, Max
+
         with self.lock:
             started = timezone.now()
             since = (self.watermark or started) - CATCH_UP_MARGIN
+            if self.anchor is None or self.anchor < since - CATCH_UP_MARGIN:
+                self.anchor = since  # slide the window forward now and then, not every look
+                self.signature = None
+            window = Candidate._base_manager.filter(
+                organization_id=self.organization_id, updated_at__gte=self.anchor
+            )
+            signature = tuple(window.aggregate(n=Count("id"), latest=Max("updated_at")).values())
+            recheck = self.checked_at is None or started - self.checked_at > RECHECK_EVERY
+            if signature == self.signature and not recheck:
+                self.watermark = started
+                return 0
             changed = {
                 cid: stamp
-                for cid, stamp in Candidate._base_manager.filter(
-                    organization_id=self.organization_id, updated_at__gte=since
-                ).values_list("id", "updated_at")
+                for cid, stamp in window.values_list("id", "updated_at")
                 if self.stamp_of(cid) != micros(stamp)
             }
             if changed:
@@ -338,7 +361,8 @@ class MatchIndex:
                 if stale:
                     profiles.refresh(stale)
                 self.load(_profile_rows(list(changed)), self.built_on)
-            self.watermark = started
+            self.signature = signature
+            self.checked_at = self.watermark = started
             return len(changed)
 
 

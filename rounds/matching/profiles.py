@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -133,15 +134,19 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
             key = _specialty_key(name, code)
             if key:
                 spec_keys.append(key)
-        text = " ".join(p for p in (r["headline"], r["credentials"]) if p)
-        reading = understand.read(r["summary"] or "", title=text) if (text or r["summary"]) \
-            else understand.Reading()
+        # One reading per candidate: headline, credentials and roles as the title, summary and
+        # experience descriptions as the body.
+        rows_exp = experiences.get(cid, [])
+        title = " / ".join(p for p in (r["headline"], r["credentials"],
+                                       *(e[0] for e in rows_exp[:3])) if p)
+        body = "\n".join(p for p in (r["summary"], *(e[4] for e in rows_exp)) if p)
+        reading = _read(body, title)
         areas = set(reading.therapeutic_areas)
         phases = set(reading.trial_phases)
         settings_worked = set(reading.settings)
         research_side = {reading.research_side} if reading.research_side else set()
         years_from_dates = 0.0
-        for role, setting, start, end, description, ex_areas, ex_phases in experiences.get(cid, []):
+        for _role, setting, start, end, _description, ex_areas, ex_phases in rows_exp:
             years_from_dates += _years_between(start, end, today)
             if setting:
                 settings_worked.add(setting)
@@ -149,11 +154,6 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
                     research_side.add("site")
                 elif setting == Setting.SPONSOR_CRO:
                     research_side.add("sponsor")
-            ex_reading = understand.read(description or "", title=role or "")
-            spec_keys.extend(ex_reading.specialties[:1])
-            areas.update(ex_reading.therapeutic_areas)
-            phases.update(ex_reading.trial_phases)
-            settings_worked.update(ex_reading.settings)
             for value in ex_areas or []:
                 area = _area_key(value)
                 if area:
@@ -162,8 +162,6 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
                 phase = _phase_key(value)
                 if phase:
                     phases.add(phase)
-            if ex_reading.research_side:
-                research_side.add(ex_reading.research_side)
         spec_keys.extend(reading.specialties)
         cert_tokens = [
             f"{key}:{expires.isoformat() if expires else ''}" for key, expires in certs.get(cid, [])
@@ -204,19 +202,29 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
     return profiles
 
 
+@lru_cache(maxsize=20_000)
+def _read(body: str, title: str) -> understand.Reading:
+    """understand.read, remembered: headlines and summaries repeat across a pool."""
+    if not body and not title:
+        return understand.Reading()
+    return understand.read(body, title=title)
+
+
+@lru_cache(maxsize=2000)
 def _area_key(value: str) -> str | None:
     areas = knowledge.therapeutic_areas()
     if value in areas:
         return value
-    reading = understand.read(value, title=value)
+    reading = _read(value, value)
     return reading.therapeutic_areas[0] if reading.therapeutic_areas else None
 
 
+@lru_cache(maxsize=200)
 def _phase_key(value: str) -> str | None:
     phases = knowledge.trial_phases()
     if value in phases:
         return value
-    reading = understand.read(value, title=value)
+    reading = _read(value, value)
     return reading.trial_phases[0] if reading.trial_phases else None
 
 
