@@ -35,12 +35,13 @@ RESEARCH_SETTINGS = {Setting.RESEARCH_SITE, Setting.SPONSOR_CRO}
 ANY_BOARD = "board_certified"
 
 
-def _specialty_of(reading: understand.Reading, profession: str | None) -> str | None:
+def _specialty_of(reading: understand.Reading, profession: str | None,
+                  skip: str | None = None) -> str | None:
     """The first specialty read from the text that belongs to the job's profession (a nursing
     posting that mentions "family medicine clinic" is not asking for a family physician)."""
     for key in reading.specialties:
         info = knowledge.specialty(key)
-        if info is None:
+        if info is None or key == skip:
             continue
         if not profession or profession == Profession.OTHER or info.profession == profession:
             return key
@@ -68,6 +69,8 @@ class JobSpec:
     description: str = ""
     profession: str | None = None
     specialty: str | None = None
+    # Another specialty the job names ("Intensivist / Anaesthetist"), counted a little less.
+    also_specialty: str | None = None
     setting: str | None = None
     employment_type: str | None = None
     jurisdiction: str | None = None
@@ -118,6 +121,8 @@ class JobSpec:
         if info is None and job.specialty:
             info = understand.read_specialty(job.specialty)
         spec.specialty = info.key if info else _specialty_of(reading, spec.profession)
+        if info is None and spec.specialty:
+            spec.also_specialty = _specialty_of(reading, spec.profession, skip=spec.specialty)
         spec.setting = job.setting or (reading.settings[0] if reading.settings else None)
         spec.employment_type = job.employment_type or reading.employment_type
         site = job.site
@@ -161,6 +166,8 @@ class JobSpec:
         spec = cls(title=posting.title, description=posting.description)
         spec.profession = reading.profession
         spec.specialty = _specialty_of(reading, spec.profession)
+        if spec.specialty:
+            spec.also_specialty = _specialty_of(reading, spec.profession, skip=spec.specialty)
         spec.setting = reading.settings[0] if reading.settings else None
         spec.employment_type = posting.employment_type or reading.employment_type
         spec.jurisdiction = reading.jurisdictions[0] if reading.jurisdictions else (
@@ -209,8 +216,8 @@ class JobSpec:
         out = []
         if self.profession:
             out.append(Profession(self.profession).label)
-        if self.specialty:
-            info = knowledge.specialty(self.specialty)
+        for key in (self.specialty, self.also_specialty):
+            info = knowledge.specialty(key) if key else None
             if info:
                 out.append(info.name)
         if self.jurisdiction and self.regulated:
@@ -276,10 +283,13 @@ def _profession_table(wanted: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def _specialty_table(wanted: str) -> np.ndarray:
+def _specialty_table(wanted: str, also: str | None = None) -> np.ndarray:
     keys = list(knowledge.specialties())
-    return np.array([knowledge.specialty_closeness(wanted, k) for k in keys] + [0.0],
-                    dtype=np.float32)
+    table = np.array([knowledge.specialty_closeness(wanted, k) for k in keys] + [0.0],
+                     dtype=np.float32)
+    if also:
+        table = np.maximum(table, 0.9 * _specialty_table(also))
+    return table
 
 
 @lru_cache(maxsize=256)
@@ -356,7 +366,8 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
 
     # Specialty: the closest of the candidate's specialties.
     if spec.specialty and spec.specialty in index.vocab.specialties:
-        table = _specialty_table(spec.specialty)
+        also = spec.also_specialty if spec.also_specialty in index.vocab.specialties else None
+        table = _specialty_table(spec.specialty, also)
         spec_ids = c["spec"][:n]
         closeness = table[np.where(spec_ids < 0, len(table) - 1, spec_ids)].max(axis=1)
         unknown = spec_ids[:, 0] < 0
@@ -776,6 +787,9 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         closeness = comp[Component.SPECIALTY]
         best = max(specs, key=lambda k: knowledge.specialty_closeness(spec.specialty, k),
                    default=None)
+        if spec.also_specialty and best and closeness < 1 and spec.also_specialty in specs:
+            best = spec.also_specialty
+            closeness = 1.0
         best_name = all_specialties[best].name if best in all_specialties else None
         if not specs:
             gaps.append(f"No specialty recorded ({wanted.name} wanted)" if wanted

@@ -345,7 +345,7 @@ class MatchIndex:
                 self.signature = None
             window = Candidate._base_manager.filter(
                 organization_id=self.organization_id, updated_at__gte=self.anchor
-            )
+            ).order_by()
             signature = tuple(window.aggregate(n=Count("id"), latest=Max("updated_at")).values())
             recheck = self.checked_at is None or started - self.checked_at > RECHECK_EVERY
             if signature == self.signature and not recheck:
