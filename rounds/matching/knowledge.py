@@ -227,7 +227,8 @@ def _specialty_tables() -> tuple[dict[str, SpecialtyInfo], dict[str, str], dict[
         data = _read(file)
         unknown = set(data) - {"specialty"}
         if unknown:
-            raise KnowledgeError(f"{file}: unknown top-level table(s) {', '.join(sorted(unknown))}")
+            raise KnowledgeError(f"{file}: unknown top-level table(s) "
+                                 f"{', '.join(sorted(unknown))}")
         items = data.get("specialty", [])
         if not isinstance(items, list):
             raise KnowledgeError(f"{file}: 'specialty' must be an array of tables ([[specialty]])")
@@ -501,6 +502,13 @@ def _schemes() -> tuple[_Scheme, ...]:
     return tuple(out)
 
 
+def _code(value: str) -> str:
+    """An ISO 3166-2 code; "AB" or "Texas" are tolerated and normalised."""
+    if not value or value in jurisdictions.JURISDICTIONS:
+        return value or ""
+    return jurisdictions.normalize(value) or value
+
+
 def _short(code: str) -> str:
     """"ON", "TX" for provinces and states; the name elsewhere ("Scotland")."""
     country, _, sub = code.partition("-")
@@ -522,6 +530,7 @@ def portability(profession: str, held: str, wanted: str) -> Portability | None:
     """How a licence held in one jurisdiction carries to another, or None when no rule
     applies (or held == wanted). "covers": already allowed to practise there; "obtainable":
     a licence there can be had through a mobility agreement or compact."""
+    held, wanted = _code(held), _code(wanted)
     if not profession or not held or not wanted or held == wanted:
         return None
     best: Portability | None = None
@@ -543,7 +552,7 @@ def portability(profession: str, held: str, wanted: str) -> Portability | None:
 
 def covers(profession: str, held: str, wanted: str) -> bool:
     """True when a licence in `held` already allows practice in `wanted`."""
-    if held and held == wanted:
+    if held and _code(held) == _code(wanted):
         return True
     found = portability(profession, held, wanted)
     return found is not None and found.kind == "covers"

@@ -29,7 +29,8 @@ from . import knowledge
 # --- normalisation ---------------------------------------------------------------------------
 
 _DOTTED = re.compile(r"\b((?:[A-Za-z]\.[ ]?){1,4}[A-Za-z])\b\.?")
-_DOTTED_DEGREE = re.compile(r"\b(Ph|PH|ph|Pharm|PHARM|pharm|Au|AU|au|Psy|PSY|psy)\.[ ]?([Dd])\b\.?")
+_DOTTED_DEGREE = re.compile(r"\b(Ph|PH|ph|Pharm|PHARM|pharm|Au|AU|au|Psy|PSY|psy)\.[ ]?([Dd])\b"
+                            r"\.?")
 _COORD = re.compile(r"\b([Cc])o-(ordinat|operat)")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
 # British → American spellings, so that one synonym serves both ("paediatric" = "pediatric").
@@ -53,8 +54,20 @@ _SPELLING_HINT = re.compile(r"ae|oe|centre|speciali|programme|labour|behaviour|c
                             r"optimis|judgement")
 
 
-@lru_cache(maxsize=65536)
+_CANON: dict[str, str] = {"&": "and"}
+
+
 def _canon(word: str) -> str:
+    found = _CANON.get(word)
+    if found is None:
+        found = _CANON[word] = _canon_word(word)
+        if len(_CANON) > 200_000:  # a bound, in case of endless new words
+            _CANON.clear()
+            _CANON["&"] = "and"
+    return found
+
+
+def _canon_word(word: str) -> str:
     w = word.lower().replace("’", "").replace("'", "")
     if not w.isascii():
         w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() or w
@@ -73,21 +86,25 @@ def _prepare(text: str) -> str:
     return text
 
 
-class _Token(NamedTuple):
-    norm: str
-    upper: bool  # written in capitals (for short abbreviations)
-    start: int
-    end: int
+class _Tokens(NamedTuple):
+    text: str  # the prepared text the spans point into
+    norms: list[str]
+    upper: list[bool]  # written in capitals (for short abbreviations)
+    spans: list[tuple[int, int]]
 
 
-def _tokens(text: str) -> tuple[str, list[_Token]]:
+def _tokens(text: str) -> _Tokens:
     text = _prepare(text)
-    out = []
+    norms: list[str] = []
+    upper: list[bool] = []
+    spans: list[tuple[int, int]] = []
+    canon = _CANON.get
     for m in _TOKEN.finditer(text):
-        word = m.group(0)
-        norm = "and" if word == "&" else _canon(word)
-        out.append(_Token(norm, word.isupper(), m.start(), m.end()))
-    return text, out
+        word = m.group()
+        norms.append(canon(word) or _canon(word))
+        upper.append(word.isupper())
+        spans.append(m.span())
+    return _Tokens(text, norms, upper, spans)
 
 
 def _letters(word: str) -> int:
@@ -110,11 +127,11 @@ class _Index:
 
     def add(self, phrase: str, kind: str, value: str, strong: bool = False,
             plural: bool = True) -> None:
-        prepared, toks = _tokens(phrase)
-        if not toks:
+        toks = _tokens(phrase)
+        if not toks.norms:
             return
-        words = [t.norm for t in toks]
-        raw = [prepared[t.start:t.end] for t in toks]
+        words = toks.norms
+        raw = [toks.text[a:b] for a, b in toks.spans]
         mask = tuple(i for i, w in enumerate(raw)
                      if w != "&" and w.isupper() and _letters(w) <= 3)
         variants = [words]
@@ -130,26 +147,27 @@ class _Index:
             for n in range(1, len(variant)):
                 self.prefixes.add(" ".join(variant[:n]))
 
-    def scan(self, toks: list[_Token]) -> list[tuple[int, int, list[_Hit]]]:
+    def scan(self, toks: _Tokens) -> list[tuple[int, int, list[_Hit]]]:
         """Longest matches, left to right, that do not overlap: (start, end, hits)."""
         found = []
-        n = len(toks)
+        norms, upper = toks.norms, toks.upper
+        n = len(norms)
         i = 0
         phrases, prefixes = self.phrases, self.prefixes
         while i < n:
-            key = toks[i].norm
+            key = norms[i]
             j = i
             best: tuple[int, list[_Hit]] | None = None
             while True:
                 hits = phrases.get(key)
                 if hits:
-                    ok = [h for h in hits if all(toks[i + k].upper for k in h.mask)]
+                    ok = [h for h in hits if all(upper[i + k] for k in h.mask)]
                     if ok:
                         best = (j + 1, ok)
                 j += 1
                 if j >= n or key not in prefixes:
                     break
-                key = f"{key} {toks[j].norm}"
+                key = f"{key} {norms[j]}"
             if best:
                 found.append((i, best[0], best[1]))
                 i = best[0]
@@ -166,6 +184,7 @@ _NON_CLINICAL = (
     "payroll administrator", "HR administrator", "payroll clerk", "finance clerk",
     "accounts clerk", "data analyst", "business analyst", "IT support", "estates officer",
     "finance manager", "project manager", "IT manager", "research scientist", "data scientist",
+    "IM&T", "IM and T", "HR advisor", "HR adviser", "HR manager",
 )
 
 _SETTINGS: dict[str, tuple[str, ...]] = {
@@ -268,7 +287,7 @@ _EMPLOYMENT_TITLE = (  # in priority order
     (EmploymentType.CONTRACT, re.compile(
         r"\bfixed[ -]term\b|\btemporary\b|\btemp\b|\bsecondment\b|\bmaternity (?:leave )?cover\b"
         r"|\bcontract(?:or)?\b|\binterim\b|\bFTC\b|\btravel (?:nurse|rn|assignment)\b", re.I)),
-    (EmploymentType.PART_TIME, re.compile(r"\bpart[ -]time\b|\bjob share\b|\bPT\b")),
+    (EmploymentType.PART_TIME, re.compile(r"(?i:\bpart[ -]time\b|\bjob share\b)|\bPT\b")),
     (EmploymentType.PERMANENT, re.compile(
         r"\bpermanent\b|\bfull[ -]time\b|\bsubstantive\b|\bFT\b", re.I)),
 )
@@ -290,20 +309,22 @@ _NUMBER_WORDS = {
 }
 _NUM = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
 _YEARS = (r"(?:\s*(?:-|–|to)\s*\d{1,2})?\s*\+?\s*(?:\(\d{1,2}\)\s*)?(?:or more\s+)?"
-          r"(?:years?|yrs?)\b['’]?")
+          r"(?P<unit>years?|yrs?)\b['’]?")
 _YEARS_EXPERIENCE = re.compile(
     rf"(?:(?:minimum|min\.?|at least|over|more than|a minimum of)\s+(?:of\s+)?)?\b{_NUM}{_YEARS}"
     r"(?P<tail>[^.;\n]{0,60})",
     re.I,
 )
 _EXPERIENCE_WORD = re.compile(r"\b(?:experience|exp\b|experienced|post[- ]?qualification|"
-                              r"post[- ]?registration|practice|practising|practicing|clinical|"
-                              r"working|worked|as an?\b|in (?:a|an|the)?\s*\w+ (?:setting|role))",
-                              re.I)
-_NOT_EXPERIENCE = re.compile(r"^\W*(?:fixed|term|contract|secondment|post\b|programme|program\b|"
+                              r"post[- ]?registration|post[- ]?qualified|as an?\s+\w+)", re.I)
+# "a provider with over 30 years' experience", "within the coming two years"
+_NOT_REQUIREMENT_LEAD = re.compile(
+    r"\b(?:with|for|boasts|brings|within|next|coming|past|last|period of|up to|every|each)\s*$"
+    r"|\b(?:we|we've|we have|our|has|nearly|almost)\b[^.;\n]{0,20}$", re.I)
+_NOT_EXPERIENCE = re.compile(r"^\W*(?:fixed|term|contract|secondment|"
+                             r"post\b(?![- ]?(?:qualif|regist))|programme|program\b|"
                              r"rotation|training|funding|funded|old|ago|of age|age\b|"
                              r"in post|duration|period|warranty|lease|tenure|from)", re.I)
-_LEAD_CONTEXT = re.compile(r"(?:minimum|min\.?|at least|over|more than)\s*(?:of\s*)?$", re.I)
 
 _REGULATORS = {  # licensing bodies whose name says the jurisdiction
     "CPSA": "CA-AB", "CPSO": "CA-ON", "CPSBC": "CA-BC", "CPSS": "CA-SK", "CPSM": "CA-MB",
@@ -317,60 +338,85 @@ _REGULATORS = {  # licensing bodies whose name says the jurisdiction
 
 
 @cache
-def _jurisdiction_patterns() -> tuple[re.Pattern[str], ...]:
-    names = sorted({*jurisdictions.JURISDICTIONS.values(), "Quebec", "Newfoundland", "PEI",
-                    "Washington DC", "Washington D.C."}, key=len, reverse=True)
-    name_alt = "|".join(re.escape(n) for n in names)
-    codes = sorted({*jurisdictions.CANADA, *jurisdictions.UNITED_STATES})
-    code_alt = "|".join(codes)
-    place = (rf"(?P<place>(?i:{name_alt})|(?-i:\b(?:{code_alt})\b)"
-             r"|(?-i:\b(?:CA|US|GB)-[A-Z]{2,3}\b))")
-    licence = r"(?:licen[cs](?:ed|e|es|ure)|registration|registered|certified|eligib\w+|" \
-              r"eligibility|practi[cs]e permit)"
-    regulators = "|".join(re.escape(r) for r in sorted(_REGULATORS, key=len, reverse=True))
-    return (
-        re.compile(rf"{licence}\s+(?:[\w/-]+\s+){{0,4}}?(?:in|with|for|by|from)\s+(?:the\s+)?"
-                   rf"(?:(?:state|province|commonwealth)\s+of\s+)?{place}", re.I),
-        re.compile(rf"{place}\s+(?:(?:state|provincial|medical|nursing|RN|LPN|PA|NP|"
-                   r"professional|active|unrestricted|full|independent|current|valid|"
-                   r"physician|pharmacy|pharmacist)\s+){0,3}licen[cs](?:e|ure|ed)\b", re.I),
-        re.compile(rf"(?-i:\b(?P<regulator>{regulators})\b)"),
-    )
+def _place_index() -> _Index:
+    idx = _Index()
+    names = {**{name: code for code, name in jurisdictions.JURISDICTIONS.items()},
+             "Quebec": "CA-QC", "Newfoundland": "CA-NL", "PEI": "CA-PE",
+             "Washington DC": "US-DC", "Washington D.C.": "US-DC"}
+    for name, code in names.items():
+        idx.add(name, "place", code, plural=False)
+    for code in jurisdictions.JURISDICTIONS:
+        country, sub = code.split("-")
+        idx.add(code, "place", code, plural=False)  # "US-TX", "CA-AB"
+        if country in ("CA", "US"):
+            idx.add(sub, "place", jurisdictions.normalize(sub, country) or code, plural=False)
+    for regulator, code in _REGULATORS.items():
+        idx.add(regulator, "regulator", code, plural=False)
+    return idx
 
 
-def _jurisdictions(text: str) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for pattern in _jurisdiction_patterns():
-        for m in pattern.finditer(text):
-            groups = m.groupdict()
-            if groups.get("regulator"):
-                code = _REGULATORS[groups["regulator"]]
-            else:
-                raw = groups["place"]
-                code = jurisdictions.normalize(raw.replace(".", ""))
-                if code is None and raw.upper() in jurisdictions.JURISDICTIONS:
-                    code = raw.upper()
-            if code:
-                found.append((m.start(), code))
-    return list(dict.fromkeys(code for _, code in sorted(found)))
+_LICENCE_BEFORE = re.compile(
+    r"(?:licen[cs]\w*|registration|registered|eligib\w*|certified|practi[cs]e permit)\W+"
+    r"(?:[\w/-]+\W+){0,4}?(?:in|with|for|by|from)\W+(?:the\W+)?"
+    r"(?:(?:state|province|commonwealth)\W+of\W+)?$", re.I)
+_LICENCE_AFTER = re.compile(
+    r"^\W*(?:(?:state|provincial|medical|nursing|RN|LPN|PA|NP|professional|active|"
+    r"unrestricted|full|independent|current|valid|physician|pharmacy|pharmacist)\W+){0,3}"
+    r"licen[cs](?:e|ure|ed)\b", re.I)
+
+
+def _jurisdictions(*texts: _Tokens) -> list[str]:
+    """Jurisdictions named as licensing requirements ("licensed in Alberta", "Texas license",
+    "eligible for CPSA licensure"), found by looking up place names among the words and then
+    checking the words around them."""
+    found: list[str] = []
+    idx = _place_index()
+    for toks in texts:
+        for i, j, hits in idx.scan(toks):
+            start, end = toks.spans[i][0], toks.spans[j - 1][1]
+            for hit in hits:
+                if hit.kind == "regulator" or _LICENCE_BEFORE.search(
+                        toks.text[max(0, start - 80):start]) or _LICENCE_AFTER.match(
+                        toks.text[end:end + 50]):
+                    if hit.value not in found:
+                        found.append(hit.value)
+                    break
+    return found
+
+
+_YEAR_WORD = re.compile(r"(?i)\b(?:years?|yrs?)\b")
 
 
 def _years(text: str, *, short: bool) -> int | None:
-    for m in _YEARS_EXPERIENCE.finditer(text):
-        raw = m.group(1).lower()
-        value = _NUMBER_WORDS.get(raw) or (int(raw) if raw.isdigit() else 0)
-        if not 0 < value <= 45:
-            continue
-        tail = m.group("tail") or ""
-        if _NOT_EXPERIENCE.match(tail):
-            continue
-        lead = text[max(0, m.start() - 40):m.start()]
-        said = bool(_EXPERIENCE_WORD.search(tail[:45])) or bool(
-            re.search(r"experience\s+(?:of|for)?\s*$", lead, re.I)) or bool(
-            re.search(r"\b(?:minimum|at least)\b", m.group(0), re.I))
-        if said or short:
-            return value
+    """Years of experience asked for or stated; not contract lengths, ages or salaries. The
+    pattern runs only around the words "year"/"yrs" (it is too slow over whole texts)."""
+    for hit in _YEAR_WORD.finditer(text):
+        start = max(0, hit.start() - 40)
+        window = text[start:hit.end() + 70]
+        for m in _YEARS_EXPERIENCE.finditer(window):
+            if m.start("unit") == hit.start() - start:
+                value = _year_value(m, text, start, short)
+                if value:
+                    return value
     return None
+
+
+def _year_value(m: re.Match[str], text: str, offset: int, short: bool) -> int | None:
+    raw = m.group(1).lower()
+    value = _NUMBER_WORDS.get(raw) or (int(raw) if raw.isdigit() else 0)
+    if not 0 < value <= 45:
+        return None
+    tail = m.group("tail") or ""
+    if _NOT_EXPERIENCE.match(tail):
+        return None
+    begin = offset + m.start()
+    lead = text[max(0, begin - 40):begin]
+    if _NOT_REQUIREMENT_LEAD.search(lead):
+        return None
+    said = bool(_EXPERIENCE_WORD.search(tail[:45])) or bool(
+        re.search(r"experience\s+(?:of|for)?\s*$", lead, re.I)) or bool(
+        re.search(r"\b(?:minimum|at least)\b", m.group(0), re.I))
+    return value if said or short else None
 
 
 def _employment(title: str, body: str) -> tuple[str | None, str]:
@@ -409,21 +455,28 @@ _RESEARCH_PROFESSIONS = {Profession.CLINICAL_RESEARCH_ASSOCIATE,
                          Profession.CLINICAL_RESEARCH_COORDINATOR}
 # Professions that work within physician specialties and may carry their keys as practice area.
 _PRACTICE_AREA_PROFESSIONS = {Profession.NURSE_PRACTITIONER, Profession.PHYSICIAN_ASSISTANT}
-_RESEARCH_CONTEXT = re.compile(r"\b(?:clinical (?:trials?|research|studies|study)|trials?\b|"
-                               r"CRO|sponsor|GCP|protocol|investigator)", re.I)
+_RESEARCH_WORDS = frozenset({"trial", "trials", "cro", "cros", "sponsor", "sponsors", "gcp",
+                             "protocol", "protocols", "investigator", "investigators", "study",
+                             "studies", "research"})
 
 
 class _Match(NamedTuple):
     start: int
-    text: str
+    text: str  # as written
+    key: str  # normalised words
     hits: list[_Hit]
 
 
-def _matches(text: str, idx: _Index) -> list[_Match]:
-    if not text:
+def _matches(text: str | _Tokens, idx: _Index, *, field_value: bool = False) -> list[_Match]:
+    """Matches in a text. A field value ("rn", "Pa-c", "do" in a profession column) is short
+    and says one thing, so capitals are not needed there to read an abbreviation."""
+    toks = _tokens(text) if isinstance(text, str) else text
+    if not toks.norms:
         return []
-    prepared, toks = _tokens(text)
-    return [_Match(i, prepared[toks[i].start:toks[j - 1].end], hits)
+    if field_value and len(toks.norms) <= 4:
+        toks = toks._replace(upper=[True] * len(toks.norms))
+    return [_Match(i, toks.text[toks.spans[i][0]:toks.spans[j - 1][1]],
+                   " ".join(toks.norms[i:j]), hits)
             for i, j, hits in idx.scan(toks)]
 
 
@@ -447,7 +500,7 @@ def _profession_votes(matches: list[_Match], *, field_words: float,
             if h.strong:
                 p = specs[h.value].profession
                 named[p] = max(named.get(p, 0.0), 3.0)
-        if not named and spec_hits:
+        if not named and spec_hits and m.key not in _GENERIC_WORDS:
             profs = list(dict.fromkeys(specs[h.value].profession for h in spec_hits))
             weight = field_words if len(profs) == 1 else ambiguous
             if weight:
@@ -494,14 +547,19 @@ def _pick_specialty(hits: list[_Hit], profession: str | None) -> str | None:
 
 def _specialties(matches: list[_Match], profession: str | None,
                  evidence: dict[str, str]) -> list[str]:
+    """Specialties in order of mention; a specialty named only by the profession itself
+    ("Registered Practical Nurse" → practical nursing) goes after more specific ones."""
     specs = knowledge.specialties()
-    out: list[str] = []
+    specific: list[str] = []
+    generic: list[str] = []
     for m in matches:
         key = _pick_specialty(m.hits, profession)
-        if key and key not in out:
-            out.append(key)
+        if key and key not in specific and key not in generic:
+            names_profession = any(h.kind == "prof" and h.strong
+                                   and h.value == specs[key].profession for h in m.hits)
+            (generic if names_profession else specific).append(key)
             evidence.setdefault(m.text, specs[key].name)
-    return out
+    return specific + generic
 
 
 def _collect(matches: list[_Match], kind: str, names: dict[str, Any],
@@ -515,9 +573,14 @@ def _collect(matches: list[_Match], kind: str, names: dict[str, Any],
     return out
 
 
+@cache
+def _setting_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Setting.choices}
+
+
 def _settings(title_aux: list[_Match], body_aux: list[_Match], short: bool,
               evidence: dict[str, str]) -> list[str]:
-    labels = dict(Setting.choices)
+    labels = _setting_labels()
     out: list[str] = []
     for m in title_aux:
         for h in m.hits:
@@ -531,63 +594,92 @@ def _settings(title_aux: list[_Match], body_aux: list[_Match], short: bool,
             if h.kind == "setting":
                 counts[h.value] += 1
                 where.setdefault(h.value, m.text)
-    for value, n in counts.most_common():
-        if value not in out and (n >= 2 or short):
+    if out:
+        return out
+    for value, n in counts.most_common(2):
+        if n >= 2 or short:
             out.append(value)
             evidence.setdefault(where[value], str(labels[value]))
     return out
 
 
-def read(text: str, *, title: str = "") -> Reading:
-    """Read a title (carries most weight) and a body of text."""
+# Department words too common in descriptions to say a specialty by themselves.
+_GENERIC_TEXT = """
+medicine medical surgery surgical hospital community children childrens clinic clinics pediatric
+pediatrics emergency trauma acute adult adults rehabilitation rehab recovery theatre theatres
+respiratory cardiac renal heart liver lung skin spine spinal vascular breast cancer neuro
+school sport sports hand imaging outpatient outpatients hospice palliative nursing psychiatric
+forensic custody prison inpatient infection stroke dementia frailty diabetes obesity fertility
+maternity continence discharge language communication dialysis kidney ortho orthopedic
+orthopedics general primary clinical scrub flight gerontology geriatrics chemotherapy endoscopy
+ophthalmic neonatal anesthesia anesthetics anesthetic perioperative telemetry infusion pain
+safeguarding reablement intermediate residential counseling psychotherapy hearing ultrasound
+echo reception registration admissions appointments booking bookings referrals clerical
+administration administrative filing scheduling billing typing transcription dictation
+dispensing emerg sexual health public
+"""
+_GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
+
+
+def _body_specialties(body_m: list[_Match], profession: str | None, short: bool,
+                      evidence: dict[str, str]) -> list[str]:
+    """Up to three specialties the description keeps coming back to."""
+    counts: Counter[str] = Counter()
+    where: dict[str, str] = {}
+    for m in body_m:
+        if m.key in _GENERIC_WORDS and not any(h.strong for h in m.hits if h.kind == "spec"):
+            continue
+        key = _pick_specialty(m.hits, profession)
+        if key:
+            counts[key] += 1
+            where.setdefault(key, m.text)
+    limit = 1 if short else 2
+    keep = [k for k, n in counts.most_common() if n >= limit][:3]
+    specs = knowledge.specialties()
+    for key in keep:
+        evidence.setdefault(where[key], specs[key].name)
+    return keep
+
+
+def _read(text: str, title: str) -> tuple[Reading, str]:
+    """The reading, and where its employment type came from ("title", "body" or "")."""
     title = plain_text(title) if title and ("&" in title or "<" in title) else (title or "")
     body = plain_text(text) if text and ("&" in text or "<" in text) else (text or "")
-    title_m = _matches(title, _index())
-    body_m = _matches(body, _index())
+    title_t, body_t = _tokens(title), _tokens(body)
+    title_m = _matches(title_t, _index())
+    body_m = _matches(body_t, _index())
     evidence: dict[str, str] = {}
     reading = Reading(evidence=evidence)
     short = len(body) < 300
 
-    profession = _choose_profession(_profession_votes(title_m, field_words=1.0))
-    title_has_signal = bool(title_m) or not title.strip()
-    if profession is None and title_has_signal and body_m:
+    profession = _choose_profession(_profession_votes(title_m, field_words=0.5))
+    # The body speaks about profession and specialty only when the title is empty or names
+    # something clinical itself: "Senior Data Analyst" stays unrecognised whatever its
+    # description says about nurses and doctors.
+    title_clinical = any(h.kind == "prof" or (h.kind == "spec" and m.key not in _GENERIC_WORDS)
+                         for m in title_m for h in m.hits)
+    use_body = bool(body_m) and (not title.strip() or title_clinical)
+    if profession is None and use_body:
         votes = _profession_votes(body_m, field_words=0.0)
         if votes:
             (best, score), *rest = votes.most_common()
             runner_up = rest[0][1] if rest else 0.0
             if score >= 3 and score > runner_up:
                 profession = best
-    if profession is None and not title_m and body_m and short:
-        profession = _choose_profession(_profession_votes(body_m, field_words=1.0), 3)
-    reading.profession = profession
 
     specialties = _specialties(title_m, profession, evidence)
-    if not specialties and body_m:
-        body_specs = _specialties(body_m, profession, {})
-        if body_specs:
-            counts = Counter()
-            for m in body_m:
-                key = _pick_specialty(m.hits, profession)
-                if key:
-                    counts[key] += 1
-            limit = 1 if short else 2
-            keep = [k for k in body_specs if counts[k] >= limit][:3]
-            specs = knowledge.specialties()
-            for m in body_m:
-                key = _pick_specialty(m.hits, profession)
-                if key in keep:
-                    evidence.setdefault(m.text, specs[key].name)
-            specialties = keep
+    if not specialties and use_body:
+        specialties = _body_specialties(body_m, profession, short, evidence)
     if profession is None and specialties:
-        # A person title ("cardiologist", "RMN") says the profession even in the body.
+        # A person title ("cardiologist", "RMN") says the profession.
         specs = knowledge.specialties()
-        for m in (*title_m, *body_m):
+        for m in (*title_m, *(body_m if use_body else ())):
             titled = [h for h in m.hits if h.kind == "spec" and h.strong
                       and h.value in specialties]
             if titled:
                 profession = specs[titled[0].value].profession
                 break
-        reading.profession = profession
+    reading.profession = profession
     reading.specialties = specialties
     if profession:
         for m in title_m or body_m:
@@ -600,12 +692,13 @@ def read(text: str, *, title: str = "") -> Reading:
     reading.therapeutic_areas = _collect(all_m, "area", knowledge.therapeutic_areas(), evidence)
     reading.trial_phases = _collect(all_m, "phase", knowledge.trial_phases(), evidence)
 
-    title_aux = _matches(title, _aux_index())
-    body_aux = _matches(body, _aux_index())
+    title_aux = _matches(title_t, _aux_index())
+    body_aux = _matches(body_t, _aux_index())
     reading.settings = _settings(title_aux, body_aux, short, evidence)
 
     research = profession in _RESEARCH_PROFESSIONS or bool(reading.trial_phases) or bool(
-        _RESEARCH_CONTEXT.search(title) or _RESEARCH_CONTEXT.search(body))
+        _RESEARCH_WORDS.intersection(title_t.norms)
+        or _RESEARCH_WORDS.intersection(body_t.norms))
     if research:
         sides = Counter(h.value for m in (*title_aux, *body_aux) for h in m.hits
                         if h.kind == "side")
@@ -621,17 +714,41 @@ def read(text: str, *, title: str = "") -> Reading:
 
     reading.years_experience = _years(body, short=short) if body else None
     if reading.years_experience is None and title:
-        reading.years_experience = _years(title, short=False)
-    reading.jurisdictions = _jurisdictions(f"{title}\n{body}")
-    reading.employment_type, _ = _employment(title, body)
-    return reading
+        reading.years_experience = _years(title, short=len(title) < 150)
+    reading.jurisdictions = _jurisdictions(title_t, body_t)
+    reading.employment_type, where = _employment(title, body)
+    return reading, where
+
+
+def read(text: str, *, title: str = "") -> Reading:
+    """Read a title (carries most weight) and a body of text."""
+    if len(text or "") + len(title or "") <= 400:
+        # Candidate headlines repeat a lot ("Registered Nurse"): remember short readings and
+        # hand out copies, so that a caller changing one does not change the next.
+        return _copy(_read_short(text or "", title or ""))
+    return _read(text, title)[0]
+
+
+@lru_cache(maxsize=32768)
+def _read_short(text: str, title: str) -> Reading:
+    return _read(text, title)[0]
+
+
+def _copy(r: Reading) -> Reading:
+    return Reading(
+        profession=r.profession, specialties=list(r.specialties), settings=list(r.settings),
+        therapeutic_areas=list(r.therapeutic_areas), trial_phases=list(r.trial_phases),
+        certifications=list(r.certifications), years_experience=r.years_experience,
+        research_side=r.research_side, jurisdictions=list(r.jurisdictions),
+        employment_type=r.employment_type, evidence=dict(r.evidence),
+    )
 
 
 @lru_cache(maxsize=65536)
 def read_profession(text: str) -> str | None:
     """Profession value for a short text ("MD", "RN, MSN, FNP-C", "PHYSICIAN ASSISTANT",
     "FAMILY PRACTICE"), or None when nothing in it names one."""
-    matches = _matches(text or "", _index())
+    matches = _matches(text or "", _index(), field_value=True)
     return _choose_profession(_profession_votes(matches, field_words=1.0, ambiguous=0.5))
 
 
@@ -644,7 +761,7 @@ def read_specialty(text: str) -> knowledge.SpecialtyInfo | None:
         return None
     if re.fullmatch(r"[0-9]{3}[0-9A-Za-z]{6}[Xx]", value):
         return knowledge.specialty(value)
-    matches = _matches(value, _index())
+    matches = _matches(value, _index(), field_value=True)
     votes = _profession_votes(matches, field_words=1.0)
     profession = _choose_profession(votes)
     specs = knowledge.specialties()
@@ -661,7 +778,7 @@ def read_specialty(text: str) -> knowledge.SpecialtyInfo | None:
 @lru_cache(maxsize=16384)
 def read_certification(text: str) -> str | None:
     """Certification key for a short text ("ACLS", "ICH-GCP", "CCFP(EM)"), or None."""
-    for m in _matches(text or "", _index()):
+    for m in _matches(text or "", _index(), field_value=True):
         for h in m.hits:
             if h.kind == "cert":
                 return h.value
@@ -1017,8 +1134,8 @@ def read_posting(data: dict | list | str | bytes) -> Posting:
     organisation = _named(obj, "", "hiringOrganization")
     posted, valid = _date(obj, "datePosted"), _date(obj, "validThrough")
     schema_type = _schema_employment(obj)
-    reading = read(description, title=title)
-    words_type, where = _employment(title, description)
+    reading, where = _read(description, title)
+    words_type = reading.employment_type
     # Words in the title ("Locum", "Bank") say more than the schema's FULL_TIME/TEMPORARY.
     employment = words_type if where == "title" else schema_type or words_type
     if where == "title" or not reading.employment_type:
