@@ -14,7 +14,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 from django.utils import timezone
@@ -90,8 +91,17 @@ def days(d: date) -> int:
     return (d - EPOCH).days
 
 
-def micros(dt: datetime | None) -> int:
-    return int(dt.timestamp() * 1_000_000) if dt else 0
+def _as_datetime(value) -> datetime | None:
+    """A timestamp as the ORM or a raw cursor gives it (SQLite: UTC text), aware."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def micros(value) -> int:
+    value = _as_datetime(value)
+    return int(value.timestamp() * 1_000_000) if value else 0
 
 
 # Column name → (dtype, extra shape, fill value)
@@ -147,33 +157,57 @@ class Encoded:
     windows: list[tuple[int, int]]
 
 
-def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
-    (cid, stamp, merged, profession, specs, licences, certs, areas, phases, settings, side,
-     years, lat, lng, reloc, radius, pref_emp, pref_set, pref_comp, min_pay, status, last_act,
-     applications, engaged, hired, rejected, availability) = row
-    spec_ids = []
+@lru_cache(maxsize=50_000)
+def _specialty_slots(specs: str) -> tuple[int, ...]:
+    v = vocabularies()
+    ids: list[int] = []
     for key in specs.split():
         i = v.specialties.get(key)
-        if i is not None and i not in spec_ids:
-            spec_ids.append(i)
-            if len(spec_ids) == SPECIALTY_SLOTS:
+        if i is not None and i not in ids:
+            ids.append(i)
+            if len(ids) == SPECIALTY_SLOTS:
                 break
+    return tuple(ids + [-1] * (SPECIALTY_SLOTS - len(ids)))
+
+
+@lru_cache(maxsize=50_000)
+def _licence_masks(licences: str) -> tuple[tuple[int, int], ...]:
+    v = vocabularies()
     lic = {"a": 0, "p": 0, "x": 0, "r": 0}
     for token in licences.split():
         code, _, state = token.partition(":")
         i = v.jurisdictions.get(code)
         if i is not None and state in lic:
             lic[state] |= 1 << i
-    cert_now = cert_any = 0
-    today_iso = today.isoformat()
+    return tuple(split128(lic[s]) for s in "apxr")
+
+
+@lru_cache(maxsize=50_000)
+def _certification_masks(certs: str, today_iso: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    v = vocabularies()
+    now = held = 0
     for token in certs.split():
         key, _, expires = token.partition(":")
         i = v.certifications.get(key)
         if i is None:
             continue
-        cert_any |= 1 << i
+        held |= 1 << i
         if not expires or expires >= today_iso:
-            cert_now |= 1 << i
+            now |= 1 << i
+    return split128(now), split128(held)
+
+
+@lru_cache(maxsize=10_000)
+def _mask_of(vocabulary_name: str, tokens: str) -> int:
+    return mask(getattr(vocabularies(), vocabulary_name), tokens.split())
+
+
+def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
+    (cid, stamp, merged, profession, specs, licences, certs, areas, phases, settings, side,
+     years, lat, lng, reloc, radius, pref_emp, pref_set, pref_comp, min_pay, status, last_act,
+     applications, engaged, hired, rejected, availability) = row
+    lic_a, lic_p, lic_x, lic_r = _licence_masks(licences)
+    cert_now, cert_any = _certification_masks(certs, today.isoformat())
     windows = []
     for token in availability.split():
         start, _, end = token.partition("/")
@@ -187,28 +221,28 @@ def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
         "alive": not merged,
         "dnc": status == CandidateStatus.DO_NOT_CONTACT,
         "prof": v.professions.get(profession, -1),
-        "spec": spec_ids + [-1] * (SPECIALTY_SLOTS - len(spec_ids)),
-        "lic_a": split128(lic["a"]),
-        "lic_p": split128(lic["p"]),
-        "lic_x": split128(lic["x"]),
-        "lic_r": split128(lic["r"]),
-        "cert": split128(cert_now),
-        "cert_any": split128(cert_any),
-        "areas": mask(v.areas, areas.split()),
-        "phases": mask(v.phases, phases.split()),
-        "settings": mask(v.settings, settings.split()),
+        "spec": _specialty_slots(specs),
+        "lic_a": lic_a,
+        "lic_p": lic_p,
+        "lic_x": lic_x,
+        "lic_r": lic_r,
+        "cert": cert_now,
+        "cert_any": cert_any,
+        "areas": _mask_of("areas", areas),
+        "phases": _mask_of("phases", phases),
+        "settings": _mask_of("settings", settings),
         "side": {"site": 1, "sponsor": 2, "both": 3}.get(side, 0),
         "years": np.nan if years is None else float(years),
         "lat": np.nan if lat is None else lat,
         "lng": np.nan if lng is None else lng,
         "reloc": bool(reloc),
         "radius": np.nan if not radius else float(radius),
-        "pref_emp": mask(v.employment_types, pref_emp.split()),
-        "pref_set": mask(v.settings, pref_set.split()),
-        "pref_comp": mask(v.compensation_models, pref_comp.split()),
+        "pref_emp": _mask_of("employment_types", pref_emp),
+        "pref_set": _mask_of("settings", pref_set),
+        "pref_comp": _mask_of("compensation_models", pref_comp),
         "min_pay": np.nan if min_pay is None else float(min_pay),
         "status": v.statuses.get(status, -1),
-        "last_act": last_act.timestamp() if last_act else np.nan,
+        "last_act": _as_datetime(last_act).timestamp() if last_act else np.nan,
         "applications": min(applications, 32767),
         "engaged": min(engaged, 32767),
         "hired": min(hired, 32767),
@@ -265,13 +299,26 @@ class MatchIndex:
             self.cols[name] = grown
         self.capacity = capacity
 
-    def load(self, rows, today: date) -> None:
-        """Put profile rows (PROFILE_FIELDS tuples) in the index, replacing existing rows."""
+    def load(self, rows, today: date, batch: int = 10_000) -> None:
+        """Put profile rows (PROFILE_FIELDS tuples) in the index, replacing existing rows.
+        Rows are encoded a batch at a time, so a million of them never sit in memory at once."""
+        batch_rows: list = []
+        for row in rows:
+            batch_rows.append(row)
+            if len(batch_rows) >= batch:
+                self._load_batch(batch_rows, today)
+                batch_rows = []
+        if batch_rows:
+            self._load_batch(batch_rows, today)
+
+    def _load_batch(self, rows, today: date) -> None:
         new_windows: list[tuple[int, int, int]] = []
         replaced: list[int] = []
-        encoded = [encode(r, today, self.vocab) for r in rows]
-        self._grow(self.n + len(encoded))
-        for e in encoded:
+        self._grow(self.n + len(rows))
+        targets: list[int] = []
+        values: dict[str, list] = {name: [] for name in COLUMNS}
+        for r in rows:
+            e = encode(r, today, self.vocab)
             cid = e.values["ids"]
             row = self.row_of.get(cid)
             if row is None:
@@ -280,9 +327,13 @@ class MatchIndex:
                 self.row_of[cid] = row
             else:
                 replaced.append(row)
+            targets.append(row)
             for name, value in e.values.items():
-                self.cols[name][row] = value
+                values[name].append(value)
             new_windows.extend((s, end, row) for s, end in e.windows)
+        at = np.array(targets, dtype=np.int64)
+        for name, (dtype, _shape, _fill) in COLUMNS.items():
+            self.cols[name][at] = np.array(values[name], dtype=dtype)
         if replaced and len(self.win_row):
             dropped = np.isin(self.win_row, np.array(replaced, dtype=np.int32))
             self.win_row[dropped] = -1
@@ -373,8 +424,16 @@ def _profile_rows(candidate_ids: list[int] | None, organization_id: int | None =
             yield from qs.filter(candidate_id__in=candidate_ids[start:start + 5000]).values_list(
                 *PROFILE_FIELDS)
         return
-    yield from qs.filter(organization_id=organization_id).order_by().values_list(
-        *PROFILE_FIELDS).iterator(chunk_size=5000)
+    # The full load reads the rows through a plain cursor: the ORM's per-value converters
+    # (datetimes on SQLite above all) would cost more than everything else in a build.
+    from django.db import connection
+
+    sql, params = qs.filter(organization_id=organization_id).order_by().values_list(
+        *PROFILE_FIELDS).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(5000):
+            yield from chunk
 
 
 def build(organization_id: int) -> MatchIndex:

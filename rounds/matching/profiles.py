@@ -296,10 +296,18 @@ def stale_ids(organization_id: int, candidate_stamps: dict[int, object]) -> list
 
 def refresh_organization(organization_id: int) -> int:
     """Bring every profile of an organization up to date (the first build, or after a bulk
-    change); returns how many were rebuilt."""
-    stamps = dict(
-        Candidate._base_manager.filter(organization_id=organization_id).values_list(
-            "id", "updated_at"
+    change); returns how many were rebuilt. The stale ones are found by the database: a
+    profile missing, or built from another `updated_at` than the candidate's."""
+    from django.db import connection
+
+    candidates = Candidate._meta.db_table
+    profiles_table = MatchProfile._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM {candidates} c LEFT JOIN {profiles_table} p "
+            "ON p.candidate_id = c.id WHERE c.organization_id = %s "
+            "AND (p.candidate_id IS NULL OR p.source_stamp <> c.updated_at)",
+            [organization_id],
         )
-    )
-    return refresh(stale_ids(organization_id, stamps))
+        ids = [row[0] for row in cursor.fetchall()]
+    return refresh(ids)
