@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rounds.candidates.choices import Profession, Source
 
@@ -24,9 +25,11 @@ TARGETS: tuple[Target, ...] = (
            "last name when those are not mapped.", 201),
     Target("email", "Email", "", 254),
     Target("phone", "Phone", "Parsed with the row's country; stored as +14035550142.", 40),
-    Target("profession", "Profession", "MD, Physician, NP, RN, RPN, PA… Rows whose profession "
+    Target("profession", "Profession", "MD, Physician, NP, RN, RPN, PA-C, Family practice… "
+           "Empty: the profession of the specialty, when it names one. Rows whose profession "
            "is not recognised are reported, not guessed.", None),
-    Target("specialty", "Specialties", "Several separated by “;” — the first is primary.", None),
+    Target("specialty", "Specialties", "Words (Family medicine) or NUCC taxonomy codes "
+           "(207Q00000X); several separated by “;” — the first is primary.", None),
     Target("licence_jurisdictions", "Licence jurisdictions", "AB, Alberta, CA-AB, TX, Texas… "
            "several separated by “;”.", None),
     Target("licence_number", "Licence number", "Goes with the first jurisdiction (or one per "
@@ -214,7 +217,42 @@ def match_profession(text: str) -> str | None:
     for n in range(len(words) - 1, 0, -1):
         if (found := PROFESSION_INDEX.get(" ".join(words[:n]))) is not None:
             return found
-    return None
+    # "FAMILY PRACTICE", "CLINICAL SOCIAL WORKER", "CERTIFIED REGISTERED NURSE ANESTHETIST
+    # (CRNA)": what the matching knowledge reads in the words.
+    from rounds.matching.understand import read_profession
+
+    found = read_profession(text)
+    return found if found in Profession.values else None
+
+
+class SpecialtyReading(NamedTuple):
+    """A specialty cell as stored: the name, its NUCC taxonomy code when recognised, and the
+    profession the specialty belongs to (to fill an empty profession cell)."""
+
+    name: str
+    code: str
+    profession: str | None
+    bare_code: bool = False  # the cell held a code, not words
+
+
+NUCC_CODE = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
+
+
+def match_specialty(text: str) -> SpecialtyReading:
+    """“207Q00000X” → (Family medicine, 207Q00000X, physician); “Family practice” → (Family
+    practice, 207Q00000X, physician): words are kept as written, a bare code is named after
+    its specialty. Text naming no specialty Rounds knows is kept as written, without a code."""
+    from rounds.matching.understand import read_specialty
+
+    text = " ".join((text or "").split())
+    info = read_specialty(text) if text else None
+    if NUCC_CODE.match(text.upper()):
+        code = text.upper()
+        return SpecialtyReading(info.name if info else code, code,
+                                info.profession if info else None, bare_code=True)
+    if info is None:
+        return SpecialtyReading(text, "", None)
+    return SpecialtyReading(text, info.nucc[0] if info.nucc else "", info.profession)
 
 
 _SOURCE_SYNONYMS = {
