@@ -170,9 +170,11 @@ class JobSpec:
             spec.also_specialty = _specialty_of(reading, spec.profession, skip=spec.specialty)
         spec.setting = reading.settings[0] if reading.settings else None
         spec.employment_type = posting.employment_type or reading.employment_type
-        spec.jurisdiction = reading.jurisdictions[0] if reading.jurisdictions else (
+        # Where the job is decides the licence it needs; a jurisdiction the text names (a
+        # remote role, a posting without an address) comes next.
+        spec.jurisdiction = (
             jurisdictions.normalize(posting.region, posting.country) if posting.region else None
-        )
+        ) or (reading.jurisdictions[0] if reading.jurisdictions else None)
         spec.latitude, spec.longitude = posting.latitude, posting.longitude
         if spec.latitude is None and (posting.postal_code or posting.city):
             from rounds.lib import geo
