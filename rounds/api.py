@@ -81,6 +81,7 @@ def _mount():
     from rounds.candidates.api_duplicates import router as duplicates
     from rounds.imports.api import router as imports
     from rounds.jobs.api import router as jobs
+    from rounds.matching.api import router as matching
     from rounds.pipeline.api import router as pipeline
 
     api.add_router("/accounts", accounts)
@@ -91,6 +92,7 @@ def _mount():
     api.add_router("/activities", activities)
     api.add_router("/imports", imports)
     api.add_router("/audit", audit)
+    api.add_router("/matching", matching)
 
 
 _mount()

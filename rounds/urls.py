@@ -13,6 +13,7 @@ urlpatterns = [
     path("activities/", include("rounds.activities.urls")),
     path("imports/", include("rounds.imports.urls")),
     path("audit/", include("rounds.audit.urls")),
+    path("matching/", include("rounds.matching.urls")),
     path("api/", api.urls),
 ]
 

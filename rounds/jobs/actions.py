@@ -22,7 +22,8 @@ from .models import Job, Requirement
 AUDITED_FIELDS = (
     "title", "site_id", "profession", "specialty", "specialty_code", "employment_type", "setting",
     "licence_jurisdiction", "description", "value_proposition", "pay_min", "pay_max",
-    "pay_currency", "pay_period", "openings", "status", "owner_id", "start_date", "published_on",
+    "pay_currency", "pay_period", "openings", "status", "owner_id", "start_date", "end_date",
+    "published_on",
 )
 
 # Words that tell what a requirement is about, so that "Active CPSA licence" files as a licence.
@@ -90,6 +91,11 @@ def check_job_fields(organization_id: int, fields: dict[str, Any]) -> None:
     currency = fields.get("pay_currency")
     if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
         errors["pay_currency"] = "Use a three-letter currency code such as CAD or USD."
+    start, end = fields.get("start_date"), fields.get("end_date")
+    if start is not None and end is not None and end < start:
+        errors["end_date"] = (
+            f"The end date ({end:%d %b %Y}) is before the start date ({start:%d %b %Y})."
+        )
     if "title" in fields and not (fields["title"] or "").strip():
         errors["title"] = "Give the job a title."
     if errors:
@@ -133,7 +139,8 @@ def do_update_job(
     via: str = "web", **changes: Any,
 ) -> Job:
     """Change a job; requirement lists and the hiring team are replaced when given."""
-    merged = {"pay_min": job.pay_min, "pay_max": job.pay_max, **changes}
+    merged = {"pay_min": job.pay_min, "pay_max": job.pay_max, "start_date": job.start_date,
+              "end_date": job.end_date, **changes}
     check_job_fields(job.organization_id, merged)
     before = {f: getattr(job, f) for f in AUDITED_FIELDS}
     status_before = job.status
@@ -197,6 +204,13 @@ def do_set_requirements(job: Job, *, must_haves: list[str], nice_to_haves: list[
     Requirement.objects.bulk_create(rows)
 
 
+def _touch(job: Job) -> None:
+    """A change to a job's requirements is a change to the job: derived state (matching's
+    understanding of the job) is kept by `updated_at`."""
+    job.updated_at = timezone.now()
+    Job.objects.filter(pk=job.pk).update(updated_at=job.updated_at)
+
+
 def do_add_requirement(job: Job, *, text: str, required: bool = True, kind: str = "",
                        actor=None, via: str = "web") -> Requirement:
     text = (text or "").strip()
@@ -211,6 +225,7 @@ def do_add_requirement(job: Job, *, text: str, required: bool = True, kind: str 
         organization_id=job.organization_id, job=job, text=text, required=required,
         kind=kind or infer_requirement_kind(text), position=position,
     )
+    _touch(job)
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
                  changes={"requirements": [None, f"{'must' if required else 'nice'}: {text}"]})
     return requirement
@@ -220,6 +235,7 @@ def do_remove_requirement(requirement: Requirement, *, actor=None, via: str = "w
     job = requirement.job
     text = requirement.text
     requirement.delete()
+    _touch(job)
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
                  changes={"requirements": [text, None]})
 

@@ -1,9 +1,10 @@
 """JSON API for jobs (requisitions) and their requirements. Mounted at /api/jobs.
 
 Errors: 400 {"detail", "errors": {field: [..]}} when the input is refused (e.g. a pay range whose
-top is below its bottom), 422 when the body doesn't match the schema, 403 when the role doesn't
-allow the change (only recruiters and admins create or change jobs), 404 for a job outside your
-organization or, for hiring managers, outside the jobs they are on."""
+top is below its bottom, an end_date before the start_date), 422 when the body doesn't match the
+schema, 403 when the role doesn't allow the change (only recruiters and admins create or change
+jobs), 404 for a job outside your organization or, for hiring managers, outside the jobs they are
+on."""
 
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ class JobOut(Schema):
     openings: int
     owner_id: int | None
     start_date: date | None
+    end_date: date | None
     opened_at: datetime
     closed_at: datetime | None
     in_pipeline: int
@@ -98,6 +100,7 @@ class JobIn(Schema):
     openings: int = 1
     status: JobStatus = JobStatus.OPEN
     start_date: date | None = None
+    end_date: date | None = None
     owner_id: int | None = None
     hiring_team: list[int] = []
     published_on: list[str] = []
@@ -123,6 +126,7 @@ class JobPatch(Schema):
     openings: int | None = None
     status: JobStatus | None = None
     start_date: date | None = None
+    end_date: date | None = None
     owner_id: int | None = None
     hiring_team: list[int] | None = None
     published_on: list[str] | None = None
@@ -153,7 +157,7 @@ def _job_out(job: Job, counts: dict[int, int]) -> dict:
             "uuid", "title", "status", "site_id", "profession", "specialty", "specialty_code",
             "employment_type", "setting", "licence_jurisdiction", "pay_min", "pay_max",
             "pay_currency", "pay_period", "pay_display", "openings", "owner_id", "start_date",
-            "opened_at", "closed_at")},
+            "end_date", "opened_at", "closed_at")},
         "site": job.site.name if job.site_id else None,
         "in_pipeline": sum(counts.values()),
     }

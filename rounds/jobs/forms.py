@@ -10,7 +10,7 @@ from .models import Job
 JOB_FIELDS = [
     "title", "site", "profession", "specialty", "specialty_code", "employment_type", "setting",
     "licence_jurisdiction", "description", "value_proposition", "pay_min", "pay_max",
-    "pay_currency", "pay_period", "openings", "status", "start_date", "owner",
+    "pay_currency", "pay_period", "openings", "status", "start_date", "end_date", "owner",
 ]
 
 
@@ -48,6 +48,7 @@ class JobForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 6}),
             "value_proposition": forms.Textarea(attrs={"rows": 3}),
             "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
             "pay_min": forms.NumberInput(attrs={"step": "any", "min": "0"}),
             "pay_max": forms.NumberInput(attrs={"step": "any", "min": "0"}),
             "pay_currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
@@ -81,7 +82,7 @@ class JobForm(forms.ModelForm):
 
     SECTIONS = {
         "role": ["title", "site", "profession", "specialty", "specialty_code", "employment_type",
-                 "setting", "licence_jurisdiction", "openings", "start_date"],
+                 "setting", "licence_jurisdiction", "openings", "start_date", "end_date"],
         "requirements": ["must_haves", "nice_to_haves"],
         "text": ["description", "value_proposition"],
         "pay": ["pay_min", "pay_max", "pay_currency", "pay_period"],
@@ -130,7 +131,8 @@ class JobForm(forms.ModelForm):
             try:
                 check_job_fields(
                     self.organization.pk,
-                    {k: data.get(k) for k in ("pay_min", "pay_max", "pay_currency")},
+                    {k: data.get(k) for k in ("pay_min", "pay_max", "pay_currency", "start_date",
+                                              "end_date")},
                 )
             except forms.ValidationError as exc:
                 for field, messages in exc.message_dict.items():
@@ -179,3 +181,83 @@ class JobFilterForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=JobStatus.choices)
+
+
+POSTING_MAX_BYTES = 1_000_000
+POSTING_EXTENSIONS = (".json", ".jsonld", ".html", ".htm")
+
+
+class PostingForm(forms.Form):
+    """A schema.org JobPosting to start a new job from: pasted JSON-LD, or a .json/.html file."""
+
+    posting = forms.CharField(
+        label="JobPosting JSON-LD", required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false",
+                                     "placeholder": '{"@context": "https://schema.org", '
+                                                    '"@type": "JobPosting", "title": …}'}),
+        help_text="Paste the JSON from the posting's <script type=\"application/ld+json\"> "
+                  "block, or the whole HTML page.",
+    )
+    file = forms.FileField(
+        label="…or upload a file", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(POSTING_EXTENSIONS)}),
+        help_text="A .json or .html file of at most 1 MB, e.g. a job page saved from a browser.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        text = (data.get("posting") or "").strip()
+        if upload:
+            name = upload.name.lower()
+            if not name.endswith(POSTING_EXTENSIONS):
+                self.add_error("file", "Choose a .json or .html file.")
+                return data
+            if upload.size > POSTING_MAX_BYTES:
+                self.add_error("file", "That file is over 1 MB; a job posting is far smaller.")
+                return data
+            data["source"] = upload.read()
+        elif text:
+            data["source"] = text
+        elif not self.errors:
+            self.add_error("posting", "Paste a JobPosting or choose a file.")
+        return data
+
+
+def initial_from_posting(posting) -> dict:
+    """The new-job form's starting values from a read JobPosting (rounds.matching.understand),
+    for the recruiter to review before saving."""
+    from rounds.matching import knowledge
+
+    from .choices import EmploymentType, PayPeriod
+
+    reading = posting.reading
+    initial = {"title": posting.title[:200], "description": posting.description}
+    if reading.profession:
+        initial["profession"] = reading.profession
+    info = knowledge.specialty(reading.specialties[0]) if reading.specialties else None
+    if info is not None:
+        initial["specialty"] = info.name[:120]
+        initial["specialty_code"] = info.nucc[0] if info.nucc else ""
+    if posting.employment_type in EmploymentType.values:
+        initial["employment_type"] = posting.employment_type
+    if reading.settings:
+        initial["setting"] = reading.settings[0]
+    code = reading.jurisdictions[0] if reading.jurisdictions else None
+    if code is None and posting.region:
+        code = jurisdictions.normalize(posting.region, posting.country or "")
+    if code:
+        initial["licence_jurisdiction"] = code
+    for field in ("pay_min", "pay_max"):
+        if getattr(posting, field) is not None:
+            initial[field] = getattr(posting, field)
+    if posting.pay_currency:
+        initial["pay_currency"] = posting.pay_currency.upper()[:3]
+    if posting.pay_period in PayPeriod.values:
+        initial["pay_period"] = posting.pay_period
+    # schema.org's jobStartDate, when the reading carries it (validThrough is the closing date
+    # of the advert, not of the work).
+    for field in ("start_date", "end_date"):
+        if getattr(posting, field, None):
+            initial[field] = getattr(posting, field)
+    return initial

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from rounds.accounts.models import Site
@@ -15,7 +16,7 @@ from rounds.pipeline.views import build_board, org_stages
 
 from . import actions
 from .choices import JobStatus
-from .forms import JobFilterForm, JobForm, StatusForm
+from .forms import JobFilterForm, JobForm, PostingForm, StatusForm, initial_from_posting
 from .models import Job
 
 PAGE_SIZE = 50
@@ -86,6 +87,35 @@ def job_create(request):
             messages.success(request, f"Job “{job}” created. Add candidates to its pipeline.")
             return redirect("jobs:detail", uuid=job.uuid)
     return render(request, "jobs/form.html", {"nav": "jobs", "form": form, "job": None},
+                  status=400 if form.is_bound else 200)
+
+
+@editor_required
+def job_from_posting(request):
+    """"New from a JobPosting…": read pasted or uploaded schema.org JSON-LD, then open the
+    normal new-job form filled in from it, for the recruiter to review and save."""
+    from rounds.matching.posting import PostingError, read_posting
+
+    form = PostingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            posting = read_posting(form.cleaned_data["source"])
+        except PostingError as exc:
+            form.add_error("file" if form.cleaned_data.get("file") else "posting",
+                           f"Couldn't read this posting — {exc}.")
+        else:
+            initial = initial_from_posting(posting)
+            site = (Site.objects.visible_to(request.user).filter(is_active=True,
+                                                                 city__iexact=posting.city)
+                    .order_by("name").first() if posting.city else None)
+            if site is not None:
+                initial["site"] = site.pk
+            job_form = JobForm(initial=initial, organization=request.user.organization)
+            return render(request, "jobs/form.html", {
+                "nav": "jobs", "form": job_form, "job": None, "posting": posting,
+                "form_action": reverse("jobs:create"),
+            })
+    return render(request, "jobs/posting.html", {"nav": "jobs", "form": form},
                   status=400 if form.is_bound else 200)
 
 

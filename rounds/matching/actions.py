@@ -86,13 +86,26 @@ def learn(job, candidate, source: str, *, actor=None, stage_change=None) -> Matc
                     weights=before, index=index).results
     direction, rate = LEARNING[source]
     after = dict(before)
-    for key, value in match.components.items():
-        if key not in DEFAULT_WEIGHTS:
-            continue
+    applicable = [k for k in match.components if k in DEFAULT_WEIGHTS]
+    for key in applicable:
+        value = match.components[key]
         values = [m.components.get(key, value) for m in baseline] or [value]
         mean = sum(values) / len(values)
-        after[key] = before[key] + direction * rate * (value - mean) * before[key] / 0.15
-    after = _normalise(after)
+        moved = before[key] + direction * rate * (value - mean) * before[key] / 0.15
+        after[key] = min(max(moved, MIN_WEIGHT), MAX_WEIGHT)
+    # Only the components that applied to this job move: they keep their share between them,
+    # so a signal on a permanent job leaves the locum-only availability weight alone.
+    share_before = sum(before[k] for k in applicable)
+    for _ in range(5):  # rescale and clamp until the share is kept
+        free = [k for k in applicable if MIN_WEIGHT < after[k] < MAX_WEIGHT]
+        fixed = sum(after[k] for k in applicable if k not in free)
+        share_free = sum(after[k] for k in free)
+        if not free or share_free <= 0:
+            break
+        scale = (share_before - fixed) / share_free
+        for key in free:
+            after[key] = min(max(after[key] * scale, MIN_WEIGHT), MAX_WEIGHT)
+    after = {k: round(v, 4) for k, v in after.items()}
     summary = _describe(before, after)
     row.weights = after
     row.signals += 1

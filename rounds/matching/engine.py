@@ -267,6 +267,7 @@ class Ranking:
     warnings: list[str]
     elapsed_ms: float
     offset: int = 0
+    listed: int = 0                 # of those, how many the list holds (after skip / filters)
 
     @property
     def excluded_count(self) -> int:
@@ -591,7 +592,8 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
     """Rank the organization's whole pool for a job; reasons for results [offset, offset+limit).
     `skip_ids`: candidates left out of the list (e.g. already in the job's pipeline)."""
     t0 = time.perf_counter()
-    index = index or for_organization(organization_id)
+    if index is None:
+        index = for_organization(organization_id)
     weights = weights or weights_for(organization_id)
     with index.lock:
         scored = score_columns(spec, index)
@@ -618,6 +620,7 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
         if near_misses_only:
             keep &= scored.near_miss
         ranked = np.flatnonzero(keep)
+        listed = len(ranked)
         want = offset + limit
         results: list[Match] = []
         ids = index.cols["ids"][:n]
@@ -637,6 +640,7 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
             index.drop(missing)
             ranked = ranked[index.cols["alive"][ranked]]
             total -= len(missing)
+            listed -= len(missing)
         for position, row in enumerate(page_rows, start=offset + 1):
             cid = int(ids[row])
             comp = {k: float(v[row]) for k, v in components.items()}
@@ -651,7 +655,7 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
     return Ranking(
         spec=spec, results=results, total=total, excluded=excluded_counts,
         weights=weights, applicable=applicable, warnings=list(spec.warnings),
-        elapsed_ms=(time.perf_counter() - t0) * 1000, offset=offset,
+        elapsed_ms=(time.perf_counter() - t0) * 1000, offset=offset, listed=listed,
     )
 
 
@@ -671,11 +675,13 @@ def _top(scores: np.ndarray, rows: np.ndarray, k: int, ids: np.ndarray) -> np.nd
 
 
 def score_candidate(spec: JobSpec, index: MatchIndex, candidate_id: int,
-                    weights: dict[str, float]) -> Match | None:
+                    weights: dict[str, float], one: MatchIndex | None = None) -> Match | None:
     """One candidate's match for a job (reasons included), or None when excluded or unknown.
-    Scores only that candidate's row, so it is cheap to call for every open job."""
-    with index.lock:
-        one = index.subset([candidate_id])
+    Scores only that candidate's row (`one`: that row already taken out of the index), so it
+    is cheap to call for every open job."""
+    if one is None:
+        with index.lock:
+            one = index.subset([candidate_id])
     if one.n == 0 or not one.cols["alive"][0]:
         return None
     scored = score_columns(spec, one)
@@ -724,9 +730,11 @@ def jobs_for_candidate(candidate: Candidate, *, limit: int = 5, jobs=None) -> li
         return []
     index = for_organization(candidate.organization_id)
     weights = weights_for(candidate.organization_id)
+    with index.lock:
+        one = index.subset([candidate.pk])
     out = []
     for job in jobs:
-        match = score_candidate(spec_for_job(job), index, candidate.pk, weights)
+        match = score_candidate(spec_for_job(job), index, candidate.pk, weights, one=one)
         if match is not None:
             match.candidate = candidate
             out.append(JobMatch(job, match))

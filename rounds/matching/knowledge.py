@@ -66,6 +66,12 @@ class SpecialtyInfo:
     # profession, where a department word ("cardiology") does not.
     titles: tuple[str, ...] = ()
     id: str = ""
+    # The profession's entry for "no particular specialty" (Registered Nurse, 163W00000X):
+    # moderately close to every specialty of the profession.
+    general: bool = False
+    # A practice apart from the rest of its profession (nurse anaesthesia): its closeness to
+    # the profession's specialties it is not related to, instead of SAME_PROFESSION.
+    apart: float | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +218,7 @@ def professions() -> dict[str, ProfessionInfo]:
 
 
 _SPECIALTY_FIELDS = {"id", "name", "profession", "nucc", "classification", "designations",
-                     "synonyms", "titles", "related", "settings"}
+                     "synonyms", "titles", "related", "settings", "general", "apart"}
 
 
 @cache
@@ -297,6 +303,8 @@ def _specialty_tables() -> tuple[dict[str, SpecialtyInfo], dict[str, str], dict[
             settings=entry.texts("settings"),
             titles=titles,
             id=d["id"],
+            general=entry.flag("general", False),
+            apart=_apart(entry),
         )
     for info in out.values():
         parent = out[info.classification]
@@ -307,6 +315,17 @@ def _specialty_tables() -> tuple[dict[str, SpecialtyInfo], dict[str, str], dict[
             raise KnowledgeError(f"specialties: {info.id!r}: classification {parent.id!r} "
                                  "belongs to another profession")
     return out, code_to_key, id_to_key
+
+
+def _apart(entry: _Entry) -> float | None:
+    value = entry.data.get("apart")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            0 < value < SAME_PROFESSION):
+        raise entry.fail(f"apart: closeness must be a number in (0, {SAME_PROFESSION}), got "
+                         f"{value!r}")
+    return float(value)
 
 
 def specialties() -> dict[str, SpecialtyInfo]:
@@ -436,12 +455,16 @@ def profession_closeness(wanted: str, held: str) -> float:
 
 
 SAME_CLASSIFICATION = 0.6
+GENERAL = 0.6
 SAME_PROFESSION = 0.3
 
 
 def specialty_closeness(wanted: str, held: str) -> float:
     """1.0 same; the explicit closeness of related specialties (0.6-0.9); 0.6 within one
-    classification (cardiology and internal medicine); 0.3 within one profession; else 0."""
+    classification (cardiology and internal medicine); within one profession, 0.6 between its
+    general entry and any of its specialties (a registered nurse with no specialty and an ICU
+    nurse), the `apart` closeness of a practice apart from the rest (nurse anaesthesia, 0.1),
+    else 0.3; across professions, 0."""
     a, b = specialty(wanted), specialty(held)
     if a is None or b is None:
         return 0.0
@@ -452,7 +475,13 @@ def specialty_closeness(wanted: str, held: str) -> float:
         score = max(score, SAME_CLASSIFICATION)
     if score:
         return score
-    return SAME_PROFESSION if a.profession == b.profession else 0.0
+    if a.profession != b.profession:
+        return 0.0
+    if a.apart or b.apart:
+        return min(x for x in (a.apart, b.apart) if x)
+    if a.general or b.general:
+        return GENERAL
+    return SAME_PROFESSION
 
 
 # --- licence portability ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rounds.lib.tenancy import OrgOwned
+from rounds.lib.tenancy import OrgOwned, OrgQuerySet
 
 from .choices import DEFAULT_WEIGHTS, FeedbackSource
 
@@ -107,6 +107,17 @@ class MatchFeedback(OrgOwned):
         return f"{self.get_source_display()} on candidate {self.candidate_id}"
 
 
+class WeightChangeQuerySet(OrgQuerySet):
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        if user.is_authenticated and user.is_hiring_manager:
+            # A change caused by a signal names a job and a candidate: only theirs.
+            qs = qs.filter(
+                models.Q(feedback__isnull=True) | models.Q(feedback__job__hiring_team=user)
+            )
+        return qs
+
+
 class WeightChange(OrgOwned):
     """One change of an organization's weights, with its cause, so the UI can show what changed
     and why."""
@@ -122,6 +133,8 @@ class WeightChange(OrgOwned):
     after = models.JSONField(default=dict)
     summary = models.CharField(max_length=300)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = WeightChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

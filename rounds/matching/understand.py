@@ -11,20 +11,23 @@ capitals, and always on whole words: "required" never says ED, "PAY" never says 
 from __future__ import annotations
 
 import html
-import json
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
+from itertools import accumulate, compress, count
+from operator import and_
 from typing import Any, NamedTuple
 
 from rounds.candidates.choices import EmploymentType, Profession, Setting
 from rounds.lib import jurisdictions
 
 from . import knowledge
+
+# Job postings live in posting.py (which imports this module only inside its functions);
+# their names stay importable from here.
+from .posting import Posting, PostingError, read_posting  # noqa: F401
 
 # --- normalisation ---------------------------------------------------------------------------
 
@@ -33,6 +36,10 @@ _DOTTED_DEGREE = re.compile(r"\b(Ph|PH|ph|Pharm|PHARM|pharm|Au|AU|au|Psy|PSY|psy
                             r"\.?")
 _COORD = re.compile(r"\b([Cc])o-(ordinat|operat)")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
+# The same, as a splitter: [gap, word, gap, word, ..., gap], so that words and their offsets
+# come from C code rather than a loop over match objects.
+_SPLIT = re.compile(r"([^\W_]++(?:['’][^\W_]++)*+|&)")
+_SPLIT_W = re.compile(r"(\w++(?:['’]\w++)*+|&)")  # the same, for text without "_"
 # British → American spellings, so that one synonym serves both ("paediatric" = "pediatric").
 _SPELLING = [
     (re.compile(r"^paed"), "ped"), (re.compile(r"^orthopaed"), "orthoped"),
@@ -77,34 +84,52 @@ def _canon_word(word: str) -> str:
     return w
 
 
+def _dotted_letter(text: str) -> bool:
+    """Whether a one-letter word is followed by a dot somewhere ("R.N.", "e.g."): only then
+    can _DOTTED match. Checked piece by piece, which is faster than the pattern."""
+    for piece in text.split(".")[:-1]:
+        if piece[-1:].isascii() and piece[-1:].isalpha() and (
+                len(piece) == 1 or not (piece[-2].isalnum() or piece[-2] == "_")):
+            return True
+    return False
+
+
 def _prepare(text: str) -> str:
     if "." in text:
-        text = _DOTTED_DEGREE.sub(r"\1\2 ", text)
-        text = _DOTTED.sub(lambda m: m.group(1).replace(".", "").replace(" ", "") + " ", text)
-    if "-" in text:
+        if ".d" in text or ".D" in text or ". d" in text or ". D" in text:
+            text = _DOTTED_DEGREE.sub(r"\1\2 ", text)
+        if _dotted_letter(text):
+            text = _DOTTED.sub(lambda m: m.group(1).replace(".", "").replace(" ", "") + " ",
+                               text)
+    if "o-o" in text:
         text = _COORD.sub(r"\1o\2", text)
     return text
 
 
 class _Tokens(NamedTuple):
-    text: str  # the prepared text the spans point into
+    text: str  # the prepared text the offsets point into
+    words: list[str]  # as written
     norms: list[str]
     upper: list[bool]  # written in capitals (for short abbreviations)
-    spans: list[tuple[int, int]]
+    ends: list[int]  # where each part ends: word k runs from ends[2k] to ends[2k + 1]
+
+    def start(self, k: int) -> int:
+        return self.ends[2 * k]
+
+    def end(self, k: int) -> int:
+        return self.ends[2 * k + 1]
 
 
 def _tokens(text: str) -> _Tokens:
     text = _prepare(text)
-    norms: list[str] = []
-    upper: list[bool] = []
-    spans: list[tuple[int, int]] = []
-    canon = _CANON.get
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        norms.append(canon(word) or _canon(word))
-        upper.append(word.isupper())
-        spans.append(m.span())
-    return _Tokens(text, norms, upper, spans)
+    parts = (_SPLIT_W if "_" not in text else _SPLIT).split(text)
+    words = parts[1::2]
+    norms = list(map(_CANON.get, words))
+    if None in norms:
+        norms = [n if n is not None else _canon(w) for n, w in zip(norms, words, strict=True)]
+    # parts are [gap, word, gap, word, ..., gap]: word k is parts[2k + 1].
+    return _Tokens(text, words, norms, list(map(str.isupper, words)),
+                   list(accumulate(map(len, parts))))
 
 
 def _letters(word: str) -> int:
@@ -120,10 +145,25 @@ class _Hit(NamedTuple):
     mask: tuple[int, ...]  # token positions that must be written in capitals
 
 
+def _capitals(upper: list[bool], i: int, mask: tuple[int, ...]) -> bool:
+    """Whether the words at i + each offset in `mask` are written in capitals (a loop: it is
+    faster than all() over a generator, and this runs for every masked phrase found)."""
+    for k in mask:  # noqa: SIM110
+        if not upper[i + k]:
+            return False
+    return True
+
+
 class _Index:
     def __init__(self) -> None:
         self.phrases: dict[str, list[_Hit]] = {}
         self.prefixes: set[str] = set()
+        # Words a match can start with: in any case, or only when written in capitals
+        # ("ED", "OR"), and the phrases with words that must be capitals.
+        self.first_words: set[str] = set()
+        self.first_capitals: set[str] = set()
+        self.masked: set[str] = set()
+        self._entries: dict[str, tuple[list[_Hit] | None, bool]] | None = None
 
     def add(self, phrase: str, kind: str, value: str, strong: bool = False,
             plural: bool = True) -> None:
@@ -131,7 +171,7 @@ class _Index:
         if not toks.norms:
             return
         words = toks.norms
-        raw = [toks.text[a:b] for a, b in toks.spans]
+        raw = toks.words
         mask = tuple(i for i, w in enumerate(raw)
                      if w != "&" and w.isupper() and _letters(w) <= 3)
         variants = [words]
@@ -141,38 +181,66 @@ class _Index:
         for variant in variants:
             key = " ".join(variant)
             hit = _Hit(kind, value, strong, mask)
+            self._entries = None
             bucket = self.phrases.setdefault(key, [])
             if hit not in bucket:
                 bucket.append(hit)
+            if mask:
+                self.masked.add(key)
+            if 0 in mask:
+                if variant[0] not in self.first_words:
+                    self.first_capitals.add(variant[0])
+            else:
+                self.first_words.add(variant[0])
+                self.first_capitals.discard(variant[0])
             for n in range(1, len(variant)):
                 self.prefixes.add(" ".join(variant[:n]))
 
-    def scan(self, toks: _Tokens) -> list[tuple[int, int, list[_Hit]]]:
-        """Longest matches, left to right, that do not overlap: (start, end, hits)."""
+    def _lookup(self) -> dict[str, tuple[list[_Hit] | None, bool]]:
+        """Word sequence → (its hits, whether longer phrases start with it): one dictionary
+        lookup per word while scanning."""
+        if self._entries is None:
+            self._entries = {key: (self.phrases.get(key), key in self.prefixes)
+                             for key in self.phrases.keys() | self.prefixes}
+        return self._entries
+
+    def scan(self, toks: _Tokens) -> list[tuple[int, int, list[_Hit], str]]:
+        """Longest matches, left to right, that do not overlap: (start, end, hits, the
+        normalised words)."""
         found = []
         norms, upper = toks.norms, toks.upper
         n = len(norms)
-        i = 0
-        phrases, prefixes = self.phrases, self.prefixes
-        while i < n:
+        entries, masked = self._lookup(), self.masked
+        # Only words that begin some phrase can begin a match: find them in C code.
+        starts = list(compress(count(), map(self.first_words.__contains__, norms)))
+        if self.first_capitals:
+            capitals = list(compress(count(), map(
+                and_, map(self.first_capitals.__contains__, norms), upper)))
+            if capitals:
+                starts = sorted(starts + capitals)
+        covered = 0
+        for i in starts:
+            if i < covered:
+                continue
             key = norms[i]
-            j = i
-            best: tuple[int, list[_Hit]] | None = None
-            while True:
-                hits = phrases.get(key)
+            entry = entries.get(key)
+            j = i + 1  # the end of the words in `key`
+            best: tuple[int, int, list[_Hit], str] | None = None
+            while entry is not None:
+                hits, longer = entry
                 if hits:
-                    ok = [h for h in hits if all(upper[i + k] for k in h.mask)]
+                    ok = hits if key not in masked else [
+                        h for h in hits if _capitals(upper, i, h.mask)]
                     if ok:
-                        best = (j + 1, ok)
-                j += 1
-                if j >= n or key not in prefixes:
+                        best = (i, j, ok, key)
+                if not longer or j >= n:
                     break
                 key = f"{key} {norms[j]}"
+                j += 1
+                entry = entries.get(key)
             if best:
-                found.append((i, best[0], best[1]))
-                i = best[0]
-            else:
-                i += 1
+                found.append(best)
+                covered = best[1]
         return found
 
 
@@ -291,7 +359,14 @@ _EMPLOYMENT_TITLE = (  # in priority order
     (EmploymentType.PERMANENT, re.compile(
         r"\bpermanent\b|\bfull[ -]time\b|\bsubstantive\b|\bFT\b", re.I)),
 )
+# Every match of the pattern below contains one of these words (or "part time", "full time"),
+# starts less than 40 characters before it and ends less than 60 after it. The lookahead
+# lists the letters a match can start with: it makes the search faster.
+_EMPLOYMENT_WORDS = frozenset({
+    "locum", "locums", "bank", "diem", "casual", "relief", "fixed", "temporary", "secondment",
+    "maternity", "contract", "contractor", "permanent", "substantive"})
 _EMPLOYMENT_BODY = re.compile(
+    r"(?=[bcfilmnprst0-9])(?:"
     r"(?P<locum>\blocum(?:s| tenens| positions?| work| cover| shifts?| basis)?\b)"
     r"|(?P<per_diem>\b(?:bank (?:staff|shifts?|nurses?|workers?|contract|positions?|role|post|"
     r"hours)|(?:staff|nurse|nursing|trust|internal) bank|per[ -]diem|casual (?:position|basis|"
@@ -300,7 +375,7 @@ _EMPLOYMENT_BODY = re.compile(
     r"maternity (?:leave )?cover|\d+[ -](?:month|week)s? contract|contract (?:role|position|"
     r"basis|post|assignment)|contractor)\b)"
     r"|(?P<part_time>\bpart[ -]time (?:post|position|role|hours|basis|contract|permanent)\b)"
-    r"|(?P<permanent>\b(?:permanent|full[ -]time|substantive)\b)",
+    r"|(?P<permanent>\b(?:permanent|full[ -]time|substantive)\b))",
     re.I,
 )
 _NUMBER_WORDS = {
@@ -365,6 +440,21 @@ _LICENCE_AFTER = re.compile(
     r"licen[cs](?:e|ure|ed)\b", re.I)
 
 
+# Words without which no place name is a licensing requirement (see _LICENCE_BEFORE/_AFTER).
+_LICENCE_HINTS = ("licen", "registration", "registered", "eligib", "certified", "permit")
+
+
+def _hinted(text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in _LICENCE_HINTS)
+
+
+@cache
+def _regulator_words() -> frozenset[str]:
+    """First words of the regulators' names: a regulator needs no licence word around it."""
+    return frozenset(_tokens(name).norms[0] for name in _REGULATORS)
+
+
 def _jurisdictions(*texts: _Tokens) -> list[str]:
     """Jurisdictions named as licensing requirements ("licensed in Alberta", "Texas license",
     "eligible for CPSA licensure"), found by looking up place names among the words and then
@@ -372,12 +462,16 @@ def _jurisdictions(*texts: _Tokens) -> list[str]:
     found: list[str] = []
     idx = _place_index()
     for toks in texts:
-        for i, j, hits in idx.scan(toks):
-            start, end = toks.spans[i][0], toks.spans[j - 1][1]
+        hinted = _hinted(toks.text)
+        if not hinted and _regulator_words().isdisjoint(toks.norms):
+            continue  # nothing could count: skip the scan
+        for i, j, hits, _ in idx.scan(toks):
+            start, end = toks.start(i), toks.end(j - 1)
             for hit in hits:
-                if hit.kind == "regulator" or _LICENCE_BEFORE.search(
-                        toks.text[max(0, start - 80):start]) or _LICENCE_AFTER.match(
-                        toks.text[end:end + 50]):
+                before = toks.text[max(0, start - 80):start]
+                if hit.kind == "regulator" or hinted and (
+                        _hinted(before) and _LICENCE_BEFORE.search(before)
+                        or _LICENCE_AFTER.match(toks.text[end:end + 50])):
                     if hit.value not in found:
                         found.append(hit.value)
                     break
@@ -385,11 +479,15 @@ def _jurisdictions(*texts: _Tokens) -> list[str]:
 
 
 _YEAR_WORD = re.compile(r"(?i)\b(?:years?|yrs?)\b")
+_YEAR_NORMS = frozenset({"year", "years", "yr", "yrs"})
 
 
-def _years(text: str, *, short: bool) -> int | None:
+def _years(text: str, *, short: bool, toks: _Tokens | None = None) -> int | None:
     """Years of experience asked for or stated; not contract lengths, ages or salaries. The
-    pattern runs only around the words "year"/"yrs" (it is too slow over whole texts)."""
+    pattern runs only around the words "year"/"yrs" (it is too slow over whole texts), and
+    not at all when the text's words (`toks`, when given) have none."""
+    if toks is not None and _YEAR_NORMS.isdisjoint(toks.norms):
+        return None
     for hit in _YEAR_WORD.finditer(text):
         start = max(0, hit.start() - 40)
         window = text[start:hit.end() + 70]
@@ -419,15 +517,36 @@ def _year_value(m: re.Match[str], text: str, offset: int, short: bool) -> int | 
     return value if said or short else None
 
 
-def _employment(title: str, body: str) -> tuple[str | None, str]:
-    """(EmploymentType value, where it came from: "title" | "body" | "")."""
+def _employment(title: str, body: str, body_t: _Tokens | None = None
+                ) -> tuple[str | None, str]:
+    """(EmploymentType value, where it came from: "title" | "body" | ""). With the body's
+    words, the body pattern runs only from shortly before the first word it could match."""
     for value, pattern in _EMPLOYMENT_TITLE:
         if pattern.search(title):
             return str(value), "title"
-    m = _EMPLOYMENT_BODY.search(body)
+    m = _employment_body(body, body_t) if body_t is not None else _EMPLOYMENT_BODY.search(body)
     if m:
         return m.lastgroup, "body"
     return None, ""
+
+
+def _employment_body(body: str, toks: _Tokens) -> re.Match[str] | None:
+    """_EMPLOYMENT_BODY.search(body), searching only near the words a match must contain: the
+    first window around one of them that holds a match says where the first match is."""
+    norms = toks.norms
+    words = list(compress(count(), map(_EMPLOYMENT_WORDS.__contains__, norms)))
+    times = [i - 1 for i in compress(count(), map("time".__eq__, norms))
+             if i and norms[i - 1] in ("part", "full")]
+    if times:
+        words = sorted(words + times)
+    # Offsets in the prepared text are never past the same place in the body, and at most
+    # `slack` before it: preparing only shortens "R.N." and "co-ordinator".
+    slack = len(body) - len(toks.text)
+    for i in words:
+        start = max(0, toks.start(i) - 40)
+        if _EMPLOYMENT_BODY.search(body, start, toks.end(i) + 60 + slack):
+            return _EMPLOYMENT_BODY.search(body, start)
+    return None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -475,9 +594,9 @@ def _matches(text: str | _Tokens, idx: _Index, *, field_value: bool = False) -> 
         return []
     if field_value and len(toks.norms) <= 4:
         toks = toks._replace(upper=[True] * len(toks.norms))
-    return [_Match(i, toks.text[toks.spans[i][0]:toks.spans[j - 1][1]],
-                   " ".join(toks.norms[i:j]), hits)
-            for i, j, hits in idx.scan(toks)]
+    source, ends = toks.text, toks.ends
+    return [_Match(i, source[ends[2 * i]:ends[2 * j - 1]], key, hits)
+            for i, j, hits, key in idx.scan(toks)]
 
 
 def _profession_votes(matches: list[_Match], *, field_words: float,
@@ -712,11 +831,11 @@ def _read(text: str, title: str) -> tuple[Reading, str]:
         elif profession == Profession.CLINICAL_RESEARCH_COORDINATOR:
             reading.research_side = "site"
 
-    reading.years_experience = _years(body, short=short) if body else None
+    reading.years_experience = _years(body, short=short, toks=body_t) if body else None
     if reading.years_experience is None and title:
         reading.years_experience = _years(title, short=len(title) < 150)
     reading.jurisdictions = _jurisdictions(title_t, body_t)
-    reading.employment_type, where = _employment(title, body)
+    reading.employment_type, where = _employment(title, body, body_t)
     return reading, where
 
 
@@ -811,344 +930,3 @@ def plain_text(html_text: str) -> str:
     s = _SPACES.sub(" ", s)
     s = _NEWLINES.sub("\n", s)
     return s.strip()
-
-
-# --- schema.org JobPosting -------------------------------------------------------------------
-
-class PostingError(ValueError):
-    """A job posting that cannot be used; the message names the field and what is wrong."""
-
-
-@dataclass
-class Posting:
-    """A schema.org JobPosting read into plain values, with what its text says."""
-
-    title: str
-    description: str
-    identifier: str
-    employment_type: str | None
-    pay_min: Decimal | None
-    pay_max: Decimal | None
-    pay_currency: str
-    pay_period: str | None
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    latitude: float | None
-    longitude: float | None
-    hiring_organization: str
-    date_posted: date | None
-    valid_through: date | None
-    reading: Reading
-    warnings: list[str] = field(default_factory=list)
-
-
-_LD_JSON = re.compile(r"(?is)<script[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>"
-                      r"(.*?)</script\s*>")
-_SCHEMA_EMPLOYMENT = {
-    "FULL_TIME": EmploymentType.PERMANENT, "FULLTIME": EmploymentType.PERMANENT,
-    "PART_TIME": EmploymentType.PART_TIME, "PARTTIME": EmploymentType.PART_TIME,
-    "CONTRACTOR": EmploymentType.CONTRACT, "CONTRACT": EmploymentType.CONTRACT,
-    "TEMPORARY": EmploymentType.CONTRACT, "INTERN": EmploymentType.CONTRACT,
-    "PER_DIEM": EmploymentType.PER_DIEM, "PERDIEM": EmploymentType.PER_DIEM,
-    "LOCUM": EmploymentType.LOCUM,
-}
-_PAY_UNITS = {"HOUR": "hour", "DAY": "day", "SHIFT": "shift", "MONTH": "month", "YEAR": "year",
-              "ANNUM": "year", "ANNUAL": "year", "YEARLY": "year", "HOURLY": "hour",
-              "DAILY": "day", "MONTHLY": "month"}
-
-
-def _type_names(obj: dict) -> list[str]:
-    t = obj.get("@type")
-    if isinstance(t, str):
-        return [t.rsplit("/", 1)[-1]]
-    if isinstance(t, list):
-        return [x.rsplit("/", 1)[-1] for x in t if isinstance(x, str)]
-    return []
-
-
-def _is_posting(obj: Any) -> bool:
-    return isinstance(obj, dict) and "JobPosting" in _type_names(obj)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    return type(value).__name__
-
-
-def _load(data: dict | list | str | bytes) -> Any:
-    if isinstance(data, bytes | bytearray):
-        try:
-            data = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            raise PostingError(f"not UTF-8 text: {e.reason} at byte {e.start}") from e
-    if isinstance(data, str):
-        text = data.strip()
-        if not text:
-            raise PostingError("empty: expected a JobPosting as JSON or an HTML page")
-        if text.startswith("<"):
-            scripts = _LD_JSON.findall(text)
-            if not scripts:
-                raise PostingError("HTML page without a <script type=\"application/ld+json\">")
-            found = []
-            for n, script in enumerate(scripts, 1):
-                try:
-                    found.append(json.loads(html.unescape(script.strip())
-                                            if script.strip().startswith("&") else script))
-                except json.JSONDecodeError as e:
-                    raise PostingError(f"ld+json script #{n}: not JSON: {e.msg} at line "
-                                       f"{e.lineno} column {e.colno}") from e
-            postings = [p for f in found for p in _candidates(f) if _is_posting(p)]
-            if not postings:
-                raise PostingError("HTML page: no JobPosting in its application/ld+json scripts")
-            return postings[0]
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise PostingError(f"not JSON: {e.msg} at line {e.lineno} column {e.colno}") from e
-    if isinstance(data, dict | list):
-        return data
-    raise PostingError(f"expected a JobPosting object, JSON text or HTML, got {_describe(data)}")
-
-
-def _candidates(obj: Any) -> list[Any]:
-    if isinstance(obj, list):
-        return [x for item in obj for x in _candidates(item)]
-    if isinstance(obj, dict) and isinstance(obj.get("@graph"), list):
-        return [x for item in obj["@graph"] for x in _candidates(item)]
-    return [obj]
-
-
-def _posting_object(obj: Any) -> dict:
-    if isinstance(obj, dict) and "@graph" not in obj:
-        if obj.get("@type") is not None and not _is_posting(obj):
-            names = _type_names(obj) or [_describe(obj["@type"])]
-            raise PostingError(f"@type: expected JobPosting, got {', '.join(names)}")
-        return obj
-    where = "@graph" if isinstance(obj, dict) else "list"
-    items = _candidates(obj)
-    postings = [x for x in items if _is_posting(x)]
-    if len(postings) == 1:
-        return postings[0]
-    if not postings:
-        raise PostingError(f"{where}: none of its {len(items)} item(s) is a JobPosting")
-    raise PostingError(f"{where}: {len(postings)} JobPostings, expected one")
-
-
-def _text(obj: dict, path: str, key: str, *, required: bool = False) -> str:
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            raise PostingError(f"{path}{key}: required")
-        return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise PostingError(f"{path}{key}: expected text, got {_describe(value)}")
-    return value.strip()
-
-
-def _named(obj: dict, path: str, key: str) -> str:
-    """Text, or an object with a name (Organization, Country)."""
-    value = obj.get(key)
-    if isinstance(value, dict):
-        return _text(value, f"{path}{key}.", "name")
-    return _text(obj, path, key)
-
-
-def _number(value: Any, path: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise PostingError(f"{path}: expected a number, got {_describe(value)}")
-    raw = str(value).strip()
-    cleaned = re.sub(r"[^\d.\-]", "", raw.replace(",", ""))
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise PostingError(f"{path}: expected a number, got {raw!r}") from None
-    if not number.is_finite() or number < 0:
-        raise PostingError(f"{path}: expected a positive number, got {raw!r}")
-    return number
-
-
-def _coordinate(value: Any, path: str, limit: int) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise PostingError(f"{path}: expected a number, got {_describe(value)}")
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise PostingError(f"{path}: expected a number, got {value!r}") from None
-    if not -limit <= number <= limit:
-        raise PostingError(f"{path}: {number} is out of range")
-    return number
-
-
-def _date(obj: dict, key: str) -> date | None:
-    raw = _text(obj, "", key)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw[:10])
-    except ValueError:
-        raise PostingError(f"{key}: not a date: {raw!r}") from None
-
-
-def _identifier(obj: dict) -> str:
-    value = obj.get("identifier")
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        if not value:
-            return ""
-        value = value[0]
-    if isinstance(value, dict):
-        inner = value.get("value")
-        if isinstance(inner, str | int) and not isinstance(inner, bool):
-            return str(inner).strip()
-        raise PostingError("identifier.value: expected text or a number, got "
-                           f"{_describe(inner)}")
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value).strip()
-    raise PostingError(f"identifier: expected text, a number or a PropertyValue, got "
-                       f"{_describe(value)}")
-
-
-def _salary(obj: dict) -> tuple[Decimal | None, Decimal | None, str, str | None, list[str]]:
-    salary = obj.get("baseSalary")
-    warnings: list[str] = []
-    if salary is None or salary == "":
-        return None, None, "", None, warnings
-    if isinstance(salary, list):
-        salary = salary[0] if salary else {}
-    if isinstance(salary, int | float | str) and not isinstance(salary, bool):
-        amount = _number(salary, "baseSalary")
-        return amount, amount, "", None, warnings
-    if not isinstance(salary, dict):
-        raise PostingError(f"baseSalary: expected a MonetaryAmount, got {_describe(salary)}")
-    currency = _text(salary, "baseSalary.", "currency").upper()
-    value = salary.get("value")
-    unit = ""
-    low = high = None
-    if isinstance(value, dict):
-        unit = _text(value, "baseSalary.value.", "unitText").upper()
-        low = _number(value.get("minValue"), "baseSalary.value.minValue")
-        high = _number(value.get("maxValue"), "baseSalary.value.maxValue")
-        if low is None and high is None:
-            single = value.get("value")
-            if isinstance(single, str) and not re.fullmatch(r"\s*[\d.,]+\s*", single):
-                numbers = [Decimal(n.replace(",", "")) for n in
-                           re.findall(r"\d[\d,]*(?:\.\d+)?", single)]
-                if numbers:
-                    low, high = min(numbers), max(numbers)
-            else:
-                low = high = _number(single, "baseSalary.value.value")
-    elif value is not None:
-        low = high = _number(value, "baseSalary.value")
-    unit = unit or _text(salary, "baseSalary.", "unitText").upper()
-    if low is not None and high is not None and low > high:
-        raise PostingError(f"baseSalary.value: minValue {low} is above maxValue {high}")
-    period = _PAY_UNITS.get(unit)
-    if unit and period is None:
-        warnings.append(f"Pay is given per {unit.lower()}, which Rounds does not store: the "
-                        "pay range is kept without a period.")
-    return low, high, currency, period, warnings
-
-
-def _location(obj: dict) -> tuple[str, str, str, str, float | None, float | None]:
-    place = obj.get("jobLocation")
-    path = "jobLocation"
-    if isinstance(place, list):
-        if not place:
-            return "", "", "", "", None, None
-        place, path = place[0], "jobLocation[0]"
-    if place is None or place == "":
-        return "", "", "", "", None, None
-    if not isinstance(place, dict):
-        raise PostingError(f"{path}: expected a Place, got {_describe(place)}")
-    address = place.get("address")
-    city = region = postal = country = ""
-    if isinstance(address, str):
-        city = address.strip()
-    elif isinstance(address, dict):
-        p = f"{path}.address."
-        city = _text(address, p, "addressLocality")
-        region = _named(address, p, "addressRegion")
-        postal = _text(address, p, "postalCode")
-        country = _named(address, p, "addressCountry")
-    elif address is not None:
-        raise PostingError(f"{path}.address: expected a PostalAddress, got "
-                           f"{_describe(address)}")
-    lat = lon = None
-    geo = place.get("geo")
-    if isinstance(geo, dict):
-        lat = _coordinate(geo.get("latitude"), f"{path}.geo.latitude", 90)
-        lon = _coordinate(geo.get("longitude"), f"{path}.geo.longitude", 180)
-    elif geo is not None:
-        raise PostingError(f"{path}.geo: expected GeoCoordinates, got {_describe(geo)}")
-    return city, region, postal, country, lat, lon
-
-
-def _schema_employment(obj: dict) -> str | None:
-    value = obj.get("employmentType")
-    if value is None:
-        return None
-    values = value if isinstance(value, list) else [value]
-    for v in values:
-        if not isinstance(v, str):
-            raise PostingError(f"employmentType: expected text or a list of text, got "
-                               f"{_describe(v)}")
-        found = _SCHEMA_EMPLOYMENT.get(re.sub(r"[\s-]+", "_", v.strip()).upper())
-        if found:
-            return str(found)
-    return None
-
-
-def read_posting(data: dict | list | str | bytes) -> Posting:
-    """Read a schema.org JobPosting: an object, JSON text, an @graph or list holding exactly
-    one JobPosting, or an HTML page with <script type="application/ld+json">.
-
-    Raises PostingError naming the field for anything unusable. Pay periods map to
-    PayPeriod values (hour, day, shift, month, year); a weekly or other period leaves
-    `pay_period` None and adds a warning."""
-    obj = _posting_object(_load(data))
-    title = plain_text(_text(obj, "", "title", required=True))
-    if not title:
-        raise PostingError("title: required")
-    description = plain_text(_text(obj, "", "description"))
-    identifier = _identifier(obj)
-    low, high, currency, period, warnings = _salary(obj)
-    city, region, postal, country, lat, lon = _location(obj)
-    organisation = _named(obj, "", "hiringOrganization")
-    posted, valid = _date(obj, "datePosted"), _date(obj, "validThrough")
-    schema_type = _schema_employment(obj)
-    reading, where = _read(description, title)
-    words_type = reading.employment_type
-    # Words in the title ("Locum", "Bank") say more than the schema's FULL_TIME/TEMPORARY.
-    employment = words_type if where == "title" else schema_type or words_type
-    if where == "title" or not reading.employment_type:
-        reading.employment_type = employment
-    if not reading.recognised:
-        warnings.append("Nothing recognisable in the title or description: ranking falls back "
-                        "to text similarity.")
-    if not description:
-        warnings.append("No description: only the title was read.")
-    return Posting(
-        title=title, description=description, identifier=identifier, employment_type=employment,
-        pay_min=low, pay_max=high, pay_currency=currency, pay_period=period, city=city,
-        region=region, postal_code=postal, country=country, latitude=lat, longitude=lon,
-        hiring_organization=organisation, date_posted=posted, valid_through=valid,
-        reading=reading, warnings=warnings,
-    )
