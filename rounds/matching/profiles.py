@@ -154,14 +154,8 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
                     research_side.add("site")
                 elif setting == Setting.SPONSOR_CRO:
                     research_side.add("sponsor")
-            for value in ex_areas or []:
-                area = _area_key(value)
-                if area:
-                    areas.add(area)
-            for value in ex_phases or []:
-                phase = _phase_key(value)
-                if phase:
-                    phases.add(phase)
+            areas.update(filter(None, (_research_key(v, "areas") for v in ex_areas or [])))
+            phases.update(filter(None, (_research_key(v, "phases") for v in ex_phases or [])))
         spec_keys.extend(reading.specialties)
         cert_tokens = [
             f"{key}:{expires.isoformat() if expires else ''}" for key, expires in certs.get(cid, [])
@@ -211,21 +205,14 @@ def _read(body: str, title: str) -> understand.Reading:
 
 
 @lru_cache(maxsize=2000)
-def _area_key(value: str) -> str | None:
-    areas = knowledge.therapeutic_areas()
-    if value in areas:
+def _research_key(value: str, kind: str) -> str | None:
+    """A therapeutic area or trial phase as typed on an experience row, as a knowledge key."""
+    known = knowledge.therapeutic_areas() if kind == "areas" else knowledge.trial_phases()
+    if value in known:
         return value
-    reading = _read(value, value)
-    return reading.therapeutic_areas[0] if reading.therapeutic_areas else None
-
-
-@lru_cache(maxsize=200)
-def _phase_key(value: str) -> str | None:
-    phases = knowledge.trial_phases()
-    if value in phases:
-        return value
-    reading = _read(value, value)
-    return reading.trial_phases[0] if reading.trial_phases else None
+    found = getattr(_read(value, value), "therapeutic_areas" if kind == "areas"
+                    else "trial_phases")
+    return found[0] if found else None
 
 
 def _outcomes(ids: list[int], org_ids: set[int]) -> dict[int, tuple[int, int, int, int]]:

@@ -51,3 +51,21 @@ def browser_page(monkeypatch):
 def screenshots_dir():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+PASSWORD = "correct horse battery staple"  # the personas' password (see the root conftest.py)
+
+
+def sign_in(page, base: str, user) -> list[str]:
+    """Sign in through the form as a person does; returns the list that collects the page's
+    script errors from then on (a test asserts it stays empty)."""
+    from playwright.sync_api import expect
+
+    script_errors: list[str] = []
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Today")
+    return script_errors

@@ -7,8 +7,7 @@ import pytest
 
 from rounds.accounts.models import EmployerProfile
 from rounds.pipeline.models import Application, StageChange
-
-PASSWORD = "correct horse battery staple"  # the personas' password (see the root conftest.py)
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,16 +41,8 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     EmployerProfile.objects.filter(organization=org).update(
         value_proposition="Team-based care with NPs and pharmacists; no overhead for 2 years.")
     page = browser_page
-    script_errors = []
-    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     base = live_server.url
-
-    # Sign in through the form.
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", recruiter.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Today")
+    script_errors = sign_in(page, base, recruiter)  # through the form
 
     # Create a job through the job form.
     page.goto(f"{base}/jobs/new/")

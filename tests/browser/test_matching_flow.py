@@ -13,8 +13,8 @@ from rounds.candidates.models import Licence
 from rounds.jobs.actions import do_create_job
 from rounds.matching.models import WeightChange
 from rounds.pipeline.models import Application
+from tests.browser.conftest import sign_in
 
-PASSWORD = "correct horse battery staple"  # the personas' password (see the root conftest.py)
 POSTING = Path(__file__).resolve().parents[2] / "docs" / "examples" / "posting.json"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,15 +74,8 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
 
     job, people = build_world(org, recruiter)
     page = browser_page
-    script_errors = []
-    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     base = live_server.url
-
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", recruiter.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Today")
+    script_errors = sign_in(page, base, recruiter)
 
     # Jobs → the job → its Matches tab.
     page.goto(f"{base}/jobs/")
@@ -172,10 +165,7 @@ def test_admin_sets_the_weights_by_hand(live_server, browser_page, org, owner, s
 
     page = browser_page
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", owner.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, base, owner)
     page.goto(f"{base}/accounts/settings/")
     page.locator("a.accounts-card", has_text="Matching").click()
     expect(page.locator(".accounts-tabs a[aria-current=page]")).to_have_text("Matching")
