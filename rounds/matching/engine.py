@@ -1,11 +1,13 @@
 """Ranking: every candidate in an organization's pool scored for a job, with the reasons.
 
-A job is first turned into a `JobSpec` (what it asks for, in codes). Each score component is a
+A job is first turned into a `JobSpec` (rounds.matching.spec: what it asks for, in codes). Each
+score component is a
 number from 0 to 1 computed for every candidate at once over the index columns
 (rounds.matching.index); the score is their weighted mean over the components that apply to the
 job, times 100. Only hard legal constraints exclude anyone: a regulated profession the candidate
 cannot legally practise, a licence revoked or suspended where the job is, or a candidate who asked
-not to be contacted. Everyone else is ranked; reasons and gaps are written for the page shown.
+not to be contacted. Everyone else is ranked; reasons and gaps are written for the page shown
+(rounds.matching.reasons).
 """
 
 from __future__ import annotations
@@ -14,40 +16,22 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
-from rounds.candidates.choices import CandidateStatus, EmploymentType, Profession, Setting
+from rounds.candidates.choices import CandidateStatus, Profession
 from rounds.candidates.models import Candidate
 from rounds.lib import jurisdictions
 
-from . import knowledge, understand
+from . import knowledge
 from .choices import DEFAULT_WEIGHTS, Component
 from .index import MatchIndex, days, for_organization, mask, split128
+from .reasons import explain
+from .spec import ANY_BOARD, COMMUTE_KM, JobSpec, spec_for_job
 
-SHORT_TERM = {EmploymentType.LOCUM, EmploymentType.CONTRACT, EmploymentType.PER_DIEM}
-RESEARCH_PROFESSIONS = {Profession.CLINICAL_RESEARCH_ASSOCIATE,
-                        Profession.CLINICAL_RESEARCH_COORDINATOR}
-RESEARCH_SETTINGS = {Setting.RESEARCH_SITE, Setting.SPONSOR_CRO}
-# "Board certified" with no board named is met by any board or college certification.
-ANY_BOARD = "board_certified"
-
-
-def _specialty_of(reading: understand.Reading, profession: str | None,
-                  skip: str | None = None) -> str | None:
-    """The first specialty read from the text that belongs to the job's profession (a nursing
-    posting that mentions "family medicine clinic" is not asking for a family physician)."""
-    for key in reading.specialties:
-        info = knowledge.specialty(key)
-        if info is None or key == skip:
-            continue
-        if not profession or profession == Profession.OTHER or info.profession == profession:
-            return key
-        if knowledge.profession_closeness(profession, info.profession) >= 0.7:
-            return key
-    return None
+__all__ = ["JobSpec", "Match", "Ranking", "jobs_for_candidate", "rank", "score_candidate",
+           "score_columns", "spec_for_job", "weights_for"]
 
 
 def _cert_bits(key: str, vocab) -> tuple[int, int]:
@@ -55,187 +39,6 @@ def _cert_bits(key: str, vocab) -> tuple[int, int]:
         boards = [k for k, c in knowledge.certifications().items() if c.kind == "board"]
         return split128(mask(vocab.certifications, boards))
     return split128(1 << vocab.certifications[key])
-COMMUTE_KM = 40.0
-
-
-# --- what a job asks for ----------------------------------------------------------------------
-
-
-@dataclass
-class JobSpec:
-    """A job as matching sees it: codes, place, dates and asks, plus where each came from."""
-
-    title: str = ""
-    description: str = ""
-    profession: str | None = None
-    specialty: str | None = None
-    # Another specialty the job names ("Intensivist / Anaesthetist"), counted a little less.
-    also_specialty: str | None = None
-    setting: str | None = None
-    employment_type: str | None = None
-    jurisdiction: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    place: str = ""
-    remote: bool = False
-    start_date: date | None = None
-    end_date: date | None = None
-    years_required: int | None = None
-    certifications_required: list[str] = field(default_factory=list)
-    certifications_wanted: list[str] = field(default_factory=list)
-    therapeutic_areas: list[str] = field(default_factory=list)
-    trial_phases: list[str] = field(default_factory=list)
-    research_side: str | None = None
-    pay_max: float | None = None
-    pay_period: str | None = None
-    compensation_model: str | None = None
-    job_id: int | None = None
-    warnings: list[str] = field(default_factory=list)
-    evidence: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def recognised(self) -> bool:
-        return bool(self.profession and self.profession != Profession.OTHER) or bool(
-            self.specialty
-        )
-
-    @property
-    def regulated(self) -> bool:
-        info = knowledge.professions().get(self.profession or "")
-        return bool(info and info.regulated)
-
-    @property
-    def short_term(self) -> bool:
-        return self.employment_type in SHORT_TERM
-
-    @classmethod
-    def from_job(cls, job) -> JobSpec:
-        """From a saved requisition: its fields first, then what its text says."""
-        requirements = list(job.requirements.all())
-        text = "\n".join([job.description or "", *(r.text for r in requirements)])
-        reading = understand.read(text, title=job.title)
-        spec = cls(title=job.title, description=job.description or "", job_id=job.pk)
-        spec.profession = job.profession if job.profession != Profession.OTHER else None
-        spec.profession = spec.profession or reading.profession
-        info = knowledge.specialty(job.specialty_code) if job.specialty_code else None
-        if info is None and job.specialty:
-            info = understand.read_specialty(job.specialty)
-        spec.specialty = info.key if info else _specialty_of(reading, spec.profession)
-        if info is None and spec.specialty:
-            spec.also_specialty = _specialty_of(reading, spec.profession, skip=spec.specialty)
-        spec.setting = job.setting or (reading.settings[0] if reading.settings else None)
-        spec.employment_type = job.employment_type or reading.employment_type
-        site = job.site
-        spec.jurisdiction = job.licence_jurisdiction or (
-            reading.jurisdictions[0] if reading.jurisdictions else None
-        )
-        if site is not None:
-            if site.latitude is not None:
-                spec.latitude, spec.longitude = site.latitude, site.longitude
-            spec.place = site.city or site.name
-            if not spec.jurisdiction and site.region:
-                spec.jurisdiction = jurisdictions.normalize(site.region, site.country)
-        spec.remote = spec.setting == Setting.VIRTUAL
-        spec.start_date, spec.end_date = job.start_date, getattr(job, "end_date", None)
-        for r in requirements:
-            cert = understand.read_certification(r.text)
-            if cert:
-                (spec.certifications_required if r.required else spec.certifications_wanted
-                 ).append(cert)
-            if r.kind == "experience" and spec.years_required is None:
-                spec.years_required = understand.read(r.text, title="").years_experience
-        spec.years_required = spec.years_required or reading.years_experience
-        for cert in reading.certifications:
-            if cert not in spec.certifications_required and cert not in spec.certifications_wanted:
-                spec.certifications_wanted.append(cert)
-        spec._research_asks(reading)
-        if job.pay_max is not None or job.pay_min is not None:
-            spec.pay_max = float(job.pay_max if job.pay_max is not None else job.pay_min)
-            spec.pay_period = job.pay_period
-        profile = getattr(job.organization, "employer_profile", None) if job.organization_id \
-            else None
-        spec.compensation_model = (profile.compensation_model or None) if profile else None
-        spec.evidence = dict(reading.evidence)
-        spec._warn()
-        return spec
-
-    @classmethod
-    def from_posting(cls, posting: understand.Posting) -> JobSpec:
-        """From a schema.org JobPosting read by rounds.matching.understand.read_posting."""
-        reading = posting.reading
-        spec = cls(title=posting.title, description=posting.description)
-        spec.profession = reading.profession
-        spec.specialty = _specialty_of(reading, spec.profession)
-        if spec.specialty:
-            spec.also_specialty = _specialty_of(reading, spec.profession, skip=spec.specialty)
-        spec.setting = reading.settings[0] if reading.settings else None
-        spec.employment_type = posting.employment_type or reading.employment_type
-        # Where the job is decides the licence it needs; a jurisdiction the text names (a
-        # remote role, a posting without an address) comes next.
-        spec.jurisdiction = (
-            jurisdictions.normalize(posting.region, posting.country) if posting.region else None
-        ) or (reading.jurisdictions[0] if reading.jurisdictions else None)
-        spec.latitude, spec.longitude = posting.latitude, posting.longitude
-        if spec.latitude is None and (posting.postal_code or posting.city):
-            from rounds.lib import geo
-
-            place = geo.locate(postal_code=posting.postal_code, city=posting.city,
-                               region=posting.region, country=posting.country)
-            if place:
-                spec.latitude, spec.longitude = place.latitude, place.longitude
-        spec.place = posting.city or posting.region
-        spec.remote = spec.setting == Setting.VIRTUAL
-        spec.years_required = reading.years_experience
-        spec.certifications_wanted = list(reading.certifications)
-        spec._research_asks(reading)
-        if posting.pay_max is not None or posting.pay_min is not None:
-            spec.pay_max = float(posting.pay_max if posting.pay_max is not None
-                                 else posting.pay_min)
-            spec.pay_period = posting.pay_period
-        spec.evidence = dict(reading.evidence)
-        spec.warnings = list(posting.warnings)
-        spec._warn()
-        return spec
-
-    def _research_asks(self, reading: understand.Reading) -> None:
-        """Therapeutic areas, trial phases and site or sponsor side matter for research roles;
-        elsewhere "oncology" in a nurse's posting is the ward, not a trial portfolio."""
-        if self.profession in RESEARCH_PROFESSIONS or self.setting in RESEARCH_SETTINGS:
-            self.therapeutic_areas = list(reading.therapeutic_areas)
-            self.trial_phases = list(reading.trial_phases)
-            self.research_side = reading.research_side
-
-    def _warn(self) -> None:
-        if not self.recognised:
-            message = ("Nothing recognisable in this job's title or description (no profession "
-                       "or specialty): candidates are ranked by text similarity.")
-            if message not in self.warnings and not any("text similarity" in w
-                                                        for w in self.warnings):
-                self.warnings.append(message)
-
-    def summary(self) -> list[str]:
-        """What matching understood, in words, to show above the results."""
-        out = []
-        if self.profession:
-            out.append(Profession(self.profession).label)
-        for key in (self.specialty, self.also_specialty):
-            info = knowledge.specialty(key) if key else None
-            if info:
-                out.append(info.name)
-        if self.jurisdiction and self.regulated:
-            out.append(f"licence: {jurisdictions.label(self.jurisdiction)}")
-        if self.place:
-            out.append(f"near {self.place}")
-        if self.employment_type:
-            out.append(EmploymentType(self.employment_type).label.lower())
-        if self.years_required:
-            out.append(f"{self.years_required}+ years")
-        certs = knowledge.certifications()
-        for key in self.certifications_required:
-            out.append(f"{certs[key].name if key in certs else key} (must-have)")
-        areas = knowledge.therapeutic_areas()
-        out.extend(areas[k].name for k in self.therapeutic_areas if k in areas)
-        return out
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -698,20 +501,6 @@ def score_candidate(spec: JobSpec, index: MatchIndex, candidate_id: int,
     return match
 
 
-_spec_cache: dict[tuple[int, object], JobSpec] = {}
-
-
-def spec_for_job(job) -> JobSpec:
-    """The JobSpec of a saved job, remembered until the job changes."""
-    key = (job.pk, job.updated_at)
-    spec = _spec_cache.get(key)
-    if spec is None:
-        if len(_spec_cache) > 2000:
-            _spec_cache.clear()
-        spec = _spec_cache[key] = JobSpec.from_job(job)
-    return spec
-
-
 @dataclass
 class JobMatch:
     job: object
@@ -740,229 +529,3 @@ def jobs_for_candidate(candidate: Candidate, *, limit: int = 5, jobs=None) -> li
             out.append(JobMatch(job, match))
     out.sort(key=lambda jm: (-jm.match.score, jm.job.pk))
     return out[:limit]
-
-
-# --- reasons ----------------------------------------------------------------------------------
-
-
-def _bits(value: int, keys: list[str]) -> list[str]:
-    """The keys whose bit is set in `value`, lowest bit first."""
-    out = []
-    while value:
-        low = value & -value
-        i = low.bit_length() - 1
-        if i < len(keys):
-            out.append(keys[i])
-        value ^= low
-    return out
-
-
-def _row_mask128(col: np.ndarray, row: int) -> int:
-    return int(col[row, 0]) | (int(col[row, 1]) << 64)
-
-
-def _years(years: float) -> str:
-    n = round(years)
-    return "1 year's" if n == 1 else f"{n} years'"
-
-
-def _fmt_date(d: date) -> str:
-    return f"{d.day} {d.strftime('%b')}"
-
-
-def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Scored) -> None:
-    """Short human-readable reasons (what fits) and gaps (what is missing) for one row."""
-    c = index.cols
-    v = index.vocab
-    comp = match.components
-    reasons, gaps = match.reasons, match.gaps
-    prof_id = int(c["prof"][row])
-    held = v.profession_keys[prof_id] if prof_id >= 0 else None
-    if Component.PROFESSION in comp:
-        label = Profession(held).label if held else "Profession not recorded"
-        if comp[Component.PROFESSION] >= 1:
-            reasons.append(label)
-        elif held and comp[Component.PROFESSION] >= 0.85:
-            reasons.append(f"{label}, who may fill {Profession(spec.profession).label.lower()}"
-                           " roles")
-        elif held:
-            gaps.append(f"{label}, not a {Profession(spec.profession).label.lower()}")
-        else:
-            gaps.append("Profession not recorded")
-
-    specs = [v.specialty_keys[i] for i in c["spec"][row] if i >= 0]
-    all_specialties = knowledge.specialties()
-    if Component.SPECIALTY in comp:
-        wanted = all_specialties.get(spec.specialty)
-        closeness = comp[Component.SPECIALTY]
-        best = max(specs, key=lambda k: knowledge.specialty_closeness(spec.specialty, k),
-                   default=None)
-        if spec.also_specialty and best and closeness < 1 and spec.also_specialty in specs:
-            best = spec.also_specialty
-            closeness = 1.0
-        best_name = all_specialties[best].name if best in all_specialties else None
-        if not specs:
-            gaps.append(f"No specialty recorded ({wanted.name} wanted)" if wanted
-                        else "No specialty recorded")
-        elif closeness >= 1:
-            reasons.append(best_name)
-        elif closeness >= 0.6:
-            reasons.append(f"{best_name}, close to {wanted.name}" if wanted else best_name)
-        else:
-            names = ", ".join(all_specialties[k].name for k in specs[:2] if k in all_specialties)
-            gaps.append(f"{names}, not {wanted.name}" if wanted else names)
-
-    if Component.LICENCE in comp:
-        j = spec.jurisdiction
-        here = jurisdictions.label(j).split(" (")[0]
-        short = j.split("-", 1)[1]
-        states = {}
-        for state in ("a", "p", "x", "r"):
-            for code in _bits(_row_mask128(c[f"lic_{state}"], row), v.jurisdiction_keys):
-                states.setdefault(code, state)
-        current = [code for code, s in states.items() if s == "a"]
-        score = comp[Component.LICENCE]
-        if states.get(j) == "a":
-            reasons.append(f"Licensed in {short}")
-        elif score >= 0.95:
-            held_code = next((h for h in current if knowledge.covers(spec.profession, h, j)), "")
-            rule = knowledge.portability(spec.profession, held_code, j) if held_code else None
-            reasons.append(f"Licensed in {held_code.split('-', 1)[-1]}; "
-                           f"{rule.scheme if rule else 'a compact'} covers {short}")
-        elif states.get(j) == "p":
-            gaps.append(f"{short} licence pending or eligible, not yet issued")
-        else:
-            rule = None
-            for h in current:
-                rule = knowledge.portability(spec.profession, h, j)
-                if rule:
-                    break
-            if rule:
-                gaps.append(rule.note[:1].upper() + rule.note[1:])
-            elif states.get(j) == "x":
-                gaps.append(f"{short} licence lapsed")
-            elif current:
-                listed = ", ".join(h.split("-", 1)[1] for h in current[:3])
-                gaps.append(f"Licensed in {listed}; needs a {here} licence")
-            else:
-                gaps.append(f"No licence on record ({here} needed)")
-
-    if Component.DISTANCE in comp and scored.distance is not None:
-        d = float(scored.distance[row])
-        place = spec.place or "the job"
-        if math.isnan(d):
-            gaps.append("Location unknown")
-        else:
-            km = f"{d:,.0f} km from {place}"
-            reloc = bool(c["reloc"][row])
-            radius = float(c["radius"][row])
-            if d <= COMMUTE_KM:
-                reasons.append(km)
-            elif reloc and (math.isnan(radius) or d <= radius):
-                reasons.append(f"{km}; open to relocating")
-            elif spec.short_term and d <= 1500:
-                reasons.append(f"{km} (travel for short-term work)")
-            elif reloc:
-                gaps.append(f"{km}; relocation radius {radius:,.0f} km")
-            else:
-                gaps.append(f"{km}; not open to relocating")
-
-    if Component.AVAILABILITY in comp and scored.coverage is not None:
-        cov = float(scored.coverage[row])
-        window = _fmt_date(spec.start_date)
-        if spec.end_date and spec.end_date != spec.start_date:
-            window += f"–{_fmt_date(spec.end_date)}"
-        has_windows = bool(np.any(index.win_row == row))
-        if cov >= 0.999:
-            reasons.append(f"Available {window}")
-        elif cov > 0:
-            reasons.append(f"Available for {cov:.0%} of {window}")
-        elif has_windows:
-            gaps.append(f"Availability on record doesn't cover {window}")
-        else:
-            gaps.append("No availability on record")
-
-    years = float(c["years"][row])
-    if Component.EXPERIENCE in comp:
-        need = spec.years_required
-        if math.isnan(years):
-            gaps.append(f"Years of experience unknown ({need}+ asked)")
-        elif years >= need:
-            reasons.append(f"{_years(years)} experience ({need}+ asked)")
-        else:
-            gaps.append(f"{_years(years)} experience; {need}+ asked")
-    elif not math.isnan(years) and years >= 1:
-        reasons.append(f"{_years(years)} experience")
-
-    certs = knowledge.certifications()
-    held_now = set(_bits(_row_mask128(c["cert"], row), v.certification_keys))
-    held_any = set(_bits(_row_mask128(c["cert_any"], row), v.certification_keys))
-    asked = [*spec.certifications_required, *spec.certifications_wanted]
-    boards = [k for k in held_now if k in certs and certs[k].kind == "board"]
-    have = [certs[k].name for k in asked if k in held_now and k in certs]
-    if ANY_BOARD in asked and ANY_BOARD not in held_now and boards:
-        have.append(certs[boards[0]].name)
-    if have:
-        reasons.append(", ".join(have[:4]) + " current")
-    for key in spec.certifications_required:
-        if key in held_now or key not in certs or (key == ANY_BOARD and boards):
-            continue
-        name = certs[key].name
-        gaps.append(f"{name} expired" if key in held_any else f"No {name} on record")
-    areas = knowledge.therapeutic_areas()
-    if spec.therapeutic_areas:
-        got = [areas[k].name for k in _bits(int(c["areas"][row]), v.area_keys)
-               if k in spec.therapeutic_areas and k in areas]
-        if got:
-            reasons.append(f"{', '.join(got[:3])} experience")
-        else:
-            gaps.append("No " + " / ".join(areas[k].name for k in spec.therapeutic_areas[:2]
-                                           if k in areas) + " experience on record")
-    phases = knowledge.trial_phases()
-    if spec.trial_phases:
-        got = [phases[k].name for k in _bits(int(c["phases"][row]), v.phase_keys)
-               if k in spec.trial_phases and k in phases]
-        if got:
-            reasons.append(f"{', '.join(got)} trials")
-    if spec.research_side in ("site", "sponsor"):
-        side = int(c["side"][row])
-        bit = 1 if spec.research_side == "site" else 2
-        label = "site" if bit == 1 else "sponsor / CRO"
-        if side & bit:
-            reasons.append(f"{label.capitalize()} experience")
-        elif side:
-            gaps.append(f"No {label} experience ({'sponsor / CRO' if bit == 1 else 'site'} only)")
-
-    if Component.PREFERENCES in comp:
-        pref = int(c["pref_emp"][row])
-        if spec.employment_type in v.employment_types and pref:
-            label = EmploymentType(spec.employment_type).label.lower()
-            if pref >> v.employment_types[spec.employment_type] & 1:
-                reasons.append(f"Wants {label} work")
-            else:
-                wanted = [EmploymentType(k).label.lower() for k in
-                          _bits(pref, list(v.employment_types))]
-                gaps.append(f"Prefers {', '.join(wanted[:2])}")
-        min_pay = float(c["min_pay"][row])
-        if spec.pay_max and spec.pay_period == "year" and not math.isnan(min_pay) \
-                and min_pay > spec.pay_max:
-            gaps.append(f"Asks at least {min_pay:,.0f} a year")
-
-    status_id = int(c["status"][row])
-    status = list(v.statuses)[status_id] if status_id >= 0 else None
-    hired = int(c["hired"][row])
-    if hired:
-        reasons.append("Hired by you before")
-    elif int(c["engaged"][row]):
-        reasons.append("Engaged with you before")
-    if status == CandidateStatus.ACTIVE:
-        reasons.append("Actively looking")
-    elif status == CandidateStatus.NOT_LOOKING:
-        gaps.append("Not looking at the moment")
-    last = float(c["last_act"][row])
-    if not math.isnan(last):
-        age = (time.time() - last) / 86400
-        if age <= 14:
-            reasons.append("In touch in the last two weeks")
-    if "text" in comp and comp["text"] > 0:
-        reasons.append("Words of the posting appear in their record")
