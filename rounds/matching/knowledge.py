@@ -436,6 +436,53 @@ def research_sides() -> dict[str, tuple[str, ...]]:
     return {"site": entry.texts("site"), "sponsor": entry.texts("sponsor")}
 
 
+# --- words for reading text --------------------------------------------------------------------
+
+_WORD_LISTS = ("non_clinical", "generic", "office", "clinical", "research")
+
+
+@cache
+def _vocabulary() -> dict[str, Any]:
+    data = _read("vocabulary.toml")
+    unknown = set(data) - {"settings", "words"}
+    if unknown:
+        raise KnowledgeError(f"vocabulary.toml: unknown table(s) {', '.join(sorted(unknown))}")
+    return data
+
+
+@cache
+def setting_words() -> dict[str, tuple[str, ...]]:
+    """Setting value → the words that name it ("ITU" → icu), in file order."""
+    entry = _Entry("vocabulary.toml", "[settings]", _vocabulary().get("settings"))
+    entry.check_keys(set(Setting.values))
+    return {key: entry.texts(key) for key in entry.data}
+
+
+@cache
+def words(name: str) -> tuple[str, ...]:
+    """One of the word lists of vocabulary.toml [words]: non_clinical, generic, office,
+    clinical, research."""
+    if name not in _WORD_LISTS:
+        raise KeyError(name)
+    entry = _Entry("vocabulary.toml", "[words]", _vocabulary().get("words"))
+    entry.check_keys(set(_WORD_LISTS))
+    found = entry.texts(name)
+    if not found:
+        raise entry.fail(f"{name!r} must be a non-empty list")
+    return found
+
+
+@cache
+def regulators() -> dict[str, str]:
+    """Licensing bodies whose name says the jurisdiction ("CPSA" → CA-AB)."""
+    data = _read("licensure.toml").get("regulators", {})
+    entry = _Entry("licensure.toml", "[regulators]", data)
+    for name, code in data.items():
+        if code not in jurisdictions.JURISDICTIONS:
+            raise entry.fail(f"{name}: {code!r} is not a jurisdiction code")
+    return dict(data)
+
+
 # --- closeness ----------------------------------------------------------------------------------
 
 def profession_closeness(wanted: str, held: str) -> float:
@@ -464,7 +511,8 @@ def specialty_closeness(wanted: str, held: str) -> float:
     classification (cardiology and internal medicine); within one profession, 0.6 between its
     general entry and any of its specialties (a registered nurse with no specialty and an ICU
     nurse), the `apart` closeness of a practice apart from the rest (nurse anaesthesia, 0.1),
-    else 0.3; across professions, 0."""
+    else 0.3; across professions, 0. A profession that may legally fill another counts as the
+    same one here: an NP holds an RN licence, so an NP's specialty is weighed as a nurse's."""
     a, b = specialty(wanted), specialty(held)
     if a is None or b is None:
         return 0.0
@@ -475,7 +523,7 @@ def specialty_closeness(wanted: str, held: str) -> float:
         score = max(score, SAME_CLASSIFICATION)
     if score:
         return score
-    if a.profession != b.profession:
+    if a.profession != b.profession and not _one_fills_the_other(a.profession, b.profession):
         return 0.0
     if a.apart or b.apart:
         return min(x for x in (a.apart, b.apart) if x)
@@ -484,12 +532,21 @@ def specialty_closeness(wanted: str, held: str) -> float:
     return SAME_PROFESSION
 
 
+def _one_fills_the_other(a: str, b: str) -> bool:
+    table = professions()
+    return a in table and b in table and (b in table[a].qualifies_as
+                                          or a in table[b].qualifies_as)
+
+
 # --- licence portability ------------------------------------------------------------------------
 
 @cache
 def _schemes() -> tuple[_Scheme, ...]:
     file = "licensure.toml"
     data = _read(file)
+    unknown = set(data) - {"scheme", "regulators"}
+    if unknown:
+        raise KnowledgeError(f"{file}: unknown table(s) {', '.join(sorted(unknown))}")
     items = data.get("scheme")
     if not isinstance(items, list) or not items:
         raise KnowledgeError(f"{file}: expected [[scheme]] entries")
@@ -597,3 +654,7 @@ def validate_all() -> None:
     trial_phases()
     research_sides()
     _schemes()
+    setting_words()
+    for name in _WORD_LISTS:
+        words(name)
+    regulators()

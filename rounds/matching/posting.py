@@ -5,6 +5,10 @@ Every text field is unescaped, however many times the source escaped it ("St Mar
 is "St Martin's"), and an address part repeated by the source ("The X Trust, The X Trust") is
 given once. `read_posting`, `Posting` and `PostingError` are also importable from
 rounds.matching.understand, where they used to live.
+
+Also here, and used by understand.read for any text: plain text from HTML, and the two things
+that only a job's words ask for, its employment type ("Locum", "bank shifts") and the licence
+jurisdictions it requires ("licensed in Alberta", "eligible for CPSA licensure").
 """
 
 from __future__ import annotations
@@ -15,16 +19,195 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from itertools import compress, count
 from typing import TYPE_CHECKING, Any
 
 from rounds.candidates.choices import EmploymentType
+from rounds.lib import jurisdictions
+
+from . import knowledge
 
 if TYPE_CHECKING:
-    from .understand import Reading
+    from .understand import Reading, _Index, _Tokens
 
 # understand.py re-exports this module's public names, so this module imports understand only
 # inside functions: either module can then be imported first.
 
+
+# --- plain text and employment type -------------------------------------------------------------
+
+_TAGS_BLOCK = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
+_TAG_BREAK = re.compile(r"(?i)<\s*(?:br|hr)\s*/?\s*>|</?\s*(?:p|div|li|ul|ol|h[1-6]|tr|table|"
+                        r"section|article|blockquote|header|footer|dd|dt)\b[^>]*>")
+_TAG = re.compile(r"<[^<>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b]+")
+# " *\n\s*" → "\n", in two steps that run faster than that pattern (which is tried at every
+# position): white space after a line break, then spaces before one.
+_AFTER_BREAK = re.compile(r"\n\s*")
+_BEFORE_BREAK = re.compile(r" +\n")
+
+
+def plain_text(html_text: str) -> str:
+    """Text from HTML that may be escaped more than once (NHS Jobs escapes it twice):
+    unescape up to three times, drop tags, keep paragraph breaks as newlines."""
+    s = html_text or ""
+    for _ in range(3):
+        if "&" not in s:
+            break
+        unescaped = html.unescape(s)
+        if unescaped == s:
+            break
+        s = unescaped
+    if "<" in s:
+        s = _TAGS_BLOCK.sub(" ", s)
+        s = _TAG_BREAK.sub("\n", s)
+        s = _TAG.sub(" ", s)
+    s = _SPACES.sub(" ", s)
+    if "\n" in s:
+        s = _AFTER_BREAK.sub("\n", s)
+        if " \n" in s:
+            s = _BEFORE_BREAK.sub("\n", s)
+    return s.strip()
+
+
+_EMPLOYMENT_TITLE = (  # in priority order
+    (EmploymentType.LOCUM, re.compile(r"\blocums?\b|\blocum tenens\b", re.I)),
+    (EmploymentType.PER_DIEM, re.compile(
+        r"\bbank\b|\bper[ -]diem\b|\bPRN\b|\bcasual\b|\brelief\b|\bzero[ -]hours?\b", re.I)),
+    (EmploymentType.CONTRACT, re.compile(
+        r"\bfixed[ -]term\b|\btemporary\b|\btemp\b|\bsecondment\b|\bmaternity (?:leave )?cover\b"
+        r"|\bcontract(?:or)?\b|\binterim\b|\bFTC\b|\btravel (?:nurse|rn|assignment)\b", re.I)),
+    (EmploymentType.PART_TIME, re.compile(r"(?i:\bpart[ -]time\b|\bjob share\b)|\bPT\b")),
+    (EmploymentType.PERMANENT, re.compile(
+        r"\bpermanent\b|\bfull[ -]time\b|\bsubstantive\b|\bFT\b", re.I)),
+)
+# Every match of the pattern below contains one of these words (or "part time", "full time"),
+# starts less than 40 characters before it and ends less than 60 after it. The lookahead
+# lists the letters a match can start with: it makes the search faster.
+_EMPLOYMENT_WORDS = frozenset({
+    "locum", "locums", "bank", "diem", "casual", "relief", "fixed", "temporary", "secondment",
+    "maternity", "contract", "contractor", "permanent", "substantive"})
+_EMPLOYMENT_BODY = re.compile(
+    r"(?=[bcfilmnprst0-9])(?:"
+    r"(?P<locum>\blocum(?:s| tenens| positions?| work| cover| shifts?| basis)?\b)"
+    r"|(?P<per_diem>\b(?:bank (?:staff|shifts?|nurses?|workers?|contract|positions?|role|post|"
+    r"hours)|(?:staff|nurse|nursing|trust|internal) bank|per[ -]diem|casual (?:position|basis|"
+    r"pool|hours|employment)|relief (?:position|basis|pool))\b)"
+    r"|(?P<contract>\b(?:fixed[ -]term|temporary (?:post|position|contract|role)|secondment|"
+    r"maternity (?:leave )?cover|\d+[ -](?:month|week)s? contract|contract (?:role|position|"
+    r"basis|post|assignment)|contractor)\b)"
+    r"|(?P<part_time>\bpart[ -]time (?:post|position|role|hours|basis|contract|permanent)\b)"
+    r"|(?P<permanent>\b(?:permanent|full[ -]time|substantive)\b))",
+    re.I,
+)
+
+
+def employment(title: str, body: str, body_t: _Tokens | None = None
+               ) -> tuple[str | None, str]:
+    """(EmploymentType value, where it came from: "title" | "body" | ""). With the body's
+    words, the body pattern runs only from shortly before the first word it could match."""
+    for value, pattern in _EMPLOYMENT_TITLE:
+        if pattern.search(title):
+            return str(value), "title"
+    m = _employment_body(body, body_t) if body_t is not None else _EMPLOYMENT_BODY.search(body)
+    if m:
+        return m.lastgroup, "body"
+    return None, ""
+
+
+def _employment_body(body: str, toks: _Tokens) -> re.Match[str] | None:
+    """_EMPLOYMENT_BODY.search(body), searching only near the words a match must contain: the
+    first window around one of them that holds a match says where the first match is."""
+    norms, parts = toks.norms, toks.parts
+    words = list(compress(count(), map(_EMPLOYMENT_WORDS.__contains__, norms)))
+    if "time" in norms:
+        words = sorted(words + [i - 1 for i in compress(count(), map("time".__eq__, norms))
+                                if i and norms[i - 1] in ("part", "full")])
+    # Offsets in the prepared text are never past the same place in the body, and at most
+    # `slack` before it: preparing only shortens "R.N." and "co-ordinator".
+    slack = len(body) - len(toks.text)
+    offset = done = 0  # the offset of parts[done]
+    for i in words:
+        offset += sum(map(len, parts[done:2 * i + 1]))
+        done = 2 * i + 1
+        start = max(0, offset - 40)
+        if _EMPLOYMENT_BODY.search(body, start, offset + len(parts[done]) + 60 + slack):
+            return _EMPLOYMENT_BODY.search(body, start)
+    return None
+
+
+# --- licensing jurisdictions -------------------------------------------------------------------
+
+@cache
+def _place_index() -> _Index:
+    from .understand import _Index
+
+    idx = _Index()
+    names = {**{name: code for code, name in jurisdictions.JURISDICTIONS.items()},
+             "Quebec": "CA-QC", "Newfoundland": "CA-NL", "PEI": "CA-PE",
+             "Washington DC": "US-DC", "Washington D.C.": "US-DC"}
+    for name, code in names.items():
+        idx.add(name, "place", code, plural=False)
+    for code in jurisdictions.JURISDICTIONS:
+        country, sub = code.split("-")
+        idx.add(code, "place", code, plural=False)  # "US-TX", "CA-AB"
+        if country in ("CA", "US"):
+            idx.add(sub, "place", jurisdictions.normalize(sub, country) or code, plural=False)
+    for regulator, code in knowledge.regulators().items():
+        idx.add(regulator, "regulator", code, plural=False)
+    return idx
+
+
+_LICENCE_BEFORE = re.compile(
+    r"(?:licen[cs]\w*|registration|registered|eligib\w*|certified|practi[cs]e permit)\W+"
+    r"(?:[\w/-]+\W+){0,4}?(?:in|with|for|by|from)\W+(?:the\W+)?"
+    r"(?:(?:state|province|commonwealth)\W+of\W+)?$", re.I)
+_LICENCE_AFTER = re.compile(
+    r"^\W*(?:(?:state|provincial|medical|nursing|RN|LPN|PA|NP|professional|active|"
+    r"unrestricted|full|independent|current|valid|physician|pharmacy|pharmacist)\W+){0,3}"
+    r"licen[cs](?:e|ure|ed)\b", re.I)
+_LICENCE_HINTS = ("licen", "registration", "registered", "eligib", "certified", "permit")
+
+
+def _hinted(text: str) -> bool:
+    """Whether a text has a word without which no place is a licensing requirement."""
+    low = text.lower()
+    return any(w in low for w in _LICENCE_HINTS)
+
+
+@cache
+def _regulator_words() -> frozenset[str]:
+    """First words of the regulators' names: a regulator needs no licence word around it."""
+    from .understand import _tokens
+
+    return frozenset(_tokens(name).norms[0] for name in knowledge.regulators())
+
+
+def licence_jurisdictions(*texts: _Tokens) -> list[str]:
+    """Jurisdictions named as licensing requirements ("licensed in Alberta", "Texas license",
+    "eligible for CPSA licensure"), found by looking up place names among the words and then
+    checking the words around them."""
+    found: list[str] = []
+    idx = _place_index()
+    for toks in texts:
+        hinted = _hinted(toks.text)
+        if not hinted and _regulator_words().isdisjoint(toks.norms):
+            continue  # nothing could count: skip the scan
+        for i, j, hits, _ in idx.scan(toks):
+            start, end = toks.start(i), toks.end(j - 1)
+            for hit in hits:
+                before = toks.text[max(0, start - 80):start]
+                if hit.kind == "regulator" or hinted and (
+                        _hinted(before) and _LICENCE_BEFORE.search(before)
+                        or _LICENCE_AFTER.match(toks.text[end:end + 50])):
+                    if hit.value not in found:
+                        found.append(hit.value)
+                    break
+    return found
+
+
+# --- schema.org JobPosting ---------------------------------------------------------------------
 
 class PostingError(ValueError):
     """A job posting that cannot be used; the message names the field and what is wrong."""
@@ -173,8 +356,6 @@ def _line(value: str) -> str:
     """One line of plain text: entities unescaped as often as the source escaped them, tags
     dropped, runs of white space made one space."""
     if "&" in value or "<" in value:
-        from .understand import plain_text
-
         value = plain_text(value)
     return " ".join(value.split())
 
@@ -360,7 +541,7 @@ def read_posting(data: dict | list | str | bytes) -> Posting:
     Raises PostingError naming the field for anything unusable. Pay periods map to
     PayPeriod values (hour, day, shift, month, year); a weekly or other period leaves
     `pay_period` None and adds a warning."""
-    from .understand import _read, plain_text
+    from .understand import _read
 
     obj = _posting_object(_load(data))
     title = plain_text(_text(obj, "", "title", required=True))

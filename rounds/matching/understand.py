@@ -10,24 +10,29 @@ capitals, and always on whole words: "required" never says ED, "PAY" never says 
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from itertools import accumulate, compress, count
+from itertools import compress, count
 from operator import and_
 from typing import Any, NamedTuple
 
-from rounds.candidates.choices import EmploymentType, Profession, Setting
-from rounds.lib import jurisdictions
+from rounds.candidates.choices import Profession, Setting
 
 from . import knowledge
 
 # Job postings live in posting.py (which imports this module only inside its functions);
 # their names stay importable from here.
-from .posting import Posting, PostingError, read_posting  # noqa: F401
+from .posting import (  # noqa: F401
+    Posting,
+    PostingError,
+    employment,
+    licence_jurisdictions,
+    plain_text,
+    read_posting,
+)
 
 # --- normalisation ---------------------------------------------------------------------------
 
@@ -35,11 +40,11 @@ _DOTTED = re.compile(r"\b((?:[A-Za-z]\.[ ]?){1,4}[A-Za-z])\b\.?")
 _DOTTED_DEGREE = re.compile(r"\b(Ph|PH|ph|Pharm|PHARM|pharm|Au|AU|au|Psy|PSY|psy)\.[ ]?([Dd])\b"
                             r"\.?")
 _COORD = re.compile(r"\b([Cc])o-(ordinat|operat)")
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&")
-# The same, as a splitter: [gap, word, gap, word, ..., gap], so that words and their offsets
-# come from C code rather than a loop over match objects.
+# Words, as a splitter: [gap, word, gap, word, ..., gap], so that words and their offsets come
+# from C code rather than a loop over match objects.
 _SPLIT = re.compile(r"([^\W_]++(?:['’][^\W_]++)*+|&)")
 _SPLIT_W = re.compile(r"(\w++(?:['’]\w++)*+|&)")  # the same, for text without "_"
+_SPLIT_A = re.compile(r"([A-Za-z0-9]++(?:'[A-Za-z0-9]++)*+|&)")  # and for ASCII text
 # British → American spellings, so that one synonym serves both ("paediatric" = "pediatric").
 _SPELLING = [
     (re.compile(r"^paed"), "ped"), (re.compile(r"^orthopaed"), "orthoped"),
@@ -61,17 +66,22 @@ _SPELLING_HINT = re.compile(r"ae|oe|centre|speciali|programme|labour|behaviour|c
                             r"optimis|judgement")
 
 
-_CANON: dict[str, str] = {"&": "and"}
+class _Canon(dict):
+    """Word as written → as read, remembered; a miss reads the word (_canon_word)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) > 200_000:  # a bound, in case of endless new words
+            self.clear()
+            self["&"] = "and"
+        found = self[word] = _canon_word(word)
+        return found
+
+
+_CANON = _Canon({"&": "and"})
 
 
 def _canon(word: str) -> str:
-    found = _CANON.get(word)
-    if found is None:
-        found = _CANON[word] = _canon_word(word)
-        if len(_CANON) > 200_000:  # a bound, in case of endless new words
-            _CANON.clear()
-            _CANON["&"] = "and"
-    return found
+    return _CANON[word]
 
 
 def _canon_word(word: str) -> str:
@@ -111,25 +121,21 @@ class _Tokens(NamedTuple):
     words: list[str]  # as written
     norms: list[str]
     upper: list[bool]  # written in capitals (for short abbreviations)
-    ends: list[int]  # where each part ends: word k runs from ends[2k] to ends[2k + 1]
+    parts: list[str]  # [gap, word, gap, word, ..., gap]: word k is parts[2k + 1]
 
     def start(self, k: int) -> int:
-        return self.ends[2 * k]
+        return sum(map(len, self.parts[:2 * k + 1]))
 
     def end(self, k: int) -> int:
-        return self.ends[2 * k + 1]
+        return self.start(k) + len(self.parts[2 * k + 1])
 
 
 def _tokens(text: str) -> _Tokens:
     text = _prepare(text)
-    parts = (_SPLIT_W if "_" not in text else _SPLIT).split(text)
+    parts = (_SPLIT if "_" in text else _SPLIT_A if text.isascii() else _SPLIT_W).split(text)
     words = parts[1::2]
-    norms = list(map(_CANON.get, words))
-    if None in norms:
-        norms = [n if n is not None else _canon(w) for n, w in zip(norms, words, strict=True)]
-    # parts are [gap, word, gap, word, ..., gap]: word k is parts[2k + 1].
-    return _Tokens(text, words, norms, list(map(str.isupper, words)),
-                   list(accumulate(map(len, parts))))
+    norms = list(map(_CANON.__getitem__, words))
+    return _Tokens(text, words, norms, list(map(str.isupper, words)), parts)
 
 
 def _letters(word: str) -> int:
@@ -146,8 +152,7 @@ class _Hit(NamedTuple):
 
 
 def _capitals(upper: list[bool], i: int, mask: tuple[int, ...]) -> bool:
-    """Whether the words at i + each offset in `mask` are written in capitals (a loop: it is
-    faster than all() over a generator, and this runs for every masked phrase found)."""
+    """Whether the words at i + each offset in `mask` are in capitals (a loop: faster)."""
     for k in mask:  # noqa: SIM110
         if not upper[i + k]:
             return False
@@ -156,14 +161,15 @@ def _capitals(upper: list[bool], i: int, mask: tuple[int, ...]) -> bool:
 
 class _Index:
     def __init__(self) -> None:
-        self.phrases: dict[str, list[_Hit]] = {}
-        self.prefixes: set[str] = set()
+        # Word sequence → [its hits, whether longer phrases start with it].
+        self.entries: dict[str, list] = {}
         # Words a match can start with: in any case, or only when written in capitals
         # ("ED", "OR"), and the phrases with words that must be capitals.
         self.first_words: set[str] = set()
         self.first_capitals: set[str] = set()
+        self.words: set[str] = set()  # every word of every phrase
+        self.seconds: dict[str, set[str]] = {}  # first word → the words that can follow it
         self.masked: set[str] = set()
-        self._entries: dict[str, tuple[list[_Hit] | None, bool]] | None = None
 
     def add(self, phrase: str, kind: str, value: str, strong: bool = False,
             plural: bool = True) -> None:
@@ -181,10 +187,10 @@ class _Index:
         for variant in variants:
             key = " ".join(variant)
             hit = _Hit(kind, value, strong, mask)
-            self._entries = None
-            bucket = self.phrases.setdefault(key, [])
+            bucket = self.entries.setdefault(key, [[], False])[0]
             if hit not in bucket:
                 bucket.append(hit)
+            self.words.update(variant)
             if mask:
                 self.masked.add(key)
             if 0 in mask:
@@ -194,15 +200,9 @@ class _Index:
                 self.first_words.add(variant[0])
                 self.first_capitals.discard(variant[0])
             for n in range(1, len(variant)):
-                self.prefixes.add(" ".join(variant[:n]))
-
-    def _lookup(self) -> dict[str, tuple[list[_Hit] | None, bool]]:
-        """Word sequence → (its hits, whether longer phrases start with it): one dictionary
-        lookup per word while scanning."""
-        if self._entries is None:
-            self._entries = {key: (self.phrases.get(key), key in self.prefixes)
-                             for key in self.phrases.keys() | self.prefixes}
-        return self._entries
+                self.entries.setdefault(" ".join(variant[:n]), [[], False])[1] = True
+            if len(variant) > 1:
+                self.seconds.setdefault(variant[0], set()).add(variant[1])
 
     def scan(self, toks: _Tokens) -> list[tuple[int, int, list[_Hit], str]]:
         """Longest matches, left to right, that do not overlap: (start, end, hits, the
@@ -210,14 +210,13 @@ class _Index:
         found = []
         norms, upper = toks.norms, toks.upper
         n = len(norms)
-        entries, masked = self._lookup(), self.masked
+        entries, masked, seconds = self.entries, self.masked, self.seconds
         # Only words that begin some phrase can begin a match: find them in C code.
         starts = list(compress(count(), map(self.first_words.__contains__, norms)))
-        if self.first_capitals:
-            capitals = list(compress(count(), map(
-                and_, map(self.first_capitals.__contains__, norms), upper)))
-            if capitals:
-                starts = sorted(starts + capitals)
+        if not self.first_capitals.isdisjoint(compress(norms, upper)):
+            capitals = compress(count(), map(
+                and_, map(self.first_capitals.__contains__, norms), upper))
+            starts = sorted([*starts, *capitals])
         covered = 0
         for i in starts:
             if i < covered:
@@ -233,7 +232,7 @@ class _Index:
                         h for h in hits if _capitals(upper, i, h.mask)]
                     if ok:
                         best = (i, j, ok, key)
-                if not longer or j >= n:
+                if not longer or j >= n or j == i + 1 and norms[j] not in seconds[key]:
                     break
                 key = f"{key} {norms[j]}"
                 j += 1
@@ -242,64 +241,6 @@ class _Index:
                 found.append(best)
                 covered = best[1]
         return found
-
-
-# Phrases that name non-clinical roles containing a weak profession word ("administrator",
-# "clerk"), so that an IT or finance role is not read as front office.
-_NON_CLINICAL = (
-    "systems administrator", "system administrator", "server administrator",
-    "database administrator", "network administrator", "finance administrator",
-    "payroll administrator", "HR administrator", "payroll clerk", "finance clerk",
-    "accounts clerk", "data analyst", "business analyst", "IT support", "estates officer",
-    "finance manager", "project manager", "IT manager", "research scientist", "data scientist",
-    "IM&T", "IM and T", "HR advisor", "HR adviser", "HR manager",
-)
-
-_SETTINGS: dict[str, tuple[str, ...]] = {
-    Setting.ICU: ("critical care", "ICU", "icu", "ITU", "intensive care", "intensive care unit",
-                  "intensive therapy unit", "HDU", "high dependency unit", "NICU", "nicu", "PICU",
-                  "CVICU", "MICU", "SICU", "CCU", "coronary care unit", "critical care unit"),
-    Setting.EMERGENCY: ("A&E", "accident and emergency", "accident & emergency",
-                        "emergency department", "ED", "ER", "emergency room", "emerg",
-                        "emergency", "trauma centre", "urgent and emergency care"),
-    Setting.HOSPITAL_INPATIENT: ("ward", "wards", "inpatient", "inpatients", "in-patient",
-                                 "hospital", "acute hospital", "acute care", "medical ward",
-                                 "surgical ward", "hospital-based", "hospitalist", "theatres",
-                                 "operating room", "operating theatres", "hospital medicine"),
-    Setting.COMMUNITY_CLINIC: ("community", "clinic", "clinics", "outpatient", "outpatients",
-                               "out-patient", "GP practice", "GP surgery", "primary care",
-                               "family practice", "health centre", "medical centre",
-                               "walk-in clinic", "physician office", "private practice",
-                               "polyclinic", "community health centre", "medical office",
-                               "ambulatory care"),
-    Setting.HOME_CARE: ("home care", "home health", "district nursing", "district nurse",
-                        "home visits", "domiciliary", "home-based care", "home healthcare",
-                        "visiting nurse", "community nursing", "hospital at home",
-                        "virtual ward"),
-    Setting.LONG_TERM_CARE: ("long-term care", "long term care", "LTC", "nursing home",
-                             "nursing homes", "care home", "care homes", "residential care",
-                             "skilled nursing facility", "SNF", "assisted living",
-                             "retirement home", "continuing care", "extended care"),
-    Setting.RURAL: ("rural", "remote and rural", "rural and remote", "remote community",
-                    "remote communities", "northern community", "fly-in", "isolated community",
-                    "critical access hospital", "frontier", "remote area", "remote location"),
-    Setting.VIRTUAL: ("virtual care", "virtual", "telehealth", "telemedicine", "tele-health",
-                      "video consultations", "remote consultations", "telephone triage",
-                      "NHS 111", "telepsychiatry", "teleradiology", "virtual clinic"),
-    Setting.RESEARCH_SITE: ("research site", "investigator site", "investigative site",
-                            "study site", "clinical research unit", "phase I unit",
-                            "phase 1 unit", "clinical research facility", "SMO",
-                            "site management organisation", "site-based", "site based",
-                            "clinical trials unit", "research unit", "clinical research site"),
-    Setting.SPONSOR_CRO: ("CRO", "CROs", "sponsor", "sponsors", "contract research organisation",
-                          "contract research organization", "pharmaceutical company",
-                          "pharmaceutical companies", "biotech", "biotechnology company",
-                          "pharma", "biopharma", "life sciences company", "sponsor-side"),
-    Setting.ACADEMIC: ("academic", "teaching hospital", "university hospital",
-                       "academic medical centre", "academic health sciences centre",
-                       "academic centre", "academic medical center", "faculty position",
-                       "university teaching hospital", "teaching trust"),
-}
 
 
 @cache
@@ -327,7 +268,7 @@ def _index() -> _Index:
     for key, area in knowledge.trial_phases().items():
         for s in (*area.synonyms, area.name):
             idx.add(s, "phase", key, plural=False)
-    for s in _NON_CLINICAL:
+    for s in knowledge.words("non_clinical"):
         idx.add(s, "block", "")
     return idx
 
@@ -337,47 +278,17 @@ def _aux_index() -> _Index:
     """Settings and research side: scanned separately because their words overlap with the
     phrases of the main index ("critical care bank nurse" says ICU and a profession)."""
     idx = _Index()
-    for setting, words in _SETTINGS.items():
+    for setting, words in knowledge.setting_words().items():
         for s in words:
-            idx.add(s, "setting", str(setting))
+            idx.add(s, "setting", setting)
     for side, words in knowledge.research_sides().items():
         for s in words:
             idx.add(s, "side", side)
     return idx
 
 
-# --- employment type, years, jurisdictions ---------------------------------------------------
+# --- years of experience ---------------------------------------------------------------------
 
-_EMPLOYMENT_TITLE = (  # in priority order
-    (EmploymentType.LOCUM, re.compile(r"\blocums?\b|\blocum tenens\b", re.I)),
-    (EmploymentType.PER_DIEM, re.compile(
-        r"\bbank\b|\bper[ -]diem\b|\bPRN\b|\bcasual\b|\brelief\b|\bzero[ -]hours?\b", re.I)),
-    (EmploymentType.CONTRACT, re.compile(
-        r"\bfixed[ -]term\b|\btemporary\b|\btemp\b|\bsecondment\b|\bmaternity (?:leave )?cover\b"
-        r"|\bcontract(?:or)?\b|\binterim\b|\bFTC\b|\btravel (?:nurse|rn|assignment)\b", re.I)),
-    (EmploymentType.PART_TIME, re.compile(r"(?i:\bpart[ -]time\b|\bjob share\b)|\bPT\b")),
-    (EmploymentType.PERMANENT, re.compile(
-        r"\bpermanent\b|\bfull[ -]time\b|\bsubstantive\b|\bFT\b", re.I)),
-)
-# Every match of the pattern below contains one of these words (or "part time", "full time"),
-# starts less than 40 characters before it and ends less than 60 after it. The lookahead
-# lists the letters a match can start with: it makes the search faster.
-_EMPLOYMENT_WORDS = frozenset({
-    "locum", "locums", "bank", "diem", "casual", "relief", "fixed", "temporary", "secondment",
-    "maternity", "contract", "contractor", "permanent", "substantive"})
-_EMPLOYMENT_BODY = re.compile(
-    r"(?=[bcfilmnprst0-9])(?:"
-    r"(?P<locum>\blocum(?:s| tenens| positions?| work| cover| shifts?| basis)?\b)"
-    r"|(?P<per_diem>\b(?:bank (?:staff|shifts?|nurses?|workers?|contract|positions?|role|post|"
-    r"hours)|(?:staff|nurse|nursing|trust|internal) bank|per[ -]diem|casual (?:position|basis|"
-    r"pool|hours|employment)|relief (?:position|basis|pool))\b)"
-    r"|(?P<contract>\b(?:fixed[ -]term|temporary (?:post|position|contract|role)|secondment|"
-    r"maternity (?:leave )?cover|\d+[ -](?:month|week)s? contract|contract (?:role|position|"
-    r"basis|post|assignment)|contractor)\b)"
-    r"|(?P<part_time>\bpart[ -]time (?:post|position|role|hours|basis|contract|permanent)\b)"
-    r"|(?P<permanent>\b(?:permanent|full[ -]time|substantive)\b))",
-    re.I,
-)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -400,83 +311,6 @@ _NOT_EXPERIENCE = re.compile(r"^\W*(?:fixed|term|contract|secondment|"
                              r"post\b(?![- ]?(?:qualif|regist))|programme|program\b|"
                              r"rotation|training|funding|funded|old|ago|of age|age\b|"
                              r"in post|duration|period|warranty|lease|tenure|from)", re.I)
-
-_REGULATORS = {  # licensing bodies whose name says the jurisdiction
-    "CPSA": "CA-AB", "CPSO": "CA-ON", "CPSBC": "CA-BC", "CPSS": "CA-SK", "CPSM": "CA-MB",
-    "CMQ": "CA-QC", "CPSNS": "CA-NS", "CPSNB": "CA-NB", "CPSNL": "CA-NL", "CPSPEI": "CA-PE",
-    "BCCNM": "CA-BC", "CRNBC": "CA-BC", "CARNA": "CA-AB", "CRNA of Alberta": "CA-AB",
-    "CLPNA": "CA-AB", "OIIQ": "CA-QC", "NSCN": "CA-NS", "CRNNS": "CA-NS", "CRNM": "CA-MB",
-    "CLPNM": "CA-MB", "NANB": "CA-NB", "CRNNL": "CA-NL", "OCP": "CA-ON", "OPQ": "CA-QC",
-    "College of Nurses of Ontario": "CA-ON", "Texas Medical Board": "US-TX",
-    "Medical Board of California": "US-CA",
-}
-
-
-@cache
-def _place_index() -> _Index:
-    idx = _Index()
-    names = {**{name: code for code, name in jurisdictions.JURISDICTIONS.items()},
-             "Quebec": "CA-QC", "Newfoundland": "CA-NL", "PEI": "CA-PE",
-             "Washington DC": "US-DC", "Washington D.C.": "US-DC"}
-    for name, code in names.items():
-        idx.add(name, "place", code, plural=False)
-    for code in jurisdictions.JURISDICTIONS:
-        country, sub = code.split("-")
-        idx.add(code, "place", code, plural=False)  # "US-TX", "CA-AB"
-        if country in ("CA", "US"):
-            idx.add(sub, "place", jurisdictions.normalize(sub, country) or code, plural=False)
-    for regulator, code in _REGULATORS.items():
-        idx.add(regulator, "regulator", code, plural=False)
-    return idx
-
-
-_LICENCE_BEFORE = re.compile(
-    r"(?:licen[cs]\w*|registration|registered|eligib\w*|certified|practi[cs]e permit)\W+"
-    r"(?:[\w/-]+\W+){0,4}?(?:in|with|for|by|from)\W+(?:the\W+)?"
-    r"(?:(?:state|province|commonwealth)\W+of\W+)?$", re.I)
-_LICENCE_AFTER = re.compile(
-    r"^\W*(?:(?:state|provincial|medical|nursing|RN|LPN|PA|NP|professional|active|"
-    r"unrestricted|full|independent|current|valid|physician|pharmacy|pharmacist)\W+){0,3}"
-    r"licen[cs](?:e|ure|ed)\b", re.I)
-
-
-# Words without which no place name is a licensing requirement (see _LICENCE_BEFORE/_AFTER).
-_LICENCE_HINTS = ("licen", "registration", "registered", "eligib", "certified", "permit")
-
-
-def _hinted(text: str) -> bool:
-    low = text.lower()
-    return any(w in low for w in _LICENCE_HINTS)
-
-
-@cache
-def _regulator_words() -> frozenset[str]:
-    """First words of the regulators' names: a regulator needs no licence word around it."""
-    return frozenset(_tokens(name).norms[0] for name in _REGULATORS)
-
-
-def _jurisdictions(*texts: _Tokens) -> list[str]:
-    """Jurisdictions named as licensing requirements ("licensed in Alberta", "Texas license",
-    "eligible for CPSA licensure"), found by looking up place names among the words and then
-    checking the words around them."""
-    found: list[str] = []
-    idx = _place_index()
-    for toks in texts:
-        hinted = _hinted(toks.text)
-        if not hinted and _regulator_words().isdisjoint(toks.norms):
-            continue  # nothing could count: skip the scan
-        for i, j, hits, _ in idx.scan(toks):
-            start, end = toks.start(i), toks.end(j - 1)
-            for hit in hits:
-                before = toks.text[max(0, start - 80):start]
-                if hit.kind == "regulator" or hinted and (
-                        _hinted(before) and _LICENCE_BEFORE.search(before)
-                        or _LICENCE_AFTER.match(toks.text[end:end + 50])):
-                    if hit.value not in found:
-                        found.append(hit.value)
-                    break
-    return found
-
 
 _YEAR_WORD = re.compile(r"(?i)\b(?:years?|yrs?)\b")
 _YEAR_NORMS = frozenset({"year", "years", "yr", "yrs"})
@@ -517,36 +351,52 @@ def _year_value(m: re.Match[str], text: str, offset: int, short: bool) -> int | 
     return value if said or short else None
 
 
-def _employment(title: str, body: str, body_t: _Tokens | None = None
-                ) -> tuple[str | None, str]:
-    """(EmploymentType value, where it came from: "title" | "body" | ""). With the body's
-    words, the body pattern runs only from shortly before the first word it could match."""
-    for value, pattern in _EMPLOYMENT_TITLE:
-        if pattern.search(title):
-            return str(value), "title"
-    m = _employment_body(body, body_t) if body_t is not None else _EMPLOYMENT_BODY.search(body)
-    if m:
-        return m.lastgroup, "body"
-    return None, ""
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two different words are one edit apart: a letter added, dropped or changed, or
+    two neighbours swapped ("Pyschiatrist")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+             min(len(a), len(b)))
+    if len(a) != len(b):
+        return (a[i:] == b[i + 1:]) if len(a) < len(b) else (a[i + 1:] == b[i:])
+    return a[i + 1:] == b[i + 1:] or (a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:])
 
 
-def _employment_body(body: str, toks: _Tokens) -> re.Match[str] | None:
-    """_EMPLOYMENT_BODY.search(body), searching only near the words a match must contain: the
-    first window around one of them that holds a match says where the first match is."""
-    norms = toks.norms
-    words = list(compress(count(), map(_EMPLOYMENT_WORDS.__contains__, norms)))
-    times = [i - 1 for i in compress(count(), map("time".__eq__, norms))
-             if i and norms[i - 1] in ("part", "full")]
-    if times:
-        words = sorted(words + times)
-    # Offsets in the prepared text are never past the same place in the body, and at most
-    # `slack` before it: preparing only shortens "R.N." and "co-ordinator".
-    slack = len(body) - len(toks.text)
-    for i in words:
-        start = max(0, toks.start(i) - 40)
-        if _EMPLOYMENT_BODY.search(body, start, toks.end(i) + 60 + slack):
-            return _EMPLOYMENT_BODY.search(body, start)
-    return None
+@cache
+def _spelling_targets() -> dict[str, dict[str, str]]:
+    """One-word specialty names of eight letters or more as written in the knowledge files
+    (British and American spellings both), by their first letter → the word as read."""
+    out: dict[str, dict[str, str]] = {}
+    for info in knowledge.specialties().values():
+        for name in (*info.synonyms, info.name):
+            if " " not in name and "-" not in name and len(name) >= 8 and name.isalpha():
+                word = name.lower()
+                out.setdefault(word[0], {})[word] = _canon(word)
+    return out
+
+
+def _corrected(toks: _Tokens) -> _Tokens:
+    """A title with its misspelt specialty words read as the words they are closest to
+    ("Anaethetics", "Opthalmology"): a word of eight letters or more that no phrase uses, one
+    edit from exactly one one-word specialty name (British or American spelling) with the same
+    first letter. Only titles: they are short, and name what the post is."""
+    norms = None
+    for k, word in enumerate(toks.norms):
+        if len(word) >= 8 and word not in _index().words and word.isalpha():
+            found = _correction(toks.words[k].lower())
+            if found:
+                norms = norms or list(toks.norms)
+                norms[k] = found
+    return toks if norms is None else toks._replace(norms=norms)
+
+
+@lru_cache(maxsize=16384)
+def _correction(raw: str) -> str | None:
+    close = {read for written, read in _spelling_targets().get(raw[0], {}).items()
+             if abs(len(written) - len(raw)) <= 1 and _one_edit(raw, written)
+             and not (written.startswith(raw) or raw.startswith(written))}  # not a plural
+    return close.pop() if len(close) == 1 else None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -574,9 +424,6 @@ _RESEARCH_PROFESSIONS = {Profession.CLINICAL_RESEARCH_ASSOCIATE,
                          Profession.CLINICAL_RESEARCH_COORDINATOR}
 # Professions that work within physician specialties and may carry their keys as practice area.
 _PRACTICE_AREA_PROFESSIONS = {Profession.NURSE_PRACTITIONER, Profession.PHYSICIAN_ASSISTANT}
-_RESEARCH_WORDS = frozenset({"trial", "trials", "cro", "cros", "sponsor", "sponsors", "gcp",
-                             "protocol", "protocols", "investigator", "investigators", "study",
-                             "studies", "research"})
 
 
 class _Match(NamedTuple):
@@ -594,9 +441,9 @@ def _matches(text: str | _Tokens, idx: _Index, *, field_value: bool = False) -> 
         return []
     if field_value and len(toks.norms) <= 4:
         toks = toks._replace(upper=[True] * len(toks.norms))
-    source, ends = toks.text, toks.ends
-    return [_Match(i, source[ends[2 * i]:ends[2 * j - 1]], key, hits)
-            for i, j, hits, key in idx.scan(toks)]
+    parts, new = toks.parts, tuple.__new__  # (faster than _Match(...))
+    return [new(_Match, (i, parts[2 * i + 1] if j == i + 1 else "".join(parts[2 * i + 1:2 * j]),
+                         key, hits)) for i, j, hits, key in idx.scan(toks)]
 
 
 def _profession_votes(matches: list[_Match], *, field_words: float,
@@ -608,6 +455,7 @@ def _profession_votes(matches: list[_Match], *, field_words: float,
     first: dict[str, int] = {}
     specs = knowledge.specialties()
     blocked = any(h.kind == "block" for m in matches for h in m.hits)
+    generic = _vocab("generic")
     for m in matches:
         named = {}
         for h in m.hits:
@@ -619,7 +467,7 @@ def _profession_votes(matches: list[_Match], *, field_words: float,
             if h.strong:
                 p = specs[h.value].profession
                 named[p] = max(named.get(p, 0.0), 3.0)
-        if not named and spec_hits and m.key not in _GENERIC_WORDS:
+        if not named and spec_hits and m.key not in generic:
             profs = list(dict.fromkeys(specs[h.value].profession for h in spec_hits))
             weight = field_words if len(profs) == 1 else ambiguous
             if weight:
@@ -646,11 +494,17 @@ def _choose_profession(votes: Counter[str], minimum: float = 0.5) -> str | None:
     return best
 
 
-def _pick_specialty(hits: list[_Hit], profession: str | None) -> str | None:
+def _pick_specialty(hits: list[_Hit], profession: str | None,
+                    context: frozenset[str] = frozenset()) -> str | None:
+    """The specialty a match names for this profession; among several, one whose
+    classification is in `context` (named beside it) first."""
     specs = knowledge.specialties()
     keys = [h.value for h in hits if h.kind == "spec"]
     if not keys:
         return None
+    if context and len(keys) > 1:
+        keys.sort(key=lambda k: specs[k].classification == k
+                  or specs[k].classification not in context)
     if profession:
         same = [k for k in keys if specs[k].profession == profession]
         if same:
@@ -660,19 +514,35 @@ def _pick_specialty(hits: list[_Hit], profession: str | None) -> str | None:
             if physician:
                 return physician[0]
         return None
-    titled = [h.value for h in hits if h.kind == "spec" and h.strong]
-    return titled[0] if titled else keys[0]
+    titled = {h.value for h in hits if h.kind == "spec" and h.strong}
+    return next((k for k in keys if k in titled), keys[0])
+
+
+def _names_person(m: _Match, key: str) -> bool:
+    return any(h.kind == "spec" and h.strong and h.value == key for h in m.hits)
 
 
 def _specialties(matches: list[_Match], profession: str | None,
                  evidence: dict[str, str]) -> list[str]:
     """Specialties in order of mention; a specialty named only by the profession itself
-    ("Registered Practical Nurse" → practical nursing) goes after more specific ones."""
+    ("Registered Practical Nurse" → practical nursing) goes after more specific ones. Words
+    beside a person title that name a subspecialty of its field say which one the post is:
+    "Consultant Psychiatrist - Older Adult" is old age psychiatry, not also psychiatry."""
     specs = knowledge.specialties()
+    picks = [_pick_specialty(m.hits, profession) for m in matches]
+    named = frozenset(k for k in picks if k)
+    if len(named) > 1:
+        picks = [_pick_specialty(m.hits, profession, named - {k}) if k else None
+                 for m, k in zip(matches, picks, strict=True)]
+    qualified = {specs[k].classification for m, k in zip(matches, picks, strict=True)
+                 if k and specs[k].classification != k and not _names_person(m, k)}
     specific: list[str] = []
     generic: list[str] = []
-    for m in matches:
-        key = _pick_specialty(m.hits, profession)
+    for m, key in zip(matches, picks, strict=True):
+        if key in qualified and _names_person(m, key):
+            # The person title says the profession only: its field is the subspecialty's.
+            evidence.setdefault(m.text, knowledge.professions()[specs[key].profession].label)
+            continue
         if key and key not in specific and key not in generic:
             names_profession = any(h.kind == "prof" and h.strong
                                    and h.value == specs[key].profession for h in m.hits)
@@ -722,31 +592,24 @@ def _settings(title_aux: list[_Match], body_aux: list[_Match], short: bool,
     return out
 
 
-# Department words too common in descriptions to say a specialty by themselves.
-_GENERIC_TEXT = """
-medicine medical surgery surgical hospital community children childrens clinic clinics pediatric
-pediatrics emergency trauma acute adult adults rehabilitation rehab recovery theatre theatres
-respiratory cardiac renal heart liver lung skin spine spinal vascular breast cancer neuro
-school sport sports hand imaging outpatient outpatients hospice palliative nursing psychiatric
-forensic custody prison inpatient infection stroke dementia frailty diabetes obesity fertility
-maternity continence discharge language communication dialysis kidney ortho orthopedic
-orthopedics general primary clinical scrub flight gerontology geriatrics chemotherapy endoscopy
-ophthalmic neonatal anesthesia anesthetics anesthetic perioperative telemetry infusion pain
-safeguarding reablement intermediate residential counseling psychotherapy hearing ultrasound
-echo reception registration admissions appointments booking bookings referrals clerical
-administration administrative filing scheduling billing typing transcription dictation
-dispensing emerg sexual health public
-"""
-_GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
+@cache
+def _vocab(name: str) -> frozenset[str]:
+    """A word list of knowledge/vocabulary.toml, as words are read."""
+    return frozenset(_canon(w) for w in knowledge.words(name))
+
+
+def _clinical_context(*texts: _Tokens) -> bool:
+    return any(not _vocab("clinical").isdisjoint(t.norms) for t in texts)
 
 
 def _body_specialties(body_m: list[_Match], profession: str | None, short: bool,
                       evidence: dict[str, str]) -> list[str]:
     """Up to three specialties the description keeps coming back to."""
+    generic = _vocab("generic")
     counts: Counter[str] = Counter()
     where: dict[str, str] = {}
     for m in body_m:
-        if m.key in _GENERIC_WORDS and not any(h.strong for h in m.hits if h.kind == "spec"):
+        if m.key in generic and not any(h.strong for h in m.hits if h.kind == "spec"):
             continue
         key = _pick_specialty(m.hits, profession)
         if key:
@@ -764,18 +627,29 @@ def _read(text: str, title: str) -> tuple[Reading, str]:
     """The reading, and where its employment type came from ("title", "body" or "")."""
     title = plain_text(title) if title and ("&" in title or "<" in title) else (title or "")
     body = plain_text(text) if text and ("&" in text or "<" in text) else (text or "")
-    title_t, body_t = _tokens(title), _tokens(body)
+    title_t, body_t = _corrected(_tokens(title)), _tokens(body)
     title_m = _matches(title_t, _index())
     body_m = _matches(body_t, _index())
     evidence: dict[str, str] = {}
     reading = Reading(evidence=evidence)
     short = len(body) < 300
+    research_words = not (_vocab("research").isdisjoint(title_t.norms)
+                          and _vocab("research").isdisjoint(body_t.norms))
+    office = _vocab("office")
+    if any(m.key in office for m in title_m) and not _clinical_context(title_t, body_t):
+        # "Logistics and scheduling lead": an office word alone says nothing medical.
+        title_m = [m for m in title_m if m.key not in office]
 
-    profession = _choose_profession(_profession_votes(title_m, field_words=0.5))
+    votes = _profession_votes(title_m, field_words=0.5)
+    if not research_words:  # "Security Monitor" is not a clinical research associate
+        for p in _RESEARCH_PROFESSIONS & votes.keys():
+            if votes[p] < 2.5:  # weak words only (strong ones count 3)
+                del votes[p]
+    profession = _choose_profession(votes)
     # The body speaks about profession and specialty only when the title is empty or names
     # something clinical itself: "Senior Data Analyst" stays unrecognised whatever its
     # description says about nurses and doctors.
-    title_clinical = any(h.kind == "prof" or (h.kind == "spec" and m.key not in _GENERIC_WORDS)
+    title_clinical = any(h.kind == "prof" or (h.kind == "spec" and m.key not in _vocab("generic"))
                          for m in title_m for h in m.hits)
     use_body = bool(body_m) and (not title.strip() or title_clinical)
     if profession is None and use_body:
@@ -787,6 +661,17 @@ def _read(text: str, title: str) -> tuple[Reading, str]:
                 profession = best
 
     specialties = _specialties(title_m, profession, evidence)
+    if len(specialties) > 1 and use_body and not any(
+            _names_person(m, k) for m in title_m for k in specialties):
+        # A title naming fields by department words only ("Obstetrics Anaesthetics"): the one
+        # the description keeps naming by its person title ("Consultant Anaesthetist") first.
+        named = Counter(h.value for m in body_m for h in m.hits
+                        if h.kind == "spec" and h.strong and h.value in specialties)
+        top, times = named.most_common(1)[0] if named else ("", 0)
+        specs = knowledge.specialties()
+        if times >= 2 and not any(specs[k].classification == top != k for k in specialties):
+            specialties.remove(top)  # (never ahead of a subspecialty of its own)
+            specialties.insert(0, top)
     if not specialties and use_body:
         specialties = _body_specialties(body_m, profession, short, evidence)
     if profession is None and specialties:
@@ -811,13 +696,13 @@ def _read(text: str, title: str) -> tuple[Reading, str]:
     reading.therapeutic_areas = _collect(all_m, "area", knowledge.therapeutic_areas(), evidence)
     reading.trial_phases = _collect(all_m, "phase", knowledge.trial_phases(), evidence)
 
+    research = profession in _RESEARCH_PROFESSIONS or bool(reading.trial_phases) or research_words
     title_aux = _matches(title_t, _aux_index())
-    body_aux = _matches(body_t, _aux_index())
+    # Settings named in the title are the settings; the body's matter only without them (and
+    # for the research side).
+    body_aux = _matches(body_t, _aux_index()) if research or not any(
+        h.kind == "setting" for m in title_aux for h in m.hits) else []
     reading.settings = _settings(title_aux, body_aux, short, evidence)
-
-    research = profession in _RESEARCH_PROFESSIONS or bool(reading.trial_phases) or bool(
-        _RESEARCH_WORDS.intersection(title_t.norms)
-        or _RESEARCH_WORDS.intersection(body_t.norms))
     if research:
         sides = Counter(h.value for m in (*title_aux, *body_aux) for h in m.hits
                         if h.kind == "side")
@@ -834,8 +719,8 @@ def _read(text: str, title: str) -> tuple[Reading, str]:
     reading.years_experience = _years(body, short=short, toks=body_t) if body else None
     if reading.years_experience is None and title:
         reading.years_experience = _years(title, short=len(title) < 150)
-    reading.jurisdictions = _jurisdictions(title_t, body_t)
-    reading.employment_type, where = _employment(title, body, body_t)
+    reading.jurisdictions = licence_jurisdictions(title_t, body_t)
+    reading.employment_type, where = employment(title, body, body_t)
     return reading, where
 
 
@@ -902,31 +787,3 @@ def read_certification(text: str) -> str | None:
             if h.kind == "cert":
                 return h.value
     return None
-
-
-_TAGS_BLOCK = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
-_TAG_BREAK = re.compile(r"(?i)<\s*(?:br|hr)\s*/?\s*>|</?\s*(?:p|div|li|ul|ol|h[1-6]|tr|table|"
-                        r"section|article|blockquote|header|footer|dd|dt)\b[^>]*>")
-_TAG = re.compile(r"<[^<>]+>")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b]+")
-_NEWLINES = re.compile(r" *\n[\s]*")
-
-
-def plain_text(html_text: str) -> str:
-    """Text from HTML that may be escaped more than once (NHS Jobs escapes it twice):
-    unescape up to three times, drop tags, keep paragraph breaks as newlines."""
-    s = html_text or ""
-    for _ in range(3):
-        if "&" not in s:
-            break
-        unescaped = html.unescape(s)
-        if unescaped == s:
-            break
-        s = unescaped
-    if "<" in s:
-        s = _TAGS_BLOCK.sub(" ", s)
-        s = _TAG_BREAK.sub("\n", s)
-        s = _TAG.sub(" ", s)
-    s = _SPACES.sub(" ", s)
-    s = _NEWLINES.sub("\n", s)
-    return s.strip()

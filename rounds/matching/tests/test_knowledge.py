@@ -201,6 +201,69 @@ def test_specialty_closeness_is_symmetric():
 
 # --- portability -------------------------------------------------------------------------
 
+def test_a_general_nurse_is_close_to_every_nursing_specialty_and_a_crna_is_not():
+    close = knowledge.specialty_closeness
+    general, gastro, mental, icu, theatre, crna = (
+        "163W00000X", "163WG0100X", "163WP0808X", "163WC0200X", "163WR0006X", "367500000X")
+    assert close(gastro, general) == close(mental, general) == knowledge.GENERAL == 0.6
+    assert close(gastro, mental) == knowledge.SAME_PROFESSION  # unrelated specialties
+    # Nurse anaesthesia is a practice apart: further than an unrelated nursing specialty,
+    # and than an RN whose specialty is unknown (the engine scores that 0.3).
+    for ward in (gastro, mental, icu, general):
+        assert close(ward, crna) == close(crna, ward) == 0.1
+    assert close(theatre, crna) == 0.6
+    assert knowledge.specialty(crna).apart == 0.1
+
+
+def test_a_nurse_practitioners_specialty_is_weighed_as_a_nurses():
+    close = knowledge.specialty_closeness
+    mental, gastro = "163WP0808X", "163WG0100X"
+    pmhnp, fnp, np_general = "363LP0808X", "363LF0000X", "363L00000X"
+    assert close(mental, pmhnp) == 0.8  # psychiatric-mental health nursing, at NP level
+    assert close(gastro, np_general) == 0.6  # an NP with no focus is a general nurse here
+    assert close(gastro, fnp) == knowledge.SAME_PROFESSION
+    # Professions that cannot fill each other stay apart.
+    assert close("207RG0100X", gastro) == 0.0  # gastroenterologist and gastro nurse
+    assert close("363A00000X", mental) == 0.0  # physician assistant and mental health nurse
+
+
+def test_acute_medicine_is_closer_to_hospital_medicine_than_to_internal_medicine():
+    close = knowledge.specialty_closeness
+    acute, hospitalist, internal = "rounds:acute_medicine", "208M00000X", "207R00000X"
+    assert close(acute, hospitalist) == 0.9
+    assert close(acute, hospitalist) > close(acute, internal) >= 0.6
+
+
+def test_the_emergency_nurse_practitioner_has_no_nucc_code_and_family_nps_are_nearest():
+    info = knowledge.specialty("np_emergency")
+    assert info.key == "rounds:np_emergency" and not info.nucc
+    assert info.profession == "nurse_practitioner"
+    close = knowledge.specialty_closeness
+    assert close(info.key, "363LF0000X") == 0.8  # ENP-C requires an FNP certification
+    assert close(info.key, "363LA2100X") == 0.7
+    assert close(info.key, "363L00000X") == 0.6
+
+
+def test_new_specialties_are_added_after_the_released_ones():
+    keys = list(knowledge.specialties())
+    nursing = [k for k, v in knowledge.specialties().items()
+               if v.profession in ("registered_nurse", "practical_nurse", "nurse_practitioner",
+                                   "physician_assistant", "midwife")
+               and keys.index(k) < keys.index("rounds:np_emergency")]
+    assert keys.index("rounds:np_emergency") == keys.index(nursing[-1]) + 1
+    assert keys[:3] == ["207Q00000X", "rounds:general_practice", "207R00000X"]
+
+
+def test_vocabulary_and_regulators_load():
+    words = knowledge.setting_words()
+    assert set(words) <= set(Setting.values) and "ITU" in words["icu"]
+    for name in ("non_clinical", "generic", "office", "clinical", "research"):
+        assert knowledge.words(name)
+    assert "scheduling" in knowledge.words("office")
+    assert knowledge.regulators()["CPSA"] == "CA-AB"
+    assert set(knowledge.regulators().values()) <= set(JURISDICTIONS)
+
+
 def test_a_physician_licensed_in_ontario_can_obtain_an_alberta_licence():
     found = knowledge.portability("physician", "CA-ON", "CA-AB")
     assert found.kind == "obtainable"
@@ -280,7 +343,8 @@ def _clear_caches():
     for fn in (knowledge.professions, knowledge._specialty_tables,
                knowledge._classification_prefixes, knowledge.certifications,
                knowledge._research, knowledge.therapeutic_areas, knowledge.trial_phases,
-               knowledge.research_sides, knowledge._schemes):
+               knowledge.research_sides, knowledge._schemes, knowledge._vocabulary,
+               knowledge.setting_words, knowledge.words, knowledge.regulators):
         fn.cache_clear()
 
 
@@ -324,6 +388,28 @@ def test_a_missing_profession_entry_is_reported(broken_knowledge):
     path.write_text(text[:start] + text[end:])
     with pytest.raises(knowledge.KnowledgeError, match="no entry for profession.*sonographer"):
         knowledge.professions()
+
+
+def test_apart_must_be_below_the_same_profession_closeness(broken_knowledge):
+    path = broken_knowledge / "specialties_other.toml"
+    path.write_text(path.read_text() + '\n[[specialty]]\nid = "aloof"\nname = "Aloof"\n'
+                    'profession = "other"\napart = 0.5\n')
+    with pytest.raises(knowledge.KnowledgeError, match=r"'aloof'.*apart"):
+        knowledge.specialties()
+
+
+def test_a_setting_word_list_for_an_unknown_setting_is_reported(broken_knowledge):
+    path = broken_knowledge / "vocabulary.toml"
+    path.write_text(path.read_text().replace("[settings]", '[settings]\nspaceship = ["orbit"]'))
+    with pytest.raises(knowledge.KnowledgeError, match=r"vocabulary\.toml.*spaceship"):
+        knowledge.setting_words()
+
+
+def test_a_regulator_in_an_unknown_jurisdiction_is_reported(broken_knowledge):
+    path = broken_knowledge / "licensure.toml"
+    path.write_text(path.read_text() + '"Board of Atlantis" = "XX-AT"\n')
+    with pytest.raises(knowledge.KnowledgeError, match=r"licensure\.toml.*Atlantis"):
+        knowledge.regulators()
 
 
 def test_every_knowledge_file_notes_its_sources():
