@@ -3,10 +3,10 @@
 A job is first turned into a `JobSpec` (rounds.matching.spec: what it asks for, in codes). Each
 score component is a number from 0 to 1 computed for every candidate at once over the index
 columns (rounds.matching.index); the score is their weighted mean over the components that apply
-to the job, times 100. Only hard legal constraints exclude anyone: a regulated profession the candidate
-cannot legally practise, a licence revoked or suspended where the job is, or a candidate who asked
-not to be contacted. Everyone else is ranked; reasons and gaps are written for the page shown
-(rounds.matching.reasons).
+to the job, times 100. Only hard legal constraints exclude anyone: a regulated profession the
+candidate cannot legally practise, a licence revoked or suspended where the job is, or a
+candidate who asked not to be contacted. Everyone else is ranked; reasons and gaps are written
+for the page shown (rounds.matching.reasons).
 """
 
 from __future__ import annotations

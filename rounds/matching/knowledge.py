@@ -1,5 +1,7 @@
 """Healthcare knowledge for matching: professions, specialties (keyed by NUCC taxonomy codes),
-certifications, therapeutic areas, trial phases and licence portability between jurisdictions.
+certifications, therapeutic areas, trial phases and licence portability between jurisdictions,
+and the words text understanding relies on besides them (settings, licensing regulators, word
+lists: vocabulary.toml and licensure.toml).
 
 The facts live in TOML files in `knowledge/`, written by the team with their sources noted at
 the top of each file. They are read once (functools.cache) and validated: a malformed file

@@ -94,25 +94,42 @@ def _canon_word(word: str) -> str:
     return w
 
 
-def _dotted_letter(text: str) -> bool:
-    """Whether a one-letter word is followed by a dot somewhere ("R.N.", "e.g."): only then
-    can _DOTTED match. Checked piece by piece, which is faster than the pattern."""
+def _dotted_letter(text: str) -> int:
+    """Where the first one-letter word followed by a dot is ("R.N.", "e.g."), or -1: _DOTTED
+    matches start at such a letter. Found piece by piece, which is faster than the pattern."""
+    offset = 0
     for piece in text.split(".")[:-1]:
         if piece[-1:].isascii() and piece[-1:].isalpha() and (
                 len(piece) == 1 or not (piece[-2].isalnum() or piece[-2] == "_")):
-            return True
-    return False
+            return offset + len(piece) - 1
+        offset += len(piece) + 1
+    return -1
+
+
+def _sub_from(pattern: re.Pattern[str], repl: Any, text: str, at: int) -> str:
+    """pattern.sub(repl, text) when no match starts before `at`: only the rest is searched
+    (from the start of the word `at` is in, so that \\b means what it meant)."""
+    at = max(0, at)
+    while at and (text[at - 1].isalnum() or text[at - 1] == "_"):
+        at -= 1
+    return text[:at] + pattern.sub(repl, text[at:])
 
 
 def _prepare(text: str) -> str:
+    """"R.N." → "RN", "Ph.D." → "PhD", "co-ordinator" → "coordinator". Each pattern runs only
+    from shortly before the first place it could match (they are slow over whole texts)."""
     if "." in text:
-        if ".d" in text or ".D" in text or ". d" in text or ". D" in text:
-            text = _DOTTED_DEGREE.sub(r"\1\2 ", text)
-        if _dotted_letter(text):
-            text = _DOTTED.sub(lambda m: m.group(1).replace(".", "").replace(" ", "") + " ",
-                               text)
-    if "o-o" in text:
-        text = _COORD.sub(r"\1o\2", text)
+        found = [i for i in (text.find(".d"), text.find(".D"), text.find(". d"),
+                             text.find(". D")) if i >= 0]
+        if found:  # "Pharm.D": at most five letters before the dot
+            text = _sub_from(_DOTTED_DEGREE, r"\1\2 ", text, min(found) - 5)
+        at = _dotted_letter(text)
+        if at >= 0:
+            text = _sub_from(_DOTTED, lambda m: m.group(1).replace(".", "").replace(" ", "")
+                             + " ", text, at)
+    at = text.find("o-o")
+    if at >= 0:
+        text = _sub_from(_COORD, r"\1o\2", text, at - 1)
     return text
 
 
@@ -136,10 +153,6 @@ def _tokens(text: str) -> _Tokens:
     words = parts[1::2]
     norms = list(map(_CANON.__getitem__, words))
     return _Tokens(text, words, norms, list(map(str.isupper, words)), parts)
-
-
-def _letters(word: str) -> int:
-    return sum(c.isalpha() for c in word)
 
 
 # --- the phrase index ------------------------------------------------------------------------
@@ -179,7 +192,7 @@ class _Index:
         words = toks.norms
         raw = toks.words
         mask = tuple(i for i, w in enumerate(raw)
-                     if w != "&" and w.isupper() and _letters(w) <= 3)
+                     if w != "&" and w.isupper() and sum(c.isalpha() for c in w) <= 3)
         variants = [words]
         last = words[-1]
         if plural and not mask and last.isalpha() and len(last) >= 4 and not last.endswith("s"):
@@ -370,7 +383,7 @@ def _spelling_targets() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for info in knowledge.specialties().values():
         for name in (*info.synonyms, info.name):
-            if " " not in name and "-" not in name and len(name) >= 8 and name.isalpha():
+            if len(name) >= 8 and name.isalpha():
                 word = name.lower()
                 out.setdefault(word[0], {})[word] = _canon(word)
     return out
@@ -451,7 +464,7 @@ def _profession_votes(matches: list[_Match], *, field_words: float,
     """Score each profession named in the matches. Strong synonyms and person titles count 3,
     weak words 1; a field word that belongs to one profession only ("anesthesiology") counts
     `field_words`; an ambiguous one `ambiguous`, for the first profession listed."""
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}
     first: dict[str, int] = {}
     specs = knowledge.specialties()
     blocked = any(h.kind == "block" for m in matches for h in m.hits)
@@ -473,7 +486,7 @@ def _profession_votes(matches: list[_Match], *, field_words: float,
             if weight:
                 named[profs[0]] = weight
         for p, w in named.items():
-            votes[p] += w
+            votes[p] = votes.get(p, 0.0) + w
             first.setdefault(p, m.start)
     # A profession that may legally fill another outranks it ("RN, MSN, FNP-C" is an NP).
     table = knowledge.professions()
@@ -598,10 +611,6 @@ def _vocab(name: str) -> frozenset[str]:
     return frozenset(_canon(w) for w in knowledge.words(name))
 
 
-def _clinical_context(*texts: _Tokens) -> bool:
-    return any(not _vocab("clinical").isdisjoint(t.norms) for t in texts)
-
-
 def _body_specialties(body_m: list[_Match], profession: str | None, short: bool,
                       evidence: dict[str, str]) -> list[str]:
     """Up to three specialties the description keeps coming back to."""
@@ -633,10 +642,10 @@ def _read(text: str, title: str) -> tuple[Reading, str]:
     evidence: dict[str, str] = {}
     reading = Reading(evidence=evidence)
     short = len(body) < 300
-    research_words = not (_vocab("research").isdisjoint(title_t.norms)
-                          and _vocab("research").isdisjoint(body_t.norms))
+    research_words, clinical = (any(not _vocab(name).isdisjoint(t.norms) for t in (title_t, body_t))
+                                for name in ("research", "clinical"))
     office = _vocab("office")
-    if any(m.key in office for m in title_m) and not _clinical_context(title_t, body_t):
+    if any(m.key in office for m in title_m) and not clinical:
         # "Logistics and scheduling lead": an office word alone says nothing medical.
         title_m = [m for m in title_m if m.key not in office]
 

@@ -244,14 +244,13 @@ def test_the_emergency_nurse_practitioner_has_no_nucc_code_and_family_nps_are_ne
     assert close(info.key, "363L00000X") == 0.6
 
 
-def test_new_specialties_are_added_after_the_released_ones():
+def test_new_specialties_are_added_at_the_end_of_their_file():
+    # The engine numbers specialties in load order: entries added later go last in a file.
+    with (knowledge.KNOWLEDGE_DIR / "specialties_nursing.toml").open("rb") as f:
+        ids = [entry["id"] for entry in tomllib.load(f)["specialty"]]
+    assert ids[-1] == "np_emergency"
     keys = list(knowledge.specialties())
-    nursing = [k for k, v in knowledge.specialties().items()
-               if v.profession in ("registered_nurse", "practical_nurse", "nurse_practitioner",
-                                   "physician_assistant", "midwife")
-               and keys.index(k) < keys.index("rounds:np_emergency")]
-    assert keys.index("rounds:np_emergency") == keys.index(nursing[-1]) + 1
-    assert keys[:3] == ["207Q00000X", "rounds:general_practice", "207R00000X"]
+    assert keys.index("rounds:np_emergency") == keys.index("176B00000X") + 1  # midwifery
 
 
 def test_vocabulary_and_regulators_load():
@@ -400,7 +399,8 @@ def test_apart_must_be_below_the_same_profession_closeness(broken_knowledge):
 
 def test_a_setting_word_list_for_an_unknown_setting_is_reported(broken_knowledge):
     path = broken_knowledge / "vocabulary.toml"
-    path.write_text(path.read_text().replace("[settings]", '[settings]\nspaceship = ["orbit"]'))
+    path.write_text(path.read_text().replace("\n[settings]\n",
+                                             '\n[settings]\nspaceship = ["orbit"]\n'))
     with pytest.raises(knowledge.KnowledgeError, match=r"vocabulary\.toml.*spaceship"):
         knowledge.setting_words()
 
