@@ -65,11 +65,23 @@ def _years_between(start: date | None, end: date | None, today: date) -> float:
     return max(0.0, ((end or today) - start).days / 365.25)
 
 
-def _specialty_key(name: str, code: str) -> str | None:
+def _specialty_key(name: str, code: str, profession: str) -> str | None:
+    """A specialty row as a knowledge key. A code decides; free text is read in the light of
+    the candidate's profession: an NP's "Primary care" is not the physician specialty."""
     info = knowledge.specialty(code) if code else None
     if info is None and name:
         info = understand.read_specialty(name)
+        if info is not None and profession and not _same_family(profession, info.profession):
+            label = knowledge.professions()[profession].label if profession in \
+                knowledge.professions() else ""
+            info = understand.read_specialty(f"{label} {name}") if label else None
+            if info is not None and not _same_family(profession, info.profession):
+                info = None
     return info.key if info else None
+
+
+def _same_family(profession: str, other: str) -> bool:
+    return profession == other or knowledge.profession_closeness(profession, other) >= 0.85
 
 
 def compute(candidate_ids: list[int]) -> list[MatchProfile]:
@@ -131,7 +143,7 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
         cid = r["id"]
         spec_keys: list[str] = []
         for _primary, name, code in sorted(specialties.get(cid, []), key=lambda s: not s[0]):
-            key = _specialty_key(name, code)
+            key = _specialty_key(name, code, r["profession"])
             if key:
                 spec_keys.append(key)
         # One reading per candidate: headline, credentials and roles as the title, summary and

@@ -244,3 +244,13 @@ def test_ranking_queries_do_not_grow_with_the_page(org, recruiter, fp_job,
     with django_assert_max_num_queries(4):
         ranking = rank(spec, organization_id=org.pk, limit=25)
     assert len(ranking.results) == 25
+
+
+def test_free_text_specialty_is_read_for_the_candidates_profession(org, recruiter):
+    from rounds.matching import knowledge, profiles
+
+    np_ = person(org, recruiter, "Nora", profession="nurse_practitioner",
+                 specialties=["Primary care"])
+    [profile] = profiles.compute([np_.pk])
+    first = knowledge.specialty(profile.specialties.split()[0])
+    assert first.profession == "nurse_practitioner"
