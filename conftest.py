@@ -30,13 +30,15 @@ def make_user(org, role, email, first="Pat", last="Lee"):
 
 @pytest.fixture(autouse=True)
 def fresh_match_indexes():
-    """The match index is cached per process and organization; every test rolls the database
-    back, so every test starts without one."""
-    from rounds.matching import index
+    """The match index and job specs are cached per process; every test rolls the database
+    back, so every test starts without them."""
+    from rounds.matching import index, spec
 
     index.forget()
+    spec.forget()
     yield
     index.forget()
+    spec.forget()
 
 
 @pytest.fixture

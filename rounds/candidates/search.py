@@ -286,7 +286,8 @@ class _PgPrefixMatch(Expression):
         return []
 
 
-def _text_filter(qs: QuerySet, terms: list[str]) -> QuerySet:
+def text_filter(qs: QuerySet, terms: list[str]) -> QuerySet:
+    """Rows whose search text has every term as a word prefix, through the database's index."""
     if not terms:
         return qs
     vendor = _vendor(qs)
@@ -360,7 +361,7 @@ def search_queryset(user, query: CandidateQuery) -> QuerySet:
     qs = Candidate.objects.visible_to(user).current()
     org_id = getattr(user, "organization_id", None)
     terms = query.terms
-    qs = _text_filter(qs, terms)
+    qs = text_filter(qs, terms)
     if query.profession:
         qs = qs.filter(profession=query.profession)
     if query.status:

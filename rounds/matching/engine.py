@@ -338,7 +338,7 @@ _STOP = frozenset([
 def _text_scores(spec: JobSpec, index: MatchIndex) -> np.ndarray:
     """Share of the job's words (weighted by rarity) that a candidate's text contains, read
     through the free-text search index."""
-    from rounds.candidates.search import _text_filter
+    from rounds.candidates.search import text_filter
 
     words = []
     for w in _WORD.findall(f"{spec.title} {spec.title} {spec.description}".lower()):
@@ -354,7 +354,7 @@ def _text_scores(spec: JobSpec, index: MatchIndex) -> np.ndarray:
     pool = max(index.n, 1)
     weights = 0.0
     for w in words:
-        ids = list(_text_filter(base, [w]).values_list("id", flat=True)[:200_000])
+        ids = list(text_filter(base, [w]).values_list("id", flat=True)[:200_000])
         if not ids or len(ids) > 0.5 * pool:
             continue
         idf = math.log(1 + pool / len(ids))

@@ -218,15 +218,23 @@ class JobSpec:
         return out
 
 
-_spec_cache: dict[tuple[int, object], JobSpec] = {}
+_spec_cache: dict[tuple, JobSpec] = {}
 
 
 def spec_for_job(job) -> JobSpec:
-    """The JobSpec of a saved job, remembered until the job changes."""
-    key = (job.pk, job.updated_at)
+    """The JobSpec of a saved job, remembered until the job or its employer profile (whose
+    compensation model the spec reads) changes."""
+    profile = getattr(job.organization, "employer_profile", None) if job.organization_id \
+        else None
+    key = (job.pk, job.updated_at, profile.updated_at if profile else None)
     spec = _spec_cache.get(key)
     if spec is None:
         if len(_spec_cache) > 2000:
             _spec_cache.clear()
         spec = _spec_cache[key] = JobSpec.from_job(job)
     return spec
+
+
+def forget() -> None:
+    """Drop remembered specs (tests roll the database back between them)."""
+    _spec_cache.clear()

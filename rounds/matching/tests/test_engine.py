@@ -254,3 +254,17 @@ def test_free_text_specialty_is_read_for_the_candidates_profession(org, recruite
     [profile] = profiles.compute([np_.pk])
     first = knowledge.specialty(profile.specialties.split()[0])
     assert first.profession == "nurse_practitioner"
+
+
+def test_a_jobs_spec_follows_its_employer_profile(org, fp_job):
+    from rounds.accounts.models import EmployerProfile
+
+    EmployerProfile.objects.update_or_create(organization=org,
+                                             defaults={"compensation_model": "salary"})
+    job = Job.objects.select_related("organization__employer_profile").get(pk=fp_job.pk)
+    assert spec_for_job(job).compensation_model == "salary"
+    profile = EmployerProfile.objects.get(organization=org)
+    profile.compensation_model = "ffs_split"
+    profile.save()
+    job = Job.objects.select_related("organization__employer_profile").get(pk=fp_job.pk)
+    assert spec_for_job(job).compensation_model == "ffs_split"

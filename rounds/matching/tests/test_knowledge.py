@@ -3,27 +3,18 @@ cite, and the closeness and portability rules the matching engine relies on."""
 
 import csv
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from rounds.candidates.choices import CertificationKind, Profession, Setting
 from rounds.lib.jurisdictions import JURISDICTIONS
 from rounds.matching import knowledge
-
-DATA = Path("/work/shared/data")
-
-
-def _data_file(name: str) -> Path:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent: real-data checks need the shared data folder")
-    return path
+from rounds.matching.tests.shared_data import data_file
 
 
 @pytest.fixture(scope="module")
 def nucc_codes() -> dict[str, dict[str, str]]:
-    with _data_file("nucc_taxonomy_251.csv").open(newline="", encoding="utf-8") as f:
+    with data_file("nucc_taxonomy_251.csv").open(newline="", encoding="utf-8") as f:
         return {row["Code"]: row for row in csv.DictReader(f)}
 
 

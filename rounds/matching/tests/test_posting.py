@@ -10,21 +10,12 @@ import re
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from rounds.matching import knowledge, posting, understand
 from rounds.matching.posting import Posting, PostingError, plain_text, read_posting
-
-DATA = Path("/work/shared/data")
-
-
-def _data_file(name: str) -> Path:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent: real-data checks need the shared data folder")
-    return path
+from rounds.matching.tests.shared_data import data_file
 
 
 def _spec(reading) -> str | None:
@@ -51,7 +42,7 @@ def test_plain_text_collapses_spaces_and_drops_scripts():
 
 @pytest.fixture(scope="module")
 def nhs_postings() -> list[dict]:
-    path = _data_file("nhs_job_postings_2020.jsonl.gz")
+    path = data_file("nhs_job_postings_2020.jsonl.gz")
     with gzip.open(path, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
     return random.Random(251).sample(rows, 600)

@@ -8,13 +8,12 @@ import importlib.util
 import json
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from rounds.matching.tests.shared_data import DATA, ROOT
+
 LABELS = ROOT / "bench" / "quality" / "queries.toml"
-DATA = ROOT.parent / "shared" / "data"
 
 needs_data = pytest.mark.skipif(
     not (DATA / "nhs_job_postings_2020.jsonl.gz").is_file(),

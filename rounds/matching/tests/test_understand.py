@@ -8,28 +8,19 @@ import json
 import random
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from rounds.imports.fields import PROFESSION_INDEX, match_profession
 from rounds.matching import knowledge
 from rounds.matching import understand as u
+from rounds.matching.tests.shared_data import DATA, data_file
 from rounds.matching.understand import (
     read,
     read_certification,
     read_profession,
     read_specialty,
 )
-
-DATA = Path("/work/shared/data")
-
-
-def _data_file(name: str) -> Path:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent: real-data checks need the shared data folder")
-    return path
 
 
 def _spec(reading_or_key) -> str | None:
@@ -458,7 +449,7 @@ def test_readings_are_independent_copies():
 # --- real data ---------------------------------------------------------------------------------
 
 def test_every_cms_primary_specialty_in_maine_is_recognised():
-    with _data_file("cms_clinicians_maine.csv").open(newline="", encoding="utf-8") as f:
+    with data_file("cms_clinicians_maine.csv").open(newline="", encoding="utf-8") as f:
         values = sorted({row["Primary Specialty"].strip() for row in csv.DictReader(f)} - {""})
     misses = []
     for value in values:
@@ -474,7 +465,7 @@ def test_every_cms_primary_specialty_in_maine_is_recognised():
 
 
 def test_nppes_taxonomy_codes_resolve_to_specialties():
-    with _data_file("nppes_sample.csv").open(newline="", encoding="utf-8") as f:
+    with data_file("nppes_sample.csv").open(newline="", encoding="utf-8") as f:
         rows = [row for row in csv.DictReader(f)
                 if row["Entity Type Code"].split(".")[0] == "1"]
     codes = [row["Healthcare Provider Taxonomy Code_1"] for row in rows
@@ -485,7 +476,7 @@ def test_nppes_taxonomy_codes_resolve_to_specialties():
 
 
 def test_nppes_credentials_name_a_profession():
-    with _data_file("nppes_sample.csv").open(newline="", encoding="utf-8") as f:
+    with data_file("nppes_sample.csv").open(newline="", encoding="utf-8") as f:
         credentials = [row["Provider Credential Text"] for row in csv.DictReader(f)
                        if row["Entity Type Code"].split(".")[0] == "1"
                        and row["Provider Credential Text"].strip()]
@@ -495,7 +486,7 @@ def test_nppes_credentials_name_a_profession():
 
 
 def test_nppes_taxonomy_and_credential_agree_on_physicians():
-    with _data_file("nppes_sample.csv").open(newline="", encoding="utf-8") as f:
+    with data_file("nppes_sample.csv").open(newline="", encoding="utf-8") as f:
         rows = [row for row in csv.DictReader(f)
                 if row["Entity Type Code"].split(".")[0] == "1"]
     disagree = []
