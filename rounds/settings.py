@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rounds.imports",
     "rounds.audit",
     "rounds.matching",
+    "rounds.outreach",
     "rounds.demo",
 ]
 
@@ -143,6 +144,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Background work: django-tasks with its database backend — durable, survives restarts, runs on
 # SQLite embedded and on PostgreSQL with several `db_worker` processes (SKIP LOCKED claims).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Outreach. Links in messages (unsubscribe, preferences, scheduling) start with PUBLIC_URL; set
+# it to the https address candidates reach. Replies come back to reply+<thread>@REPLY_DOMAIN.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "reply.rounds.local")
+# Inbound email arrives from the mail provider's inbound webhook, signed with this secret.
+INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "dev-inbound-secret")
+# Texts: an adapter speaking Twilio's REST API. Without an account the console backend logs
+# what would be sent (like Django's console email backend).
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND",
+    "rounds.outreach.sms.TwilioBackend" if os.environ.get("SMS_ACCOUNT_SID")
+    else "rounds.outreach.sms.ConsoleBackend",
+)
+SMS_API_BASE = os.environ.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/")
+SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
+SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "+15875550100")
+if TESTING:
+    SMS_BACKEND = "rounds.outreach.sms.LocmemBackend"
 
 # Imports at or below this many rows run inside the request; larger ones go to the worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("imports/", include("rounds.imports.urls")),
     path("audit/", include("rounds.audit.urls")),
     path("matching/", include("rounds.matching.urls")),
+    path("outreach/", include("rounds.outreach.urls")),
+    path("", include("rounds.outreach.public_urls")),
     path("api/", api.urls),
 ]
 

@@ -120,6 +120,10 @@ class Candidate(OrgOwned):
     contact_frequency = models.CharField(
         max_length=20, choices=ContactFrequency, default=ContactFrequency.ANY
     )
+    muted_topics = models.JSONField(
+        default=list, blank=True,
+        help_text='Topics they asked not to hear about (outreach Topic values, e.g. ["news"]).',
+    )
     languages = models.JSONField(default=list, blank=True)
 
     tags = models.ManyToManyField(Tag, blank=True, related_name="candidates")

@@ -1,0 +1,587 @@
+"""Outreach: templates, threads, the outbox, sequences, respond-now items and meetings.
+
+Every message in or out is a `Message` row. Outbound rows are the outbox: written in the same
+transaction as their cause with an idempotency key, claimed by workers, and judged by the send
+policy (`rounds.outreach.policy`) at the moment they go."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+
+from .choices import (
+    Direction,
+    EnrollmentStatus,
+    FollowUpKind,
+    FollowUpStatus,
+    MeetingKind,
+    MeetingStatus,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    SequenceAction,
+    StopReason,
+    SuppressionReason,
+    Topic,
+    WebhookOutcome,
+    WebhookSource,
+)
+
+# The widest sending window: 08:00-21:00 in the candidate's time zone (TCPA and state rules).
+# An organization may narrow it, never widen it.
+LEGAL_WINDOW_START = time(8, 0)
+LEGAL_WINDOW_END = time(21, 0)
+
+
+class OutreachSettings(models.Model):
+    """An organization's outreach rules: sending window, respond-now target, sender identity,
+    rate limits and meeting hours. One row per organization, created on first use."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="outreach_settings"
+    )
+    sender_name = models.CharField(
+        max_length=120, blank=True, help_text="Who messages come from; the organization's name "
+        "when empty."
+    )
+    sender_email = models.EmailField(
+        blank=True, help_text="From address; the site default when empty."
+    )
+    contact_phone = models.CharField(
+        max_length=40, blank=True, help_text="A contact that stays valid, shown in every message."
+    )
+    window_start = models.TimeField(
+        default=LEGAL_WINDOW_START, help_text="No messages before this time, candidate's local."
+    )
+    window_end = models.TimeField(
+        default=LEGAL_WINDOW_END, help_text="No messages after this time, candidate's local."
+    )
+    respond_target_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="Respond-now target for replies and applications."
+    )
+    alert_before_minutes = models.PositiveSmallIntegerField(
+        default=10, help_text="Alert the owner this long before a respond-now item slips."
+    )
+    backup_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text="Alerted with the owner when a reply is about to go cold.",
+    )
+    sms_from_number = models.CharField(
+        max_length=20, blank=True, help_text="This organization's texting number (E.164); the "
+        "site default when empty.",
+    )
+    email_per_minute = models.PositiveIntegerField(
+        default=0, help_text="Most emails a minute; 0 leaves it to the provider."
+    )
+    sms_per_second = models.PositiveSmallIntegerField(
+        default=1, help_text="Most texts a second (a long code sends about 1, toll-free 3)."
+    )
+    meeting_day_start = models.TimeField(default=time(9, 0))
+    meeting_day_end = models.TimeField(default=time(17, 0))
+    meeting_weekdays = models.JSONField(
+        default=list, blank=True, help_text="Days offered for meetings, 0 = Monday; empty means "
+        "Monday to Friday.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Outreach settings of {self.organization}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.window_start < LEGAL_WINDOW_START:
+            errors["window_start"] = "The window can be narrowed, not widened: 08:00 at the earliest."
+        if self.window_end > LEGAL_WINDOW_END:
+            errors["window_end"] = "The window can be narrowed, not widened: 21:00 at the latest."
+        if self.window_start >= self.window_end:
+            errors.setdefault("window_end", "The window must end after it starts.")
+        if self.meeting_day_start >= self.meeting_day_end:
+            errors["meeting_day_end"] = "Meeting hours must end after they start."
+        if not 1 <= self.respond_target_minutes <= 24 * 60:
+            errors["respond_target_minutes"] = "Between 1 minute and 24 hours."
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def for_org(cls, organization_id: int) -> OutreachSettings:
+        obj, _ = cls.objects.get_or_create(organization_id=organization_id)
+        return obj
+
+    @property
+    def weekdays(self) -> list[int]:
+        return list(self.meeting_weekdays) or [0, 1, 2, 3, 4]
+
+
+class MessageTemplate(OrgOwned):
+    """A reusable message in Django template syntax. Every variable is checked against the
+    documented context when the template is saved, so a missing field fails there, not at send.
+    Editing the text bumps `version`, which is part of each message's idempotency key."""
+
+    name = models.CharField(max_length=120)
+    channel = models.CharField(
+        max_length=10, choices=[(MessageChannel.EMAIL, "Email"), (MessageChannel.SMS, "Text")],
+        default=MessageChannel.EMAIL,
+    )
+    topic = models.CharField(max_length=20, choices=Topic, default=Topic.JOBS)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    version = models.PositiveIntegerField(default=1)
+    is_archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="template_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_reply_token() -> str:
+    # Lower-case hex: the local part of a reply address must survive case-folding mail systems.
+    return secrets.token_hex(10)
+
+
+class ThreadQuerySet(OrgQuerySet):
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        if user.is_authenticated and user.is_hiring_manager:
+            from rounds.candidates.models import Candidate
+
+            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
+                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
+            )
+        return qs
+
+
+class Thread(OrgOwned):
+    """A conversation with one candidate, about one application where there is one. Replies
+    find it by its reply address (`reply+<token>@…`), by Message-ID, or by the sender."""
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="threads"
+    )
+    application = models.ForeignKey(
+        "pipeline.Application", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="threads",
+    )
+    reply_token = models.CharField(max_length=32, unique=True, default=new_reply_token)
+    subject = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        indexes = [models.Index(fields=["candidate", "application"], name="thread_lookup")]
+
+    def __str__(self) -> str:
+        return self.subject or f"Thread with {self.candidate}"
+
+
+class Campaign(OrgOwned):
+    """One send of a template to many candidates (a segment, a search, a job's matches)."""
+
+    name = models.CharField(max_length=200)
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+")
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recipients = models.PositiveIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    dropped = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageQuerySet(OrgQuerySet):
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        if user.is_authenticated and user.is_hiring_manager:
+            from rounds.candidates.models import Candidate
+
+            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
+                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
+            )
+        return qs
+
+    def outbound(self):
+        return self.filter(direction=Direction.OUTBOUND)
+
+    def unmatched(self):
+        return self.filter(status=MessageStatus.UNMATCHED)
+
+
+class Message(OrgOwned):
+    """One message in or out. Outbound rows are the outbox: `idempotency_key` is unique per
+    organization, so whatever caused a message can run twice and queue it once; workers claim
+    rows by a conditional update (`claim_token`, `lease_until`) and the policy decides at send
+    time. Inbound rows from an unknown sender have no candidate and wait in the unmatched inbox."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="messages",
+    )
+    application = models.ForeignKey(
+        "pipeline.Application", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="messages",
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    enrollment = models.ForeignKey(
+        "outreach.Enrollment", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="messages",
+    )
+    sequence_step = models.PositiveSmallIntegerField(null=True, blank=True)
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    template_version = models.PositiveIntegerField(null=True, blank=True)
+
+    channel = models.CharField(max_length=10, choices=MessageChannel)
+    direction = models.CharField(max_length=3, choices=Direction, default=Direction.OUTBOUND)
+    kind = models.CharField(max_length=24, choices=MessageKind, default=MessageKind.COMMERCIAL)
+    topic = models.CharField(max_length=20, choices=Topic, default=Topic.JOBS)
+    status = models.CharField(max_length=12, choices=MessageStatus, default=MessageStatus.QUEUED)
+    status_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it is held, dropped, failed or unknown."
+    )
+    idempotency_key = models.CharField(max_length=200, blank=True)
+
+    to_address = models.CharField(max_length=254, blank=True)
+    from_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True, help_text="What the recruiter wrote, before the footer.")
+    sent_body = models.TextField(blank=True, help_text="Exactly what went out, footer included.")
+    raw = models.TextField(blank=True, help_text="Inbound: the raw message or payload.")
+
+    send_after = models.DateTimeField(default=timezone.now, help_text="Not claimed before this.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(
+        max_length=255, blank=True, help_text="Email Message-ID or the SMS provider's id."
+    )
+    error = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    activity = models.OneToOneField(
+        "activities.Activity", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="message",
+    )
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="message_idempotency",
+            )
+        ]
+        indexes = [
+            # Workers claim by (status, send_after); only open rows are in this index.
+            models.Index(
+                fields=["status", "send_after"],
+                condition=models.Q(status__in=["queued", "held", "sending"]),
+                name="outbox_due",
+            ),
+            models.Index(fields=["organization", "channel", "sent_at"], name="outbox_rate"),
+            models.Index(fields=["candidate", "-created_at"], name="message_candidate"),
+            models.Index(fields=["provider_id"], name="message_provider_id"),
+            models.Index(fields=["organization", "status", "-created_at"], name="message_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_channel_display()} {self.to_address}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (MessageStatus.QUEUED, MessageStatus.HELD, MessageStatus.SENDING)
+
+
+class Suppression(OrgOwned):
+    """An address that must not be written to again: a hard bounce, a complaint, an
+    unsubscribe or STOP. Checked by the send policy before consent."""
+
+    channel = models.CharField(max_length=10, choices=MessageChannel)
+    address = models.CharField(max_length=254, help_text="Normalized email or E.164 phone.")
+    reason = models.CharField(max_length=20, choices=SuppressionReason)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "channel", "address"], name="suppression_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_reason_display()})"
+
+
+class Sequence(OrgOwned):
+    """Multi-step outreach: steps with delays, stopping for a candidate who replies or opts out."""
+
+    name = models.CharField(max_length=120)
+    topic = models.CharField(max_length=20, choices=Topic, default=Topic.JOBS)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SequenceStep(models.Model):
+    """One step: after `delay_hours` from the previous step (or enrolment), send a template on a
+    channel, or open a call task for the owner."""
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=12, choices=SequenceAction)
+    delay_hours = models.PositiveIntegerField(default=0)
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="For call tasks: what to say.")
+
+    class Meta:
+        ordering = ["sequence", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "position"], name="sequence_step_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} #{self.position}: {self.get_action_display()}"
+
+    def clean(self) -> None:
+        if self.action in (SequenceAction.EMAIL, SequenceAction.SMS):
+            if self.template is None:
+                raise ValidationError({"template": "A message step needs a template."})
+            if self.template.channel != self.action:
+                raise ValidationError(
+                    {"template": f"“{self.template}” is a {self.template.get_channel_display()} "
+                     f"template; this step sends a {self.get_action_display().lower()}."}
+                )
+
+
+class Enrollment(OrgOwned):
+    """A candidate going through a sequence. `next_position` and `next_step_at` say what runs
+    next; a worker advances it by a conditional update, so a step runs once."""
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="enrollments")
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    application = models.ForeignKey(
+        "pipeline.Application", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=12, choices=EnrollmentStatus, default=EnrollmentStatus.ACTIVE
+    )
+    stop_reason = models.CharField(max_length=20, choices=StopReason, blank=True)
+    next_position = models.PositiveSmallIntegerField(default=0)
+    next_step_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence", "candidate"],
+                condition=models.Q(status="active"),
+                name="enrollment_one_active",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_step_at"], name="enrollment_due")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} in {self.sequence}"
+
+
+class FollowUpQuerySet(OrgQuerySet):
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        if user.is_authenticated and user.is_hiring_manager:
+            from rounds.candidates.models import Candidate
+
+            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user))
+        return qs
+
+    def open(self):
+        return self.filter(status=FollowUpStatus.OPEN)
+
+
+class FollowUp(OrgOwned):
+    """A respond-now item: a reply or an application waiting for its owner, with a target
+    (the organization's, 30 minutes by default). Answered by the owner's next message or call;
+    the time it took is kept for analytics."""
+
+    kind = models.CharField(max_length=16, choices=FollowUpKind)
+    status = models.CharField(max_length=12, choices=FollowUpStatus, default=FollowUpStatus.OPEN)
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    application = models.ForeignKey(
+        "pipeline.Application", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups",
+        help_text="The inbound message that opened it.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    backup = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    alerted_soon_at = models.DateTimeField(null=True, blank=True)
+    alerted_late_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "status", "due_at"], name="followup_open"),
+            models.Index(fields=["candidate", "status"], name="followup_candidate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.candidate}"
+
+    @property
+    def is_late(self) -> bool:
+        end = self.responded_at or timezone.now()
+        return end > self.due_at
+
+
+class Meeting(OrgOwned):
+    """A call or interview with a candidate: offered as proposed times or as a self-scheduling
+    link over the organizer's free slots, then booked. The iCalendar UID is stable; every
+    reschedule bumps `ical_sequence`; a cancel sends METHOD:CANCEL."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="meetings"
+    )
+    application = models.ForeignKey(
+        "pipeline.Application", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=MeetingKind, default=MeetingKind.CALL)
+    title = models.CharField(max_length=200)
+    location = models.CharField(max_length=300, blank=True, help_text="Address, phone or link.")
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    status = models.CharField(
+        max_length=12, choices=MeetingStatus, default=MeetingStatus.PROPOSED
+    )
+    proposed_times = models.JSONField(
+        default=list, blank=True, help_text="ISO datetimes offered; empty offers free slots."
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ical_uid = models.CharField(max_length=120, unique=True)
+    ical_sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["organizer", "starts_at"], name="meeting_organizer")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.ical_uid:
+            self.ical_uid = f"{self.uuid}@rounds"
+        super().save(*args, **kwargs)
+
+
+class WebhookEvent(models.Model):
+    """Every call to a provider webhook, accepted or refused, with its payload: refused calls
+    are logged, duplicate event ids are ignored, and nothing inbound is ever lost. Not owned by
+    one organization until it is routed, so only site administrators read it."""
+
+    source = models.CharField(max_length=20, choices=WebhookSource)
+    event_id = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=12, choices=WebhookOutcome)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    payload = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "event_id"],
+                condition=models.Q(outcome="accepted") & ~models.Q(event_id=""),
+                name="webhook_event_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.event_id} {self.outcome}"

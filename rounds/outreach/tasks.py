@@ -1,0 +1,65 @@
+"""Background work of outreach. Thin tasks that take ids or nothing and are safe to run twice:
+each claims its rows by a conditional update before acting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks import task
+
+
+@task()
+def deliver_outbox_task() -> int:
+    """Send every message that is due, then schedule the next run for the earliest one held."""
+    from . import delivery
+
+    return delivery.drain()
+
+
+@task()
+def run_sequences_task() -> int:
+    """Run every sequence step that is due."""
+    from . import sequences
+
+    return sequences.run_due()
+
+
+@task()
+def follow_up_alerts_task() -> int:
+    """Alert owners (and the backup) about respond-now items about to slip or slipped."""
+    from . import followups
+
+    return followups.alert_due()
+
+
+def schedule_delivery(at: datetime | None = None) -> None:
+    """Queue a delivery run for `at` (now when None) once the current transaction commits.
+    Runs are coalesced per transaction and per minute, so a 10,000-message send queues one."""
+    _schedule(deliver_outbox_task, at)
+
+
+def schedule_sequences(at: datetime | None = None) -> None:
+    _schedule(run_sequences_task, at)
+
+
+def schedule_follow_up_alerts(at: datetime | None = None) -> None:
+    _schedule(follow_up_alerts_task, at)
+
+
+def _schedule(the_task, at: datetime | None) -> None:
+    now = timezone.now()
+    when = None if at is None or at <= now else at.replace(second=0, microsecond=0)
+    key = (the_task.name, when)
+    # Already registered in this transaction? (A rolled-back transaction drops its callbacks,
+    # so nothing is remembered past it.)
+    for entry in connection.run_on_commit:
+        if getattr(entry[1], "outreach_key", None) == key:
+            return
+
+    def enqueue():
+        (the_task.using(run_after=when) if when else the_task).enqueue()
+
+    enqueue.outreach_key = key
+    transaction.on_commit(enqueue)
