@@ -98,9 +98,9 @@ class OutreachSettings(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.window_start < LEGAL_WINDOW_START:
-            errors["window_start"] = "The window can be narrowed, not widened: 08:00 at the earliest."
+            errors["window_start"] = "Narrow the window, never widen it: 08:00 at the earliest."
         if self.window_end > LEGAL_WINDOW_END:
-            errors["window_end"] = "The window can be narrowed, not widened: 21:00 at the latest."
+            errors["window_end"] = "Narrow the window, never widen it: 21:00 at the latest."
         if self.window_start >= self.window_end:
             errors.setdefault("window_end", "The window must end after it starts.")
         if self.meeting_day_start >= self.meeting_day_end:

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -126,7 +125,9 @@ def decide(r: Recipient, at: datetime) -> Verdict:
     for _ in range(12):  # each pass moves `when` forward to satisfy one rule; few are needed
         moved = _next_allowed(r, when, intervals)
         if moved is None:
-            return Verdict(DROP, "quiet_hours", f"No allowed hour in the next {LOOKAHEAD_DAYS} days.")
+            return Verdict(
+                DROP, "quiet_hours", f"No allowed hour in the next {LOOKAHEAD_DAYS} days."
+            )
         when = moved
         later = _frequency_hold(r, when)
         if later is None:
@@ -226,7 +227,7 @@ def _next_allowed(r: Recipient, at: datetime, intervals) -> datetime | None:
             for s, _e in intervals(day.weekday()):
                 local = datetime.combine(day, time(s // 60, s % 60), tzinfo=zone)
                 # A start inside a DST gap resolves past the gap; allowed_at checks it below.
-                instant = local.astimezone(dt_timezone.utc)
+                instant = local.astimezone(UTC)
                 if instant > at:
                     starts.append(instant)
     for instant in sorted(starts):
