@@ -198,6 +198,9 @@ class Campaign(OrgOwned):
     """One send of a template to many candidates (a segment, a search, a job's matches)."""
 
     name = models.CharField(max_length=200)
+    key = models.CharField(
+        max_length=64, blank=True, help_text="The form's nonce: a double submit makes one campaign."
+    )
     template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+")
     job = models.ForeignKey(
         "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -213,6 +216,12 @@ class Campaign(OrgOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], condition=~models.Q(key=""),
+                name="campaign_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
