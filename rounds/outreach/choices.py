@@ -115,3 +115,14 @@ class WebhookOutcome(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate, ignored"
     REFUSED = "refused", "Refused: bad signature"
     INVALID = "invalid", "Refused: malformed"
+
+
+class ChannelPreference(models.TextChoices):
+    """What a candidate says in conversation about being reached, recorded in one click."""
+
+    PREFERS_SMS = "prefers_sms", "Prefers text"
+    PREFERS_EMAIL = "prefers_email", "Prefers email"
+    PREFERS_CALL = "prefers_call", "Prefers a call"
+    NO_CALL = "no_call", "Don't call"
+    NO_SMS = "no_sms", "Don't text"
+    NO_EMAIL = "no_email", "Don't email"

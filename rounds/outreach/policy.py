@@ -301,20 +301,28 @@ def normalized_address(candidate, channel: str) -> str:
     )
 
 
-@lru_cache(maxsize=4096)
-def _phone_facts(phone: str) -> tuple[tuple[str, ...], bool]:
-    """Time zones and whether the number is a Florida one, from the number alone."""
+# Florida's area codes (NANPA): Florida's telemarketing rules apply to these numbers.
+FLORIDA_AREA_CODES = frozenset({
+    "239", "305", "321", "324", "352", "386", "407", "448", "561", "645", "656", "689", "727",
+    "728", "754", "772", "786", "813", "850", "863", "904", "941", "954",
+})
+
+
+def _is_florida_number(phone: str) -> bool:
+    return phone.startswith("+1") and phone[2:5] in FLORIDA_AREA_CODES
+
+
+@lru_cache(maxsize=65536)
+def _phone_zones(phone: str) -> tuple[str, ...]:
+    """The time zones of a number's area code (several where an area code spans zones)."""
     import phonenumbers
-    from phonenumbers import geocoder
     from phonenumbers import timezone as phone_zones
 
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
-        return (), False
-    zones = tuple(z for z in phone_zones.time_zones_for_number(number) if z != "Etc/Unknown")
-    where = geocoder.description_for_number(number, "en") if number.country_code == 1 else ""
-    return zones, where == "Florida" or where.endswith(", FL")
+        return ()
+    return tuple(z for z in phone_zones.time_zones_for_number(number) if z != "Etc/Unknown")
 
 
 def zones_for(candidate, fallback: str) -> tuple[tuple[str, ...], str]:
@@ -323,7 +331,7 @@ def zones_for(candidate, fallback: str) -> tuple[tuple[str, ...], str]:
     if candidate.time_zone:
         return (candidate.time_zone,), "their time zone"
     if candidate.phone:
-        zones, _ = _phone_facts(candidate.phone)
+        zones = _phone_zones(candidate.phone)
         if zones:
             return zones, "their phone's area code"
     return (fallback,), "the organization's time zone"
@@ -334,7 +342,7 @@ def is_florida(candidate) -> bool:
         "FL", "US-FL"
     ):
         return True
-    return bool(candidate.phone) and _phone_facts(candidate.phone)[1]
+    return bool(candidate.phone) and _is_florida_number(candidate.phone)
 
 
 @dataclass

@@ -59,7 +59,17 @@ def _schedule(the_task, at: datetime | None) -> None:
             return
 
     def enqueue():
+        if when is not None and _already_waiting(the_task, when):
+            return  # a run at that minute is already queued: each drain needn't add another
         (the_task.using(run_after=when) if when else the_task).enqueue()
 
     enqueue.outreach_key = key
     transaction.on_commit(enqueue)
+
+
+def _already_waiting(the_task, when: datetime) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status="READY", task_path=the_task.module_path, run_after=when
+    ).exists()

@@ -45,11 +45,17 @@ class SmtpServer:
         return "250 OK"
 
     def __enter__(self) -> SmtpServer:
+        import socket
+
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(self, hostname="127.0.0.1", port=0)
+        # aiosmtpd 1.4 connects to its own port to check it started, so port 0 won't do: take a
+        # free port first.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
         return self
 
     def __exit__(self, *exc) -> None:
