@@ -66,6 +66,8 @@ bench: install
 	$(BIN)/python bench/match_speed.py
 	$(BIN)/python bench/match_speed.py --n 1000000
 	$(BIN)/python bench/match_quality.py
+	$(BIN)/python bench/outreach_queue.py
+	$(BIN)/python bench/outreach_send.py
 
 clean:
 	rm -rf var $(VENV)

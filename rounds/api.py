@@ -82,6 +82,7 @@ def _mount():
     from rounds.imports.api import router as imports
     from rounds.jobs.api import router as jobs
     from rounds.matching.api import router as matching
+    from rounds.outreach.api import router as outreach
     from rounds.pipeline.api import router as pipeline
 
     api.add_router("/accounts", accounts)
@@ -93,6 +94,7 @@ def _mount():
     api.add_router("/imports", imports)
     api.add_router("/audit", audit)
     api.add_router("/matching", matching)
+    api.add_router("/outreach", outreach)
 
 
 _mount()

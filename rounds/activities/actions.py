@@ -19,6 +19,8 @@ from .choices import ActivityKind, CallOutcome, Direction
 from .models import Activity
 
 MAX_DURATION_MINUTES = 24 * 60
+# Activities that answer a candidate who is waiting (speed-to-lead).
+RESPONSE_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.SMS)
 
 
 def _check_application(candidate, application):
@@ -53,6 +55,11 @@ def _create(candidate, *, actor, via: str, **fields) -> Activity:
     candidate_actions.refresh_search_text(candidate)
     audit.record(actor=actor, action=AuditAction.CREATE, obj=activity, via=via,
                  changes={"added": str(activity)[:200]})
+    if activity.actor_id and activity.kind in RESPONSE_KINDS:
+        # A recruiter called or wrote: that answers the candidate's waiting reply.
+        from rounds.outreach import followups
+
+        followups.mark_responded(candidate, at=activity.occurred_at, actor=actor)
     return activity
 
 

@@ -136,12 +136,19 @@ def demo_exists() -> bool:
 
 
 def delete_demo() -> int:
-    """Delete the demo organizations with everything in them, and the demo users. Applications
-    and jobs go first: their stages and sites are protected from deletion while in use."""
+    """Delete the demo organizations with everything in them, and the demo users. Applications,
+    jobs and outreach go first: stages, sites, templates and users are protected from deletion
+    while in use."""
     orgs = list(Organization.objects.filter(slug__in=DEMO_SLUGS))
     ids = [o.pk for o in orgs]
     Application.objects.filter(organization_id__in=ids).delete()
     Job.objects.filter(organization_id__in=ids).delete()
+    from rounds.outreach.models import Campaign, Meeting, Sequence
+
+    # Templates are protected while a sequence or campaign uses them; organizers while they
+    # have meetings.
+    for model in (Meeting, Sequence, Campaign):
+        model.objects.filter(organization_id__in=ids).delete()
     for org in orgs:
         org.delete()
     User.objects.filter(Q(email__in=DEMO_EMAILS) | Q(organization_id__in=ids)).delete()
@@ -215,6 +222,9 @@ class _OrgLoader:
         self._pipelines()
         self._activities()
         self._finish()
+        from rounds.demo import outreach
+
+        self.summary.counts.update(outreach.load(self))
         self.summary.organizations.append(self.org.name)
         self.summary.counts["users"] += len(self.users)
         self.summary.counts["sites"] += len(self.sites)

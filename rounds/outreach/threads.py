@@ -35,23 +35,54 @@ def log_activity(message: Message, when=None) -> Activity | None:
     once. Returns the activity, or None for a message without a candidate."""
     if message.candidate_id is None:
         return None
-    if message.activity_id:
-        return message.activity
-    when = when or message.sent_at or message.received_at or timezone.now()
-    kind = ActivityKind.EMAIL if message.channel == MessageChannel.EMAIL else ActivityKind.SMS
-    direction = (ActivityDirection.INBOUND if message.direction == Direction.INBOUND
-                 else ActivityDirection.OUTBOUND)
-    activity = Activity.objects.create(
-        organization_id=message.organization_id, candidate_id=message.candidate_id,
-        application_id=message.application_id, kind=kind, direction=direction,
-        subject=(message.subject or "")[:200], body=message.sent_body or message.body,
-        occurred_at=when, actor=message.created_by,
-    )
-    Message.objects.filter(pk=message.pk).update(activity=activity)
-    message.activity = activity
-    if message.thread_id:
-        Thread.objects.filter(pk=message.thread_id).update(last_message_at=when)
-    from rounds.candidates.actions import touch_activity
+    log_activities([message], when=when)
+    return message.activity
 
-    touch_activity(message.candidate_id, when)
-    return activity
+
+def log_activities(messages: list[Message], when=None) -> None:
+    """Put messages on their candidates' timelines in a few statements whatever their number:
+    one activity each (linked from the message, once), the threads' last-message time and the
+    candidates' last activity moved. The worker logs each sent batch this way."""
+    from django.db import connection
+
+    from rounds.candidates.models import Candidate
+
+    todo = [m for m in messages if m.candidate_id is not None and not m.activity_id]
+    # A status callback may have put one on the timeline already (a row whose lease ran out).
+    logged = dict(Message.objects.filter(pk__in=[m.pk for m in todo], activity__isnull=False)
+                  .values_list("pk", "activity_id"))
+    for m in todo:
+        if m.pk in logged:
+            m.activity_id = logged[m.pk]
+    todo = [m for m in todo if m.pk not in logged]
+    if not todo:
+        return
+    now = timezone.now()
+    stamps = {m.pk: when or m.sent_at or m.received_at or now for m in todo}
+    activities = Activity.objects.bulk_create([
+        Activity(
+            organization_id=m.organization_id, candidate_id=m.candidate_id,
+            application_id=m.application_id,
+            kind=ActivityKind.EMAIL if m.channel == MessageChannel.EMAIL else ActivityKind.SMS,
+            direction=(ActivityDirection.INBOUND if m.direction == Direction.INBOUND
+                       else ActivityDirection.OUTBOUND),
+            subject=(m.subject or "")[:200], body=m.sent_body or m.body,
+            occurred_at=stamps[m.pk], actor_id=m.created_by_id,
+        )
+        for m in todo
+    ])
+    for m, activity in zip(todo, activities, strict=True):
+        m.activity = activity
+    meta, qn = Message._meta, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {qn(meta.db_table)} SET {qn('activity_id')} = %s "
+            f"WHERE {qn(meta.pk.column)} = %s AND {qn('activity_id')} IS NULL",
+            [[m.activity_id, m.pk] for m in todo],
+        )
+    latest = max(stamps.values())
+    Thread.objects.filter(pk__in={m.thread_id for m in todo if m.thread_id}).update(
+        last_message_at=latest)
+    # As candidates.actions.touch_activity, for every candidate of the batch at once.
+    Candidate.objects.filter(pk__in={m.candidate_id for m in todo}).update(
+        last_activity_at=latest, updated_at=now)

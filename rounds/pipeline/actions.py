@@ -11,6 +11,7 @@ from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
+from rounds.candidates.choices import Source
 
 from .models import DEFAULT_STAGES, Application, Stage, StageChange
 
@@ -22,6 +23,10 @@ DEFAULT_NEXT_ACTION = {
     "Interview / site visit": ("Debrief with hiring team", 2),
     "Offer": ("Follow up on the offer", 2),
 }
+
+
+# Sources where the candidate came to us by applying, not by being found.
+CANDIDATE_APPLIED = (Source.CAREER_SITE, Source.JOB_BOARD)
 
 
 def ensure_default_stages(organization_id: int) -> list[Stage]:
@@ -74,6 +79,12 @@ def do_add_to_pipeline(
         actor=actor, occurred_at=now,
     )
     audit.record(actor=actor, action=AuditAction.CREATE, obj=application, via=via)
+    if application.source in CANDIDATE_APPLIED or actor is None:
+        # The candidate applied (or an API/import brought applicants in): the respond-now clock
+        # starts, in this transaction.
+        from rounds.outreach import followups
+
+        followups.open_for_application(application)
     return application
 
 

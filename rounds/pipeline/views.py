@@ -329,10 +329,22 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
         job.stage_counts = [per.get(s.pk, 0) for s in stages]
         job.active_total = sum(per.get(s.pk, 0) for s in stages if s.is_open)
 
+    # Respond now: the organization's response figures over 30 days (one query, two once
+    # some were answered) and, when anything waits, the items with their clocks (one more).
+    from rounds.outreach import followups
+
+    response_stats = (followups.response_stats(user.organization_id,
+                                               since=now - timedelta(days=30))
+                      if user.organization_id else {})
+    respond_now = (followups.respond_now_for(user, now=now)
+                   if response_stats.get("waiting_now") else [])
+
     return render(request, "pipeline/today.html", {
         "nav": "today", "groups": groups, "tallies": tallies, "recent": recent,
         "open_jobs": open_jobs, "stages": stages, "now": now, "has_due": bool(due),
         "default_due": default_due, "can_move": can_work_pipeline(user),
+        "respond_now": respond_now, "response_stats": response_stats,
+        "respond_late": any(f.late_now for f in respond_now),
     }, status=status)
 
 

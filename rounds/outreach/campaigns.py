@@ -1,0 +1,357 @@
+"""Campaigns: one template to many candidates (a job's top matches, a search, a selection).
+
+Built for 10,000 recipients in a couple of seconds: candidates are loaded in chunks with only
+the fields the policy and the template read; the send policy judges a whole chunk from a few
+queries (`policy.facts_for`); the template is compiled once; threads are found with one query a
+chunk and the missing ones created in bulk; the messages go in with `bulk_create`, each with an
+idempotency key (campaign, candidate, template version), so running the same campaign again
+creates nothing new. Held and dropped rows are written too, so the recruiter sees who waits
+until when and who was not written to, and why.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
+from django.template import Context
+from django.utils import timezone
+
+from rounds.candidates.models import Candidate
+
+from . import policy, templating
+from .choices import MessageChannel, MessageKind, MessageStatus
+from .models import Campaign, Message, MessageTemplate, Thread, new_reply_token
+
+# The policy and the context read in chunks of 900 (SQLite's classic 999-parameter limit).
+CHUNK = 900
+# What the policy (facts_for) and the template context read of a candidate; nothing else.
+CANDIDATE_FIELDS = (
+    "id", "organization_id", "first_name", "last_name", "preferred_name", "credentials",
+    "profession", "city", "region", "country", "years_experience", "email", "email_normalized",
+    "phone", "phone_normalized", "status", "muted_topics", "time_zone", "quiet_hours_start",
+    "quiet_hours_end", "contact_frequency",
+)
+# What differs from one message of a campaign to the next, in the order rows are built.
+MESSAGE_COLUMNS = ("uuid", "thread_id", "candidate_id", "status", "status_reason",
+                   "idempotency_key", "to_address", "subject", "body", "send_after")
+STATUS_FOR = {policy.SEND: MessageStatus.QUEUED, policy.HOLD: MessageStatus.HELD,
+              policy.DROP: MessageStatus.DROPPED}
+
+
+@dataclass
+class Forecast:
+    """What a campaign would do now: how many go at once, wait, or are not sent and why."""
+
+    recipients: int = 0
+    send: int = 0
+    hold: int = 0
+    drop: int = 0
+    drop_reasons: Counter = field(default_factory=Counter)
+    hold_reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def why_not_sent(self) -> list[tuple[str, int]]:
+        """(reason, how many), the most common first (a template can't call most_common)."""
+        return self.drop_reasons.most_common()
+
+
+def candidate_ids(organization, candidates, actor=None) -> list[int]:
+    """The ids of `candidates` (a queryset or ids) that belong to the organization, are
+    current records, and the actor may see; in the given order, once each."""
+    base = Candidate.objects.filter(organization_id=organization.pk, merged_into__isnull=True)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        base = Candidate.objects.visible_to(actor).filter(organization_id=organization.pk,
+                                                          merged_into__isnull=True)
+    if isinstance(candidates, QuerySet):
+        # One query, the scope applied in the database (no list of ids to send it).
+        wanted = list(candidates.filter(pk__in=base.values("pk")).values_list("pk", flat=True))
+        allowed = set(wanted)
+    else:
+        wanted = [int(getattr(c, "pk", c)) for c in candidates]
+        allowed = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            allowed.update(base.filter(pk__in=chunk).values_list("pk", flat=True))
+    seen: set[int] = set()
+    out = []
+    for pk in wanted:
+        if pk in allowed and pk not in seen:
+            seen.add(pk)
+            out.append(pk)
+    return out
+
+
+class Person:
+    """A candidate as the campaign reads them: the fields the policy and the template use, as
+    plain attributes. Loading 10,000 model instances costs a fifth of the time budget; these
+    cost a fiftieth."""
+
+    __slots__ = (*CANDIDATE_FIELDS, "pk")
+
+    def __init__(self, values: tuple):
+        for name, value in zip(CANDIDATE_FIELDS, values, strict=True):
+            setattr(self, name, value)
+        self.pk = self.id
+
+
+def _chunks(ids: list[int]) -> Iterator[list[Person]]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        rows = {values[0]: Person(values) for values in
+                Candidate.objects.filter(pk__in=chunk).values_list(*CANDIDATE_FIELDS)}
+        yield [rows[pk] for pk in chunk if pk in rows]
+
+
+def _verdicts(people: list[Person], template: MessageTemplate, ctx: policy.Context,
+              at: datetime) -> dict[int, tuple[policy.Recipient, policy.Verdict]]:
+    # The campaign goes on the template's channel: each candidate is judged on that channel
+    # alone (their preferred channel, restricted to the template's).
+    facts = policy.facts_for(people, template.channel, ctx, kind=MessageKind.COMMERCIAL,
+                             topic=template.topic, automated=True, at=at)
+    return {pk: (r, policy.decide(r, at)) for pk, r in facts.items()}
+
+
+def forecast(organization, *, template: MessageTemplate, candidates, actor=None,
+             at: datetime | None = None) -> Forecast:
+    """Counts of will-send / held / dropped for the confirm page, writing nothing."""
+    at = at or timezone.now()
+    ctx = policy.Context.for_org(organization)
+    ids = candidate_ids(organization, candidates, actor)
+    out = Forecast(recipients=len(ids))
+    for people in _chunks(ids):
+        for _recipient, verdict in _verdicts(people, template, ctx, at).values():
+            if verdict.action == policy.SEND:
+                out.send += 1
+            elif verdict.action == policy.HOLD:
+                out.hold += 1
+                out.hold_reasons[verdict.rule] += 1
+            else:
+                out.drop += 1
+                out.drop_reasons[_reason_kind(verdict)] += 1
+    return out
+
+
+def _reason_kind(verdict: policy.Verdict) -> str:
+    """A reason without the person's name in it, for counting ("No consent on record…")."""
+    return {
+        "no_address": "No address on record",
+        "suppressed": "Address suppressed (bounce, complaint or opt-out)",
+        "do_not_contact": "Asked not to be contacted",
+        "topic_muted": "Muted this topic",
+        "no_consent": "No consent on record (CASL)",
+        "revoked": "Opted out",
+        "no_evidence": "Published-address consent without evidence",
+        "consent_expired": "Implied consent expired (CASL)",
+        "quiet_hours": "No hour allowed to send",
+    }.get(verdict.rule, verdict.rule)
+
+
+def queue_campaign(
+    organization, *, template: MessageTemplate, candidates: QuerySet | Iterable, actor,
+    job=None, name: str = "", at: datetime | None = None, campaign: Campaign | None = None,
+    key: str = "",
+) -> Campaign:
+    """Write one message per candidate on the template's channel, in the caller's transaction,
+    and schedule delivery on commit. Pass `campaign` to run an existing campaign again: the
+    candidates it already wrote to are skipped, so nothing is written twice. `key` (the
+    campaign form's one-time key) makes a form sent twice one campaign: the second call
+    returns the first campaign and writes nothing."""
+    from .tasks import schedule_delivery
+
+    if template.organization_id != organization.pk:
+        raise ValueError("The template belongs to another organization.")
+    if campaign is not None and campaign.template_id != template.pk:
+        raise ValueError("Run a campaign again with its own template.")
+    at = at or timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if campaign is None and key:
+        existing = Campaign.objects.filter(organization=organization, key=key).first()
+        if existing is not None:
+            return existing
+    created = campaign is None
+    if created:
+        campaign = Campaign(
+            organization=organization, template=template, job=job, created_by=user, key=key,
+            name=(name or f"{template.name} · {timezone.localtime(at):%Y-%m-%d %H:%M}")[:200],
+            created_at=at,
+        )
+        try:
+            with transaction.atomic():
+                campaign.save()
+        except IntegrityError:
+            # The same form, sent at the same moment by another request: theirs is the one.
+            return Campaign.objects.get(organization=organization, key=key)
+    else:
+        # One run of a campaign at a time: the row lock makes a concurrent re-run wait, then
+        # see every message the first one wrote.
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    ctx = policy.Context.for_org(organization)
+    ids = candidate_ids(organization, candidates, actor)
+    already = set() if created else set(
+        Message.objects.filter(campaign=campaign).values_list("candidate_id", flat=True))
+    todo = [pk for pk in ids if pk not in already]
+    subject_text = template.subject if template.channel == MessageChannel.EMAIL else ""
+    subject_template = templating.compile_text(subject_text)
+    body_template = templating.compile_text(template.body)
+    shared = templating.shared_context(organization, job=job, sender=user)
+    key_prefix = f"campaign:{campaign.pk}:"
+    key_suffix = f":t{template.pk}v{template.version}"
+    insert = FastInsert(
+        Message, MESSAGE_COLUMNS,
+        organization_id=organization.pk, campaign_id=campaign.pk, template_id=template.pk,
+        template_version=template.version, channel=template.channel,
+        kind=MessageKind.COMMERCIAL, topic=template.topic, created_by_id=getattr(user, "pk", None),
+        created_at=at,
+    )
+    context = Context(autoescape=False)
+    counts: Counter = Counter()
+    hold_times: set[datetime] = set()
+    uses = templating.fields_used(subject_text, template.body)
+    for people in _chunks(todo):
+        verdicts = _verdicts(people, template, ctx, at)
+        # A message the policy drops is recorded with its reason only: nothing is written to
+        # the candidate, so it has no text and starts no thread.
+        writing = [c for c in people if verdicts[c.pk][1].action != policy.DROP]
+        contexts = templating.contexts_for(writing, organization, shared=shared, uses=uses)
+        rendered = {}
+        # One Context bound to the template for the whole chunk, each candidate's values
+        # pushed on it in turn: the same output as a fresh Context each, a quarter faster.
+        with context.bind_template(body_template):
+            for c in writing:
+                with context.push(contexts[c.pk]):
+                    rendered[c.pk] = (subject_template.render(context).strip()[:200],
+                                      body_template.render(context).strip())
+        threads = _threads_for(organization, writing, rendered)
+        rows = []
+        for c in people:
+            recipient, verdict = verdicts[c.pk]
+            status = STATUS_FOR[verdict.action]
+            subject, body = rendered.get(c.pk, ("", ""))
+            send_after = verdict.send_at or at
+            rows.append((
+                uuid.uuid4(), threads.get(c.pk), c.pk, status,
+                "" if verdict.allowed else verdict.reason[:300],
+                f"{key_prefix}{c.pk}{key_suffix}", recipient.address, subject, body, send_after,
+            ))
+            counts[status] += 1
+            if status == MessageStatus.HELD:
+                hold_times.add(send_after)
+        insert.rows(rows)
+    campaign.recipients += len(todo)
+    campaign.queued += counts[MessageStatus.QUEUED]
+    campaign.held += counts[MessageStatus.HELD]
+    campaign.dropped += counts[MessageStatus.DROPPED]
+    campaign.save(update_fields=["recipients", "queued", "held", "dropped"])
+    if counts[MessageStatus.QUEUED]:
+        schedule_delivery()
+    for when in sorted(hold_times):
+        schedule_delivery(when)
+    return campaign
+
+
+def _threads_for(organization, people: list[Person], rendered: dict) -> dict[int, int]:
+    """Each candidate's general thread (no application), as `threads.thread_for` finds it:
+    one query for the existing ones, one insert for the rest and one to read their ids."""
+    found = _general_threads(organization, [c.pk for c in people])
+    missing = [c for c in people if c.pk not in found]
+    if missing:
+        insert = FastInsert(Thread, ("candidate_id", "subject", "reply_token"),
+                            organization_id=organization.pk, application_id=None,
+                            created_at=timezone.now())
+        # Every thread draws its own reply token (the field's default is evaluated once per
+        # instance, so a prototype's token must never be shared by the rows).
+        rows = [(c.pk, (rendered[c.pk][0] or rendered[c.pk][1][:80])[:200], new_reply_token())
+                for c in missing]
+        insert.rows(rows)
+        # Read the new ids back by their reply tokens (unique, and a plain text lookup).
+        found.update(Thread.objects.filter(reply_token__in=[row[2] for row in rows])
+                     .values_list("candidate_id", "id"))
+    return found
+
+
+def _general_threads(organization, ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    rows = (Thread.objects.filter(organization_id=organization.pk, candidate_id__in=ids,
+                                  application__isnull=True)
+            .order_by("-last_message_at", "-id").values_list("candidate_id", "id"))
+    for candidate_id, thread_id in rows:
+        found.setdefault(candidate_id, thread_id)
+    return found
+
+
+class FastInsert:
+    """Many rows of one model in as few statements as the database allows, skipping rows that
+    break a unique constraint: what `bulk_create(..., ignore_conflicts=True)` writes, for
+    10,000 rows in a fraction of its time. bulk_create prepares every field of every object
+    through the field's methods (30 fields x 10,000 messages) and, on SQLite, splits the insert
+    into 300 statements of 999 parameters; here the columns that are the same for every row
+    (organization, campaign, template, defaults…) are prepared once from a model instance, the
+    others by type, and the rows go to the driver's executemany."""
+
+    # Types whose Python values the drivers take as they are (no preparation needed).
+    PLAIN = {"CharField", "TextField", "ForeignKey", "OneToOneField", "IntegerField",
+             "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+             "SmallIntegerField", "BooleanField", "EmailField"}
+
+    def __init__(self, model, columns: tuple[str, ...], **constants):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        by_name = {f.attname: f for f in fields}
+        prototype = model(**constants)
+        shared_unique = [f.attname for f in fields if f.unique and f.attname not in columns
+                         and getattr(prototype, f.attname) is not None]
+        if shared_unique:
+            # One value for every row of a unique column: all but the first row would be
+            # skipped as conflicts, silently.
+            raise ValueError(f"Unique columns must vary by row: {', '.join(shared_unique)}")
+        self.columns = [f.attname for f in fields]
+        # A row starts as the prepared constants; the varying columns are filled in by position.
+        self.base = [None if f.attname in columns
+                     else f.get_db_prep_save(f.pre_save(prototype, True), connection)
+                     for f in fields]
+        self.positions = [self.columns.index(c) for c in columns]
+        self.prepare = [None if by_name[c].get_internal_type() in self.PLAIN
+                        else by_name[c] for c in columns]
+        self.memo: dict = {}
+        quote = connection.ops.quote_name
+        suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+        self.sql = "{} {} ({}) VALUES ({}) {}".format(
+            connection.ops.insert_statement(on_conflict=OnConflict.IGNORE),
+            quote(model._meta.db_table),
+            ", ".join(quote(by_name[c].column) for c in self.columns),
+            ", ".join(["%s"] * len(self.columns)), suffix,
+        ).strip()
+
+    def _prep(self, field, value):
+        if value is None:
+            return None
+        key = (field.attname, value)
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable
+            return field.get_db_prep_save(value, connection)
+        prepared = field.get_db_prep_save(value, connection)
+        if field.attname != "uuid":  # unique per row: remembering them only costs memory
+            self.memo[key] = prepared
+        return prepared
+
+    def rows(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        out = []
+        slots = list(zip(self.positions, self.prepare, strict=True))
+        for row in rows:
+            values = self.base.copy()
+            for (position, prep), value in zip(slots, row, strict=True):
+                values[position] = value if prep is None else self._prep(prep, value)
+            out.append(values)
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, out)
