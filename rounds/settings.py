@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rounds.audit",
     "rounds.matching",
     "rounds.outreach",
+    "rounds.locums",
     "rounds.demo",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("matching/", include("rounds.matching.urls")),
     path("outreach/", include("rounds.outreach.urls")),
     path("", include("rounds.outreach.public_urls")),
+    path("locums/", include("rounds.locums.urls")),
+    path("", include("rounds.locums.public_urls")),
     path("api/", api.urls),
 ]
 
