@@ -137,6 +137,14 @@ def decide(r: Recipient, at: datetime) -> Verdict:
         return Verdict(DROP, "quiet_hours", "No moment satisfies every rule.")
     if when == at:
         return Verdict(SEND, "allowed", f"Allowed: consent for {words} and within hours.")
+    if (r.kind == MessageKind.COMMERCIAL and r.consent_expires_at is not None
+            and when >= r.consent_expires_at):
+        # Holding it would release it after the consent ran out: it can't go at all.
+        return Verdict(
+            DROP, "consent_expired",
+            f"Implied consent for {words} expires on {r.consent_expires_at:%Y-%m-%d}, before "
+            f"the next allowed time; ask for express consent.",
+        )
     return Verdict(HOLD, _hold_rule(r, at), _hold_reason(r, at, when), when)
 
 
