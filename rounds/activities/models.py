@@ -2,22 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import CandidateRowQuerySet, OrgOwned
 
 from .choices import ActivityKind, CallOutcome, Direction
 
 
-class ActivityQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            from rounds.candidates.models import Candidate
-
-            # The people in their jobs, and of those people only what is not about other jobs.
-            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
-                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
-            )
-        return qs
+class ActivityQuerySet(CandidateRowQuerySet):
+    pass
 
 
 class Activity(OrgOwned):

@@ -30,6 +30,22 @@ class OrgQuerySet(models.QuerySet):
         return self.for_org(user.organization_id)
 
 
+class CandidateRowQuerySet(OrgQuerySet):
+    """Rows about a candidate and, sometimes, one of their applications (timeline entries,
+    messages, threads). A hiring manager sees those of the people in their jobs, and of those
+    only what is not about other jobs."""
+
+    def visible_to(self, user: User) -> OrgQuerySet:
+        qs = super().visible_to(user)
+        if user.is_authenticated and user.is_hiring_manager:
+            from rounds.candidates.models import Candidate
+
+            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
+                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
+            )
+        return qs
+
+
 class OrgOwned(models.Model):
     """Abstract base: a row that belongs to exactly one organization."""
 

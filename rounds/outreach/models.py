@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import CandidateRowQuerySet, OrgOwned, OrgQuerySet
 
 from .choices import (
     Direction,
@@ -156,16 +156,8 @@ def new_reply_token() -> str:
     return secrets.token_hex(10)
 
 
-class ThreadQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            from rounds.candidates.models import Candidate
-
-            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
-                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
-            )
-        return qs
+class ThreadQuerySet(CandidateRowQuerySet):
+    pass
 
 
 class Thread(OrgOwned):
@@ -227,17 +219,7 @@ class Campaign(OrgOwned):
         return self.name
 
 
-class MessageQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            from rounds.candidates.models import Candidate
-
-            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user)).filter(
-                models.Q(application__isnull=True) | models.Q(application__job__hiring_team=user)
-            )
-        return qs
-
+class MessageQuerySet(CandidateRowQuerySet):
     def outbound(self):
         return self.filter(direction=Direction.OUTBOUND)
 
