@@ -81,6 +81,7 @@ def _mount():
     from rounds.candidates.api_duplicates import router as duplicates
     from rounds.imports.api import router as imports
     from rounds.jobs.api import router as jobs
+    from rounds.locums.api import router as locums
     from rounds.matching.api import router as matching
     from rounds.outreach.api import router as outreach
     from rounds.pipeline.api import router as pipeline
@@ -95,6 +96,7 @@ def _mount():
     api.add_router("/audit", audit)
     api.add_router("/matching", matching)
     api.add_router("/outreach", outreach)
+    api.add_router("/locums", locums)
 
 
 _mount()

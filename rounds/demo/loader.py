@@ -143,11 +143,12 @@ def delete_demo() -> int:
     ids = [o.pk for o in orgs]
     Application.objects.filter(organization_id__in=ids).delete()
     Job.objects.filter(organization_id__in=ids).delete()
+    from rounds.locums.models import Shift
     from rounds.outreach.models import Campaign, Meeting, Sequence
 
     # Templates are protected while a sequence or campaign uses them; organizers while they
-    # have meetings.
-    for model in (Meeting, Sequence, Campaign):
+    # have meetings; sites while they have shifts.
+    for model in (Meeting, Sequence, Campaign, Shift):
         model.objects.filter(organization_id__in=ids).delete()
     for org in orgs:
         org.delete()
@@ -222,9 +223,10 @@ class _OrgLoader:
         self._pipelines()
         self._activities()
         self._finish()
-        from rounds.demo import outreach
+        from rounds.demo import locums, outreach
 
         self.summary.counts.update(outreach.load(self))
+        self.summary.counts.update(locums.load(self))
         self.summary.organizations.append(self.org.name)
         self.summary.counts["users"] += len(self.users)
         self.summary.counts["sites"] += len(self.sites)

@@ -228,7 +228,7 @@ def queue_campaign(
                 with context.push(contexts[c.pk]):
                     rendered[c.pk] = (subject_template.render(context).strip()[:200],
                                       body_template.render(context).strip())
-        threads = _threads_for(organization, writing, rendered)
+        threads = threads_for_many(organization, writing, rendered)
         rows = []
         for c in people:
             recipient, verdict = verdicts[c.pk]
@@ -256,7 +256,7 @@ def queue_campaign(
     return campaign
 
 
-def _threads_for(organization, people: list[Person], rendered: dict) -> dict[int, int]:
+def threads_for_many(organization, people: list[Person], rendered: dict) -> dict[int, int]:
     """Each candidate's general thread (no application), as `threads.thread_for` finds it:
     one query for the existing ones, one insert for the rest and one to read their ids."""
     found = _general_threads(organization, [c.pk for c in people])

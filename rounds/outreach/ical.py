@@ -190,7 +190,12 @@ def attachment_for(message) -> tuple[str, str, str] | None:
 
     The key names the meeting, the sequence and the method the message was written for. If
     the meeting has moved on since (rescheduled or cancelled again before this one went), the
-    invite is its current version: an old email must never put a stale time in a calendar."""
+    invite is its current version: an old email must never put a stale time in a calendar.
+    A locum booking's confirmation carries the booking's invite (rounds.locums.ical)."""
+    if (message.idempotency_key or "").startswith("booking:"):
+        from rounds.locums.ical import attachment_for as booking_attachment
+
+        return booking_attachment(message)
     parsed = parse_key(message.idempotency_key)
     if parsed is None:
         return None

@@ -96,6 +96,10 @@ def receive_sms(params: dict) -> Message | None:
                 defaults={"reason": SuppressionReason.STOP,
                           "detail": f"Replied “{body.strip()[:100]}” before being matched"},
             )
+        elif created:
+            from rounds.locums.replies import handle_unknown_sms
+
+            handle_unknown_sms(message, body)  # a YES to a shift offer: a polite "no match"
         return message
 
     message, created = _store(
@@ -503,6 +507,11 @@ def _act_on_reply(message: Message, text: str, *, automatic: bool = False,
 
     _stop_sequences(candidate, StopReason.REPLIED)
     if message.channel == MessageChannel.SMS and reading is optout.Reading.NONE:
+        from rounds.locums.replies import handle_sms_reply
+
+        # YES / NO to a shift offer: booked, waitlisted or declined, and answered by text.
+        if handle_sms_reply(message, text):
+            return
         from . import meetings
 
         # "2" answering the times we proposed books that time and confirms it: the booking is

@@ -1,4 +1,123 @@
-"""(being written)"""
+"""The one-tap accept link of a shift offer, reached without signing in.
 
-urlpatterns = []  # signed-in pages, under /locums/
-public_urlpatterns = []  # what members reach without signing in, at the site root
+GET shows the shift (what, where, when in the member's zone, rate, terms) with one big button;
+it never accepts, because mail and chat link scanners prefetch links. POST accepts (or joins
+the waitlist when it was just filled) through `actions.do_accept`.
+
+The signed token in the URL is the only credential: a forged token, or one made for another
+shift, is a 404 ("This link isn't valid"). The POSTs are csrf_exempt on purpose: a CSRF token
+would protect a session, and there is none here — whoever holds the link can already POST it,
+and a forged cross-site POST would need the secret token itself. Keeping CSRF would only break
+the button in browsers that block cookies (many in-app mail browsers do)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import actions
+from ..choices import OfferStatus, ShiftStatus
+from ..links import read_accept_token
+from ..models import Booking, ShiftOffer
+
+
+def _offer_for(token: str) -> ShiftOffer | None:
+    """The offer a token names, only when the token is genuine and its shift is the offer's
+    shift (a link can't be reused for another shift)."""
+    parsed = read_accept_token(token)
+    if parsed is None:
+        return None
+    offer_id, shift_hex = parsed
+    offer = (ShiftOffer.objects.select_related("shift__site", "shift__organization",
+                                               "candidate__organization", "member")
+             .filter(pk=offer_id).first())
+    if offer is None or offer.shift.uuid.hex != shift_hex:
+        return None
+    return offer
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "locums/public_invalid.html", status=404)
+
+
+def _context(offer: ShiftOffer, **extra) -> dict:
+    from rounds.outreach.optout import sender_name
+
+    shift, candidate = offer.shift, offer.candidate
+    return {
+        "offer": offer, "shift": shift, "token": extra.pop("token", ""),
+        "org_name": sender_name(shift.organization),
+        "first_name": candidate.preferred_name or candidate.first_name,
+        "title": actions.shift_title(shift),
+        "when": actions.when_text(shift, candidate),
+        "where": shift.site.one_line_address,
+        "rate": actions.rate_text(shift),
+        **extra,
+    }
+
+
+def state_of(offer: ShiftOffer) -> str:
+    """What the page shows before any button: open, yours, filled, waitlisted, declined,
+    cancelled or closed."""
+    shift = offer.shift
+    if shift.status == ShiftStatus.CANCELLED:
+        return "cancelled"
+    mine = Booking.objects.active().filter(shift=shift, member_id=offer.member_id).exists()
+    if mine:
+        return "yours"
+    if shift.status == ShiftStatus.COMPLETED or shift.starts_at <= timezone.now():
+        return "closed"
+    if offer.status == OfferStatus.WAITLISTED and shift.status == ShiftStatus.BOOKED:
+        return "waitlisted"
+    if shift.status == ShiftStatus.BOOKED:
+        return "filled"
+    if offer.status == OfferStatus.DECLINED:
+        return "declined"
+    return "open"
+
+
+@csrf_exempt  # the token is the credential; see the module docstring
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    offer = _offer_for(token)
+    if offer is None:
+        return _invalid(request)
+    if request.method != "POST":
+        state = state_of(offer)
+        context = _context(offer, token=token, state=state,
+                           rank=actions.waitlist_rank(offer) if state == "waitlisted" else None)
+        return render(request, "locums/public_accept.html", context)
+    with transaction.atomic():
+        result = actions.do_accept(offer, via="link")
+    offer.refresh_from_db()
+    return render(request, "locums/public_result.html",
+                  _context(offer, token=token, result=result, outcome=result.outcome))
+
+
+@csrf_exempt  # the token is the credential; see the module docstring
+@never_cache
+@require_POST
+def decline(request: HttpRequest, token: str) -> HttpResponse:
+    offer = _offer_for(token)
+    if offer is None:
+        return _invalid(request)
+    with transaction.atomic():
+        offer = actions.do_decline(offer, via="link")
+    offer = _offer_for(token)
+    outcome = "booked_not_declined" if offer.status == OfferStatus.ACCEPTED else "declined"
+    return render(request, "locums/public_result.html",
+                  _context(offer, token=token, outcome=outcome))
+
+
+urlpatterns = []  # signed-in pages live in network.py and shifts.py
+public_urlpatterns = [
+    path("s/accept/<str:token>/", accept, name="accept"),
+    path("s/accept/<str:token>/decline/", decline, name="decline"),
+]

@@ -1,0 +1,142 @@
+"""The calendar invite of a shift booking (RFC 5545 objects, RFC 5546 methods), written with
+outreach's iCalendar helpers (folding, escaping, UTC stamps).
+
+One booking is one VEVENT whose UID (`Booking.ical_uid`) never changes. The cancel bumps
+`Booking.ical_sequence`, so the member's calendar replaces the event rather than adding one;
+a cancel is METHOD:CANCEL with STATUS:CANCELLED. Times are in UTC (no VTIMEZONE needed).
+
+The confirmation is an outbox row (transactional email) carrying no file of its own:
+`attachment_for(message)` rebuilds the invite from the row's idempotency key
+(`booking:<id>:seq<n>:<request|cancel>`); outreach's email builder attaches what it returns."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.utils import timezone
+
+from rounds.outreach.ical import (
+    CANCEL,
+    FILENAME,
+    METHODS,
+    REQUEST,
+    escape_text,
+    fold,
+    mimetype,
+    param_value,
+    utc_stamp,
+)
+
+PRODID = "-//Rounds//Locums//EN"
+KEY_RE = re.compile(r"^booking:(?P<id>\d+):seq(?P<seq>\d+):(?P<method>request|cancel)$")
+
+__all__ = ["CANCEL", "REQUEST", "attachment_for", "confirmation_key", "invite", "parse_key"]
+
+
+def confirmation_key(booking, method: str = REQUEST) -> str:
+    """The idempotency key of the member's email for the booking's current version."""
+    if method not in METHODS:
+        raise ValueError(f"Unknown iCalendar method {method!r}.")
+    return f"booking:{booking.pk}:seq{booking.ical_sequence}:{method.lower()}"
+
+
+def parse_key(key: str) -> tuple[int, int, str] | None:
+    """(booking id, sequence, method) from a confirmation key, or None for any other key."""
+    found = KEY_RE.match(key or "")
+    if not found:
+        return None
+    return int(found["id"]), int(found["seq"]), found["method"].upper()
+
+
+def organizer(booking) -> tuple[str, str]:
+    """(name, address) of the organization as organizer: its outreach sender, else the site's
+    From address (an ORGANIZER must have one)."""
+    from rounds.outreach.models import OutreachSettings
+
+    s = OutreachSettings.for_org(booking.organization_id)
+    name = s.sender_name.strip() or booking.organization.name
+    return name, s.sender_email.strip() or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def _attendee(candidate) -> str:
+    if candidate.email:
+        return f"mailto:{candidate.email}"
+    if candidate.phone:
+        return f"tel:{candidate.phone_normalized or candidate.phone}"  # any URI is a CAL-ADDRESS
+    return ""
+
+
+def invite(booking, *, method: str = REQUEST, now: datetime | None = None) -> str:
+    """The booking as an iCalendar object, CRLF line endings, lines folded. REQUEST confirms
+    (STATUS:CONFIRMED); CANCEL withdraws it (STATUS:CANCELLED)."""
+    from .actions import details, shift_title
+
+    if method not in METHODS:
+        raise ValueError(f"Unknown iCalendar method {method!r}.")
+    now = now or timezone.now()
+    shift, candidate = booking.shift, booking.candidate
+    org_name, org_email = organizer(booking)
+    where = ", ".join(p for p in (shift.site.name, shift.site.one_line_address.replace(
+        " · ", ", ")) if p)
+    lines = [
+        "BEGIN:VCALENDAR",
+        f"PRODID:{PRODID}",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        "BEGIN:VEVENT",
+        f"UID:{booking.ical_uid}",
+        f"DTSTAMP:{utc_stamp(now)}",
+        f"DTSTART:{utc_stamp(booking.starts_at)}",
+        f"DTEND:{utc_stamp(booking.ends_at)}",
+        f"SEQUENCE:{booking.ical_sequence}",
+        f"SUMMARY:{escape_text(shift_title(shift))}",
+        f"LOCATION:{escape_text(where)}",
+        f"DESCRIPTION:{escape_text(details(shift, candidate))}",
+        f"ORGANIZER;CN={param_value(org_name)}:mailto:{org_email}",
+    ]
+    attendee = _attendee(candidate)
+    if attendee:
+        lines.append(
+            f"ATTENDEE;CN={param_value(candidate.full_name)};ROLE=REQ-PARTICIPANT;"
+            f"PARTSTAT=ACCEPTED:{attendee}"
+        )
+    lines += [
+        f"STATUS:{'CANCELLED' if method == CANCEL else 'CONFIRMED'}",
+        "TRANSP:OPAQUE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def current_method(booking) -> str:
+    from .choices import BookingStatus
+
+    return CANCEL if booking.status == BookingStatus.CANCELLED else REQUEST
+
+
+def attachment_for(message) -> tuple[str, str, str] | None:
+    """The invite to attach to an outbox message, as (filename, content, mimetype), or None
+    when the message is not a booking confirmation or cancellation.
+
+    If the booking moved on since the message was written (cancelled before the confirmation
+    went), the invite is its current version: an old email must never put a cancelled shift
+    in a calendar."""
+    parsed = parse_key(message.idempotency_key)
+    if parsed is None:
+        return None
+    from .models import Booking
+
+    booking_id, sequence, method = parsed
+    booking = (Booking.objects.select_related("shift__site", "candidate__organization",
+                                              "organization")
+               .filter(pk=booking_id, organization_id=message.organization_id).first())
+    if booking is None:
+        return None
+    if booking.ical_sequence != sequence:
+        method = current_method(booking)
+    return FILENAME, invite(booking, method=method), mimetype(method)

@@ -1,0 +1,417 @@
+"""Accepting a shift: the first valid acceptance books it, the others who say yes are waitlisted
+in order and told once, a member booked at the same time is refused, pending offers are
+withdrawn and their messages cancelled, cancellation reopens to the waitlist first."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from rounds.accounts.models import Site
+from rounds.activities.choices import ActivityKind
+from rounds.activities.models import Activity
+from rounds.candidates.actions import do_create_candidate, do_record_consent
+from rounds.candidates.choices import ConsentBasis
+from rounds.candidates.models import Candidate
+from rounds.locums import actions
+from rounds.locums.choices import (
+    BookingStatus,
+    CancelledBy,
+    OfferStatus,
+    ShiftStatus,
+)
+from rounds.locums.models import Booking, NetworkMember, Shift, ShiftOffer
+from rounds.outreach import delivery, outbox
+from rounds.outreach import sms as sms_backend
+from rounds.outreach.choices import MessageKind, MessageStatus, Topic
+from rounds.outreach.models import Message
+
+NAMES = ["Amara", "Bao", "Chidi", "Dana", "Emeka", "Farah", "Goran", "Hana", "Ivo", "Jun"]
+
+
+# --- Small factories (the broadcast is another module's; these write what it would) ---
+
+
+def make_site(org, name="Red Deer Clinic"):
+    return Site.objects.get_or_create(
+        organization=org, name=name,
+        defaults={"address_line": "4920 49 St", "city": "Red Deer", "region": "AB",
+                  "postal_code": "T4N 1V2", "time_zone": "America/Edmonton"},
+    )[0]
+
+
+def make_member(org, actor, i=0, *, email=True, phone=True, prefix=""):
+    first = f"{prefix}{NAMES[i % len(NAMES)]}{i // len(NAMES) or ''}"
+    cand = do_create_candidate(
+        org.pk, actor=actor, first_name=first, last_name="Locum",
+        email=f"{first.lower()}.{i}@example.com" if email else "",
+        phone=f"+1403555{i:04d}" if phone else "", profession="physician",
+        city="Calgary", region="AB", country="CA", time_zone="America/Edmonton",
+    )
+    for channel in ("email", "sms"):
+        do_record_consent(cand, channel=channel, basis=ConsentBasis.EXPRESS, actor=actor,
+                          evidence="Joined the locum network",
+                          obtained_at=datetime(2026, 1, 10, tzinfo=UTC))
+    return NetworkMember.objects.create(organization=org, candidate=cand)
+
+
+def make_shift(org, *, site=None, starts_in=timedelta(days=3), hours=10, status=None, **kw):
+    start = (timezone.now() + starts_in).replace(microsecond=0)
+    return Shift.objects.create(
+        organization=org, site=site or make_site(org), starts_at=start,
+        ends_at=start + timedelta(hours=hours), profession="physician",
+        specialty="Family Medicine", rate=Decimal("1800"), terms="Call from home.",
+        status=status or ShiftStatus.OFFERED, **kw,
+    )
+
+
+def make_offer(shift, member, *, channel="email", queue=True, status=OfferStatus.SENT,
+               rank=0):
+    offer = ShiftOffer.objects.create(
+        organization_id=shift.organization_id, shift=shift, member=member,
+        candidate=member.candidate, channel=channel, status=status, rank=rank,
+        sent_at=timezone.now() if status == OfferStatus.SENT else None,
+    )
+    if queue:
+        offer.message = outbox.queue_message(
+            member.candidate, channel=channel, subject="A locum shift for you",
+            body=f"Locum shift at {shift.site.name}. Take it: (link)",
+            idempotency_key=f"test-offer:{offer.pk}", topic=Topic.LOCUMS,
+            kind=MessageKind.COMMERCIAL,
+        )
+        offer.save(update_fields=["message"])
+    return offer
+
+
+@pytest.fixture
+def site(org):
+    return make_site(org)
+
+
+@pytest.fixture
+def members(org, recruiter):
+    return [make_member(org, recruiter, i) for i in range(4)]
+
+
+@pytest.fixture
+def shift(org, site):
+    return make_shift(org, site=site)
+
+
+@pytest.fixture
+def offers(shift, members):
+    return [make_offer(shift, m, rank=i) for i, m in enumerate(members)]
+
+
+def reload(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+# --- Booking ---
+
+
+def test_first_acceptance_books_the_shift(shift, offers):
+    result = actions.do_accept(offers[0], via="link")
+
+    assert result.outcome == actions.BOOKED
+    booking = result.booking
+    assert booking.status == BookingStatus.ACTIVE
+    assert (booking.starts_at, booking.ends_at) == (shift.starts_at, shift.ends_at)
+    assert booking.via == "link"
+    assert reload(shift).status == ShiftStatus.BOOKED and shift.booked_at is not None
+    assert reload(offers[0]).status == OfferStatus.ACCEPTED
+
+
+def test_booking_withdraws_every_pending_offer_and_cancels_its_message(shift, offers, members):
+    later = make_offer(shift, make_member(shift.organization, None, 9), queue=False,
+                       status=OfferStatus.LATER_TIER)
+
+    actions.do_accept(offers[0], via="link")
+
+    for offer in [*offers[1:], later]:
+        assert reload(offer).status == OfferStatus.WITHDRAWN
+        assert "filled" in offer.status_reason
+    for offer in offers[1:]:
+        assert offer.message.status == MessageStatus.CANCELLED
+
+
+def test_booked_member_gets_a_confirmation_email_with_the_details(shift, offers):
+    result = actions.do_accept(offers[0], via="link")
+
+    confirmation = Message.objects.get(candidate=offers[0].candidate,
+                                       idempotency_key__startswith="booking:")
+    assert confirmation.idempotency_key == f"booking:{result.booking.pk}:seq0:request"
+    assert confirmation.kind == MessageKind.TRANSACTIONAL
+    assert confirmation.status == MessageStatus.QUEUED
+    assert "Red Deer Clinic" in confirmation.body
+    assert "MST" in confirmation.body  # the member's zone
+    assert "1,800.00 CAD per day" in confirmation.body
+    # Offered by email: no text.
+    assert not Message.objects.filter(candidate=offers[0].candidate, channel="sms",
+                                      kind=MessageKind.TRANSACTIONAL).exists()
+
+
+def test_member_offered_by_text_also_gets_a_confirmation_text(shift, members):
+    offer = make_offer(shift, members[0], channel="sms")
+
+    actions.do_accept(offer, via="sms")
+
+    text = Message.objects.get(candidate=members[0].candidate, channel="sms",
+                               kind=MessageKind.TRANSACTIONAL)
+    assert "you're booked" in text.body and "Red Deer Clinic" in text.body
+
+
+def test_booking_is_on_the_timeline_and_marks_the_candidate_changed(shift, offers):
+    candidate = offers[0].candidate
+    before = Candidate.objects.get(pk=candidate.pk).updated_at
+
+    actions.do_accept(offers[0], via="link")
+
+    note = Activity.objects.get(candidate=candidate, kind=ActivityKind.SYSTEM,
+                                subject__startswith="Booked:")
+    assert "Red Deer Clinic" in note.subject
+    assert Candidate.objects.get(pk=candidate.pk).updated_at > before
+
+
+def test_accepting_again_is_already_yours(shift, offers):
+    first = actions.do_accept(offers[0], via="link")
+    again = actions.do_accept(offers[0], via="sms")
+
+    assert again.outcome == actions.ALREADY_YOURS
+    assert again.booking.pk == first.booking.pk
+    assert Booking.objects.filter(shift=shift).count() == 1
+
+
+# --- Never double-booked ---
+
+
+def test_member_booked_on_an_overlapping_shift_is_refused(org, site, members, shift, offers):
+    other_site = make_site(org, "Lacombe Hospital")
+    overlapping = make_shift(org, site=other_site, starts_in=timedelta(days=3, hours=4))
+    assert actions.do_accept(make_offer(overlapping, members[0]), via="link").booked
+
+    result = actions.do_accept(offers[0], via="link")
+
+    assert result.outcome == actions.REFUSED
+    assert "You're booked at Lacombe Hospital then" in result.message
+    assert result.booking is None
+    assert reload(offers[0]).status == OfferStatus.REFUSED
+    assert reload(shift).status == ShiftStatus.OFFERED
+    assert not Booking.objects.filter(shift=shift).exists()
+    # Someone else can still take it.
+    assert actions.do_accept(offers[1], via="link").outcome == actions.BOOKED
+
+
+def test_back_to_back_shifts_are_not_a_clash(org, site, members, shift):
+    before = make_shift(org, site=site, starts_in=timedelta(days=3, hours=-10), hours=10)
+    assert actions.do_accept(make_offer(before, members[0]), via="link").booked
+
+    assert actions.do_accept(make_offer(shift, members[0]), via="link").outcome == actions.BOOKED
+
+
+def test_a_cancelled_booking_no_longer_clashes(org, site, members, shift):
+    overlapping = make_shift(org, site=make_site(org, "Lacombe Hospital"),
+                             starts_in=timedelta(days=3, hours=2))
+    other = actions.do_accept(make_offer(overlapping, members[0]), via="link").booking
+    actions.do_cancel_booking(other, by=CancelledBy.MEMBER)
+
+    assert actions.do_accept(make_offer(shift, members[0]), via="link").outcome == actions.BOOKED
+
+
+# --- Waitlist ---
+
+
+def test_later_acceptances_are_waitlisted_in_order(shift, offers):
+    actions.do_accept(offers[0], via="link")
+    second = actions.do_accept(offers[2], via="link")
+    third = actions.do_accept(offers[1], via="sms")
+
+    assert (second.outcome, second.waitlist_position) == (actions.WAITLISTED, 1)
+    assert (third.outcome, third.waitlist_position) == (actions.WAITLISTED, 2)
+    assert "you're #2 on the waitlist" in third.message
+    assert reload(offers[2]).waitlist_position < reload(offers[1]).waitlist_position
+    assert Booking.objects.filter(shift=shift).count() == 1
+
+
+def test_waitlisted_member_is_told_it_was_filled_once(shift, offers):
+    actions.do_accept(offers[0], via="link")
+    actions.do_accept(offers[1], via="link")
+    again = actions.do_accept(offers[1], via="link")
+
+    assert again.outcome == actions.WAITLISTED and again.waitlist_position == 1
+    notices = Message.objects.filter(candidate=offers[1].candidate,
+                                     idempotency_key=f"locums:waitlisted:{offers[1].pk}")
+    assert notices.count() == 1
+    notice = notices.get()
+    assert notice.kind == MessageKind.TRANSACTIONAL and notice.channel == "email"
+    assert "just filled" in notice.body and "#1 on the waitlist" in notice.body
+
+
+# --- Closed shifts ---
+
+
+def test_a_cancelled_shift_cannot_be_accepted(shift, offers, recruiter):
+    actions.do_cancel_shift(shift, actor=recruiter, reason="Doctor returned early")
+
+    result = actions.do_accept(offers[0], via="link")
+
+    assert result.outcome == actions.CLOSED and "cancelled" in result.message
+    assert not Booking.objects.filter(shift=shift).exists()
+
+
+def test_a_shift_that_started_cannot_be_accepted(org, site, members):
+    started = make_shift(org, site=site, starts_in=timedelta(hours=-1))
+
+    result = actions.do_accept(make_offer(started, members[0]), via="link")
+
+    assert result.outcome == actions.CLOSED and "already started" in result.message
+
+
+# --- No message after the shift is filled ---
+
+
+def test_no_offer_goes_out_after_the_shift_is_filled(shift, offers):
+    mail.outbox.clear()
+    sms_backend.outbox.clear()
+    actions.do_accept(offers[0], via="link")
+    actions.do_accept(offers[3], via="link")  # a yes after it was filled
+
+    delivery.drain(now=timezone.now())
+
+    sent = Message.objects.filter(status=MessageStatus.SENT)
+    assert {m.idempotency_key for m in sent} == {
+        f"booking:{offers[0].candidate.shift_bookings.get().pk}:seq0:request",
+        f"locums:waitlisted:{offers[3].pk}",
+    }
+    assert len(mail.outbox) == 2 and not sms_backend.outbox
+    assert {e.to[0] for e in mail.outbox} == {offers[0].candidate.email,
+                                             offers[3].candidate.email}
+    assert not any("Take it" in e.body for e in mail.outbox)
+
+
+# --- Declining ---
+
+
+def test_declining_cancels_the_unsent_offer(shift, offers):
+    actions.do_decline(offers[1], via="link")
+
+    assert reload(offers[1]).status == OfferStatus.DECLINED
+    assert offers[1].message.status == MessageStatus.CANCELLED
+    assert reload(shift).status == ShiftStatus.OFFERED
+
+
+def test_declining_leaves_the_waitlist(shift, offers):
+    actions.do_accept(offers[0], via="link")
+    actions.do_accept(offers[1], via="link")
+    actions.do_accept(offers[2], via="link")
+
+    actions.do_decline(offers[1], via="sms")
+
+    assert reload(offers[1]).waitlist_position is None
+    assert actions.waitlist_rank(reload(offers[2])) == 1
+
+
+def test_a_no_does_not_cancel_a_booking(shift, offers):
+    booking = actions.do_accept(offers[0], via="link").booking
+
+    actions.do_decline(offers[0], via="sms")
+
+    assert reload(booking).status == BookingStatus.ACTIVE
+    assert reload(offers[0]).status == OfferStatus.ACCEPTED
+
+
+# --- Cancelling a booking: the waitlist first ---
+
+
+def test_cancelling_a_booking_reopens_it_to_the_first_on_the_waitlist(shift, offers):
+    booking = actions.do_accept(offers[0], via="link").booking
+    actions.do_accept(offers[2], via="link")
+    actions.do_accept(offers[1], via="link")
+
+    actions.do_cancel_booking(booking, by=CancelledBy.MEMBER, reason="Family emergency")
+
+    assert reload(booking).status == BookingStatus.CANCELLED
+    assert booking.cancelled_by == CancelledBy.MEMBER and booking.ical_sequence == 1
+    assert reload(shift).status == ShiftStatus.OFFERED and shift.booked_at is None
+    first = reload(offers[2])
+    assert first.status == OfferStatus.SENT and first.waitlist_position is None
+    assert first.message.kind == MessageKind.TRANSACTIONAL
+    assert "/s/accept/" in first.message.body and "first on the waitlist" in first.message.body
+    # The next one waits their turn, now first in line.
+    assert reload(offers[1]).status == OfferStatus.WAITLISTED
+    assert actions.waitlist_rank(offers[1]) == 1
+    # The cancellation goes to the member with the calendar cancel.
+    assert Message.objects.filter(candidate=offers[0].candidate,
+                                  idempotency_key=f"booking:{booking.pk}:seq1:cancel").exists()
+    # They accept through the same do_accept.
+    again = actions.do_accept(first, via="link")
+    assert again.outcome == actions.BOOKED
+    assert reload(shift).status == ShiftStatus.BOOKED
+
+
+def test_cancelling_without_a_waitlist_goes_back_to_offered(shift, offers, recruiter):
+    booking = actions.do_accept(offers[0], via="link").booking
+
+    actions.do_cancel_booking(booking, by=CancelledBy.CLINIC, actor=recruiter,
+                              reason="Credentials not verified")
+
+    assert reload(shift).status == ShiftStatus.OFFERED
+    assert reload(offers[0]).status == OfferStatus.WITHDRAWN
+    # The clinic removed this locum: they can't just take it back.
+    assert actions.do_accept(offers[0], via="link").outcome == actions.CLOSED
+
+
+def test_cancelling_a_booking_twice_changes_nothing(shift, offers):
+    booking = actions.do_accept(offers[0], via="link").booking
+    actions.do_cancel_booking(booking, by=CancelledBy.MEMBER)
+    actions.do_cancel_booking(booking, by=CancelledBy.MEMBER)
+
+    assert reload(booking).ical_sequence == 1
+    assert Message.objects.filter(idempotency_key__endswith=":cancel").count() == 1
+
+
+def test_a_no_from_the_reopened_member_passes_it_to_the_next(shift, offers):
+    booking = actions.do_accept(offers[0], via="link").booking
+    actions.do_accept(offers[1], via="link")
+    actions.do_accept(offers[2], via="link")
+    actions.do_cancel_booking(booking, by=CancelledBy.MEMBER)
+
+    actions.do_decline(reload(offers[1]), via="link")
+
+    assert reload(offers[2]).status == OfferStatus.SENT
+
+
+# --- Cancelling and completing the shift ---
+
+
+def test_cancelling_the_shift_withdraws_offers_and_cancels_the_booking(shift, offers, recruiter):
+    booking = actions.do_accept(offers[0], via="link").booking
+    actions.do_accept(offers[1], via="link")
+
+    actions.do_cancel_shift(shift, actor=recruiter, reason="Clinic closed")
+
+    assert reload(shift).status == ShiftStatus.CANCELLED and shift.cancel_reason == "Clinic closed"
+    assert reload(booking).status == BookingStatus.CANCELLED
+    assert booking.cancelled_by == CancelledBy.CLINIC
+    assert {reload(o).status for o in offers[1:]} == {OfferStatus.WITHDRAWN}
+    assert Message.objects.filter(idempotency_key=f"booking:{booking.pk}:seq1:cancel").exists()
+    # Nothing reopened to the waitlist.
+    assert not Message.objects.filter(idempotency_key__startswith="locums:reopen:").exists()
+
+
+def test_completing_a_booked_shift(shift, offers, recruiter):
+    actions.do_accept(offers[0], via="link")
+    actions.do_accept(offers[1], via="link")
+
+    actions.do_complete_shift(shift, actor=recruiter)
+
+    assert reload(shift).status == ShiftStatus.COMPLETED
+    assert reload(offers[1]).status == OfferStatus.WITHDRAWN
+
+
+def test_only_a_booked_shift_can_be_completed(shift, recruiter):
+    with pytest.raises(ValueError, match="Only a booked shift"):
+        actions.do_complete_shift(shift, actor=recruiter)

@@ -1,0 +1,180 @@
+"""The one-tap accept link: GET shows the shift and never accepts; POST books, waitlists,
+refuses or says it's closed, clearly; a forged link, or one made for another shift, is a 404;
+a cancelled or filled shift says so; no login is needed."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from rounds.locums import actions
+from rounds.locums.choices import OfferStatus, ShiftStatus
+from rounds.locums.links import ACCEPT, accept_token, accept_url
+from rounds.locums.models import Booking
+
+from .test_accept import make_member, make_offer, make_shift, make_site
+
+
+@pytest.fixture
+def anon():
+    return Client()
+
+
+@pytest.fixture
+def shift(org):
+    return make_shift(org, site=make_site(org))
+
+
+@pytest.fixture
+def offer(shift, org, recruiter):
+    return make_offer(shift, make_member(org, recruiter, 0))
+
+
+@pytest.fixture
+def other_offer(shift, org, recruiter):
+    return make_offer(shift, make_member(org, recruiter, 1))
+
+
+def url(offer, decline=False):
+    path = f"/s/accept/{accept_token(offer)}/"
+    return path + "decline/" if decline else path
+
+
+def test_the_link_in_the_offer_is_this_page(offer):
+    assert accept_url(offer).endswith(url(offer))
+
+
+def test_get_shows_the_shift_and_never_accepts(anon, offer, shift):
+    response = anon.get(url(offer))
+    anon.head(url(offer))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Take this shift" in page
+    assert "Red Deer Clinic" in page and "4920 49 St" in page
+    assert "MST" in page  # in the member's zone
+    assert "1,800.00 CAD per day" in page and "Call from home." in page
+    assert not Booking.objects.exists()
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.SENT
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_post_books_the_shift(anon, offer, shift):
+    response = anon.post(url(offer))
+
+    assert response.status_code == 200
+    assert 'data-outcome="booked"' in response.content.decode()
+    assert "You're booked" in response.content.decode()
+    assert Booking.objects.get(shift=shift).member == offer.member
+    assert Booking.objects.get().via == "link"
+
+
+def test_post_when_filled_puts_them_on_the_waitlist(anon, offer, other_offer):
+    anon.post(url(other_offer))
+
+    response = anon.post(url(offer))
+
+    page = response.content.decode()
+    assert 'data-outcome="waitlisted"' in page and "#1 on the waitlist" in page
+    assert Booking.objects.count() == 1
+
+
+def test_post_when_booked_elsewhere_then_is_refused(anon, org, offer, shift):
+    clash = make_shift(org, site=make_site(org, "Lacombe Hospital"),
+                       starts_in=timedelta(days=3, hours=1))
+    actions.do_accept(make_offer(clash, offer.member), via="link")
+
+    response = anon.post(url(offer))
+
+    page = response.content.decode()
+    assert 'data-outcome="refused"' in page and "booked at Lacombe Hospital then" in page
+    assert not Booking.objects.filter(shift=shift).exists()
+
+
+def test_posting_twice_says_already_booked(anon, offer):
+    anon.post(url(offer))
+    response = anon.post(url(offer))
+
+    assert 'data-outcome="already_yours"' in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_a_cancelled_shift_shows_a_clear_page(anon, offer, shift, recruiter):
+    actions.do_cancel_shift(shift, actor=recruiter, reason="Covered internally")
+
+    page = anon.get(url(offer)).content.decode()
+    assert "This shift was cancelled" in page and "Covered internally" in page
+    assert "Take this shift" not in page
+    posted = anon.post(url(offer)).content.decode()
+    assert 'data-outcome="closed"' in posted
+    assert not Booking.objects.exists()
+
+
+def test_a_filled_shift_says_so_and_offers_the_waitlist(anon, offer, other_offer):
+    actions.do_accept(other_offer, via="link")
+
+    page = anon.get(url(offer)).content.decode()
+
+    assert 'data-state="filled"' in page and "This shift was just filled" in page
+    assert "Put me on the waitlist" in page and "Take this shift" not in page
+
+
+def test_the_booked_member_sees_they_are_booked(anon, offer):
+    actions.do_accept(offer, via="link")
+
+    assert 'data-state="yours"' in anon.get(url(offer)).content.decode()
+
+
+def test_decline_by_the_link(anon, offer, shift):
+    response = anon.post(url(offer, decline=True))
+
+    assert 'data-outcome="declined"' in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.DECLINED
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.OFFERED
+
+
+def test_decline_never_happens_on_get(anon, offer):
+    assert anon.get(url(offer, decline=True)).status_code == 405
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.SENT
+
+
+# --- Links that can't be forged or reused ---
+
+
+def invalid(response):
+    return response.status_code == 404 and "This link isn't valid" in (
+        response.content.decode())
+
+
+def test_a_forged_token_is_not_found(anon, offer):
+    token = accept_token(offer)
+    value, _, signature = token.rpartition(":")
+    forged_id = f"{offer.pk + 1}.{offer.shift.uuid.hex}"
+    assert invalid(anon.get(f"/s/accept/{forged_id}:{signature}/"))
+    assert invalid(anon.post(f"/s/accept/{value}:{'A' * len(signature)}/"))
+    assert invalid(anon.get("/s/accept/nonsense/"))
+    assert not Booking.objects.exists()
+
+
+def test_a_link_cannot_be_reused_for_another_shift(anon, org, offer):
+    another = make_shift(org, site=make_site(org), starts_in=timedelta(days=9))
+    # Even correctly signed, a token naming this offer with another shift is refused.
+    reused = signing.Signer(salt=ACCEPT, algorithm="sha256").sign(
+        f"{offer.pk}.{another.uuid.hex}")
+
+    assert invalid(anon.get(f"/s/accept/{reused}/"))
+    assert invalid(anon.post(f"/s/accept/{reused}/"))
+    assert invalid(anon.post(f"/s/accept/{reused}/decline/"))
+    assert not Booking.objects.exists()
+
+
+def test_a_token_for_another_purpose_is_not_found(anon, offer):
+    other_salt = signing.Signer(salt="outreach.meeting", algorithm="sha256").sign(
+        f"{offer.pk}.{offer.shift.uuid.hex}")
+
+    assert invalid(anon.post(f"/s/accept/{other_salt}/"))
