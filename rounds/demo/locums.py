@@ -15,7 +15,7 @@ from rounds.locums.shifts import do_create_shift, site_zone
 
 def load(loader) -> dict[str, int]:
     """Add a locum network and shifts to one demo organization."""
-    org, owner, rng = loader.org, loader.owner, loader.rng
+    org, owner = loader.org, loader.owner
     added = network.do_add_former(org, actor=loader.recruiter, via="demo")
     # A few more people the team knows, vouched for by the owner.
     known = [c for c in loader.candidates if c.status != "do_not_contact"][:25]

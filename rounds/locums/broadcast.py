@@ -298,8 +298,8 @@ def _write_messages(shift: Shift, plans: list[_Plan], *, actor, at: datetime
         return {}, 0
     organization = shift.organization
     composer = _Composer(shift)
-    rendered = {p.person.pk: composer.render(_OfferRef(p.offer_id, shift), p.person,
-                                             p.choice.channel) for p in plans}
+    rendered = {p.person.pk: composer.render(_OfferRef(p.offer_id, shift, p.member.pk),
+                                             p.person, p.choice.channel) for p in plans}
     threads = threads_for_many(organization, [p.person for p in plans], rendered)
     actor_id = actor if isinstance(actor, int) else (
         actor.pk if getattr(actor, "is_authenticated", False) else None)
@@ -366,12 +366,13 @@ def offer_key(shift_id: int, member_id: int) -> str:
 
 
 class _OfferRef:
-    """What the accept link signs (the offer's id and its shift), without loading the offer."""
+    """What the offer's links sign (the offer's id, its shift and its member), without loading
+    the offer."""
 
-    __slots__ = ("pk", "shift")
+    __slots__ = ("pk", "shift", "member_id")
 
-    def __init__(self, pk: int, shift: Shift):
-        self.pk, self.shift = pk, shift
+    def __init__(self, pk: int, shift: Shift, member_id: int):
+        self.pk, self.shift, self.member_id = pk, shift, member_id
 
 
 def offer_body(offer: ShiftOffer, channel: str) -> tuple[str, str]:
@@ -415,6 +416,7 @@ class _Composer:
         self.notes = " ".join(shift.notes.split())
         self.zones: dict[str, tuple[str, str]] = {}
         self.link_parts: tuple[str, str] | None = None
+        self.settings_parts: tuple[str, str] | None = None
         self.signer: signing.Signer | None = None
 
     def link(self, offer) -> str:
@@ -433,6 +435,18 @@ class _Composer:
         if not _TOKEN.fullmatch(token):
             return accept_url(offer)
         return f"{self.link_parts[0]}{token}{self.link_parts[1]}"
+
+    def settings_link(self, member_id: int, candidate_uuid) -> str:
+        """`links.offer_settings_url`: reversed once, then only the token changes."""
+        from .links import member_token, offer_settings_url
+
+        token = member_token(member_id, candidate_uuid)
+        if self.settings_parts is None:
+            url = offer_settings_url(member_id, candidate_uuid)
+            if token not in url or not _TOKEN.fullmatch(token):
+                return url
+            self.settings_parts = tuple(url.split(token, 1))
+        return f"{self.settings_parts[0]}{token}{self.settings_parts[1]}"
 
     def times(self, person) -> tuple[str, str]:
         """(when, the start day) in the member's zone: their stated zone, else their phone's,
@@ -474,7 +488,9 @@ class _Composer:
         lines += [
             "", f"Take it in one tap: {link}", "",
             "The first valid acceptance books the shift. If it is filled before you answer, "
-            "we'll tell you and keep you on the waitlist in the order you said yes.",
+            "we'll tell you and keep you on the waitlist in the order you said yes.", "",
+            "Too many offers? Choose how many you get a week and which lists you hear from: "
+            f"{self.settings_link(offer.member_id, person.uuid)}",
         ]
         return subject[:200], "\n".join(lines)
 

@@ -11,13 +11,13 @@ The confirmation is an outbox row (transactional email) carrying no file of its 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
 
+from rounds.outreach import ical as outreach_ical
 from rounds.outreach.ical import (
     CANCEL,
     FILENAME,
@@ -31,24 +31,14 @@ from rounds.outreach.ical import (
 )
 
 PRODID = "-//Rounds//Locums//EN"
-KEY_RE = re.compile(r"^booking:(?P<id>\d+):seq(?P<seq>\d+):(?P<method>request|cancel)$")
-
-__all__ = ["CANCEL", "REQUEST", "attachment_for", "confirmation_key", "invite", "parse_key"]
-
-
 def confirmation_key(booking, method: str = REQUEST) -> str:
     """The idempotency key of the member's email for the booking's current version."""
-    if method not in METHODS:
-        raise ValueError(f"Unknown iCalendar method {method!r}.")
-    return f"booking:{booking.pk}:seq{booking.ical_sequence}:{method.lower()}"
+    return outreach_ical.confirmation_key(booking, method, kind="booking")
 
 
 def parse_key(key: str) -> tuple[int, int, str] | None:
     """(booking id, sequence, method) from a confirmation key, or None for any other key."""
-    found = KEY_RE.match(key or "")
-    if not found:
-        return None
-    return int(found["id"]), int(found["seq"]), found["method"].upper()
+    return outreach_ical.parse_key(key, kind="booking")
 
 
 def organizer(booking) -> tuple[str, str]:

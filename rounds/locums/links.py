@@ -31,3 +31,32 @@ def read_accept_token(token: str) -> tuple[int, str] | None:
 
 def accept_url(offer) -> str:
     return absolute(reverse("locums_public:accept", args=[accept_token(offer)]))
+
+
+MEMBER = "locums.member"
+
+
+def member_token(member_id: int, candidate_uuid) -> str:
+    uuid_hex = candidate_uuid.hex if hasattr(candidate_uuid, "hex") else str(candidate_uuid)
+    return signing.Signer(salt=MEMBER, algorithm="sha256").sign(
+        f"{member_id}.{uuid_hex.replace('-', '')}"
+    )
+
+
+def read_member_token(token: str) -> tuple[int, str] | None:
+    """(member id, candidate uuid hex) from a valid token, else None."""
+    try:
+        value = signing.Signer(salt=MEMBER, algorithm="sha256").unsign(token)
+    except signing.BadSignature:
+        return None
+    member_id, _, uuid_hex = value.partition(".")
+    if not member_id.isdigit() or len(uuid_hex) != 32:
+        return None
+    return int(member_id), uuid_hex
+
+
+def offer_settings_url(member_id: int, candidate_uuid) -> str:
+    """The member's own page for how many offers a week they get and which lists they hear
+    from; every offer email links it."""
+    return absolute(reverse("locums_public:offer_settings",
+                            args=[member_token(member_id, candidate_uuid)]))

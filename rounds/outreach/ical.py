@@ -26,21 +26,23 @@ PRODID = "-//Rounds//Outreach//EN"
 FILENAME = "invite.ics"
 LINE_OCTETS = 75  # RFC 5545 3.1: lines longer than 75 octets are folded
 
-KEY_RE = re.compile(r"^meeting:(?P<id>\d+):seq(?P<seq>\d+):(?P<method>request|cancel)$")
+KEY_RE = re.compile(
+    r"^(?P<kind>[a-z]+):(?P<id>\d+):seq(?P<seq>\d+):(?P<method>request|cancel)$"
+)
 
 
-def confirmation_key(meeting, method: str = REQUEST) -> str:
-    """The idempotency key of the candidate's confirmation email for the meeting's current
-    version; `attachment_for` reads the meeting, sequence and method back from it."""
+def confirmation_key(obj, method: str = REQUEST, *, kind: str = "meeting") -> str:
+    """The idempotency key of the confirmation email for a meeting's (or a locum booking's)
+    current version; `attachment_for` reads the object, sequence and method back from it."""
     if method not in METHODS:
         raise ValueError(f"Unknown iCalendar method {method!r}.")
-    return f"meeting:{meeting.pk}:seq{meeting.ical_sequence}:{method.lower()}"
+    return f"{kind}:{obj.pk}:seq{obj.ical_sequence}:{method.lower()}"
 
 
-def parse_key(key: str) -> tuple[int, int, str] | None:
-    """(meeting id, sequence, method) from a confirmation key, or None for any other key."""
+def parse_key(key: str, *, kind: str = "meeting") -> tuple[int, int, str] | None:
+    """(id, sequence, method) from a confirmation key of that kind, or None for any other."""
     found = KEY_RE.match(key or "")
-    if not found:
+    if not found or found["kind"] != kind:
         return None
     return int(found["id"]), int(found["seq"]), found["method"].upper()
 

@@ -116,8 +116,58 @@ def decline(request: HttpRequest, token: str) -> HttpResponse:
                   _context(offer, token=token, outcome=outcome))
 
 
+CAP_CHOICES = [(None, "No limit"), (1, "1 a week"), (2, "2 a week"), (3, "3 a week"),
+               (5, "5 a week"), (10, "10 a week")]
+
+
+@csrf_exempt  # the token is the credential, as for the accept link
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def offer_settings(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's own fatigue settings, without signing in: at most N offers a week, and the
+    lists whose shifts they don't want to hear about (the commonest complaint of locums is a
+    flood of offers)."""
+    from ..links import read_member_token
+    from ..models import NetworkMember
+    from ..network import do_set_fatigue
+
+    parsed = read_member_token(token)
+    member = None
+    if parsed is not None:
+        member = (NetworkMember.objects.select_related("candidate", "organization")
+                  .filter(pk=parsed[0], candidate__uuid=parsed[1]).first())
+    if member is None:
+        return _invalid(request)
+    lists = list(member.lists.order_by("name"))
+    error = ""
+    saved = False
+    if request.method == "POST":
+        raw = request.POST.get("weekly_offer_cap", "")
+        allowed = {str(v): v for v, _label in CAP_CHOICES if v is not None}
+        if raw and raw not in allowed:
+            error = "Choose how many offers a week from the list."
+        else:
+            muted = [nl for nl in lists if str(nl.pk) in request.POST.getlist("mute")]
+            with transaction.atomic():
+                do_set_fatigue(member, actor=None, via="member",
+                               weekly_offer_cap=allowed.get(raw), muted_lists=muted)
+            member.refresh_from_db()
+            saved = True
+    muted_ids = set(member.muted_lists.values_list("pk", flat=True))
+    from rounds.outreach.optout import sender_name
+
+    return render(request, "locums/public_settings.html", {
+        "member": member, "first_name": member.candidate.preferred_name
+        or member.candidate.first_name, "org_name": sender_name(member.organization),
+        "caps": [(("" if v is None else str(v)), label, v == member.weekly_offer_cap)
+                 for v, label in CAP_CHOICES],
+        "lists": [(nl, nl.pk in muted_ids) for nl in lists], "saved": saved, "error": error,
+    }, status=400 if error else 200)
+
+
 urlpatterns = []  # signed-in pages live in network.py and shifts.py
 public_urlpatterns = [
     path("s/accept/<str:token>/", accept, name="accept"),
     path("s/accept/<str:token>/decline/", decline, name="decline"),
+    path("s/offers/<str:token>/", offer_settings, name="offer_settings"),
 ]
