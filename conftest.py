@@ -52,6 +52,7 @@ def org(db):
         owner_last_name="Owner",
         country="CA",
         time_zone="America/Edmonton",
+        postal_address="4920 51 St, Red Deer, AB T4N 6K8",
     )
     return org
 
@@ -67,6 +68,7 @@ def other_org(db):
         owner_last_name="Outsider",
         country="US",
         time_zone="America/Chicago",
+        postal_address="700 Lavaca St, Austin, TX 78701",
     )
     return org
 

@@ -154,6 +154,7 @@ def _seed(n: int, say) -> None:
             name="Benchmark Health Staffing", slug=ORG_SLUG, owner_email="bench-owner@rounds.test",
             owner_password=PASSWORD, owner_first_name="Bea", owner_last_name="Bench",
             country="CA", time_zone="America/Edmonton",
+            postal_address="10104 103 Ave NW, Edmonton, AB T5J 0H8",
         )
         User.objects.create_user(
             username=USER_EMAIL, email=USER_EMAIL, password=PASSWORD, organization=org,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from rounds.audit import actions as audit
@@ -158,7 +160,11 @@ def do_record_consent(
     candidate: Candidate, *, channel: str, basis: str, actor=None, evidence: str = "",
     obtained_at=None, via: str = "web",
 ) -> ConsentRecord:
-    """Append a consent record; CASL expiry of implied consent is computed, never typed."""
+    """Append a consent record; CASL expiry of implied consent is computed, never typed. A
+    record dated in the future is refused: the latest record is the one in force, so a future
+    date would outrank every later opt-out."""
+    if obtained_at is not None and obtained_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"obtained_at": "Consent can't be dated in the future."})
     record = ConsentRecord(
         organization_id=candidate.organization_id, candidate=candidate, channel=channel,
         basis=basis, evidence=evidence, obtained_at=obtained_at or timezone.now(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
@@ -65,5 +66,6 @@ def access_object(queryset: models.QuerySet[M] | type[M], user: User, **lookup) 
         queryset = queryset.objects.all()
     try:
         return queryset.visible_to(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        # A malformed id or UUID in a URL or query string is simply not found.
         raise Http404("Not found") from None

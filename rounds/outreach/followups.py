@@ -211,7 +211,31 @@ def alert_due(now: datetime | None = None) -> int:
                     sent += _alert(item, late=late, now=now)
             except Exception:  # a mail failure releases the claim; the next run retries
                 log.exception("Respond-now alert for follow-up %s failed", item.pk)
+    _schedule_next_alert(now)
     return sent
+
+
+def _schedule_next_alert(now: datetime) -> None:
+    """Keep a run waiting for the next alert due (open items are few), so an alert never
+    depends on a run that happened to be queued for it."""
+    from .tasks import schedule_follow_up_alerts
+
+    leads = {s.organization_id: timedelta(minutes=s.alert_before_minutes)
+             for s in OutreachSettings.objects.all().only("organization_id",
+                                                          "alert_before_minutes")}
+    default = timedelta(minutes=OutreachSettings().alert_before_minutes)
+    upcoming = []
+    for org_id, due, soon_done, late_done in (
+        FollowUp.objects.filter(status=FollowUpStatus.OPEN, kind__in=SPEED_KINDS)
+        .filter(Q(alerted_soon_at__isnull=True) | Q(alerted_late_at__isnull=True))
+        .values_list("organization_id", "due_at", "alerted_soon_at", "alerted_late_at")
+    ):
+        if soon_done is None and due - leads.get(org_id, default) > now:
+            upcoming.append(due - leads.get(org_id, default))
+        if late_done is None and due > now:
+            upcoming.append(due)
+    if upcoming:
+        schedule_follow_up_alerts(min(upcoming))
 
 
 def _alert(item: FollowUp, *, late: bool, now: datetime) -> int:

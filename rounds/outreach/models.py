@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from rounds.lib.tenancy import CandidateRowQuerySet, OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import CandidateRowQuerySet, OrgOwned
 
 from .choices import (
     Direction,
@@ -438,15 +438,7 @@ class Enrollment(OrgOwned):
         return f"{self.candidate} in {self.sequence}"
 
 
-class FollowUpQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            from rounds.candidates.models import Candidate
-
-            qs = qs.filter(candidate__in=Candidate.objects.visible_to(user))
-        return qs
-
+class FollowUpQuerySet(CandidateRowQuerySet):
     def open(self):
         return self.filter(status=FollowUpStatus.OPEN)
 

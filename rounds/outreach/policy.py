@@ -70,6 +70,7 @@ class Recipient:
     consent_expires_at: datetime | None = None
     consent_evidence: str = ""
     suppressed: str = ""  # the reason, when the address is suppressed
+    identified: bool = True  # the organization has a postal address to identify itself with
     zones: tuple[str, ...] = ("UTC",)
     zone_source: str = ""  # "their stated zone", "their phone's area code", …
     florida: bool = False
@@ -110,6 +111,11 @@ def decide(r: Recipient, at: datetime) -> Verdict:
         return Verdict(SEND, "opt_out_confirmation", "Confirms the opt-out, once.")
     if r.suppressed:
         return Verdict(DROP, "suppressed", f"{r.address} is suppressed: {r.suppressed}.")
+    if r.kind == MessageKind.COMMERCIAL and not r.identified:
+        return Verdict(
+            DROP, "no_identification", "Add your organization's postal address (Settings → "
+            "Organization): every commercial message must carry it (CASL, CAN-SPAM).",
+        )
     if r.kind == MessageKind.COMMERCIAL:
         refused = _consent_refusal(r, at, words)
         if refused:
@@ -161,6 +167,12 @@ def _consent_refusal(r: Recipient, at: datetime, words: str) -> Verdict | None:
     if basis == ConsentBasis.PUBLISHED_ADDRESS and not r.consent_evidence.strip():
         return Verdict(
             DROP, "no_evidence", "Published-address consent needs its evidence (where, when)."
+        )
+    if r.consent_obtained_at is not None and r.consent_obtained_at > at:
+        return Verdict(
+            DROP, "consent_not_yet",
+            f"Consent for {words} is recorded as given on {r.consent_obtained_at:%Y-%m-%d}, "
+            "after this message; a record can't count before it was given.",
         )
     if r.consent_expires_at is not None and r.consent_expires_at <= at:
         months = "6 months" if basis == ConsentBasis.IMPLIED_INQUIRY else "2 years"
@@ -361,13 +373,15 @@ class Context:
     time_zone: str
     window_start: time = LEGAL_WINDOW_START
     window_end: time = LEGAL_WINDOW_END
+    identified: bool = True
 
     @classmethod
     def for_org(cls, organization) -> Context:
         from .models import OutreachSettings
 
         s = OutreachSettings.for_org(organization.pk)
-        return cls(organization.pk, organization.time_zone or "UTC", s.window_start, s.window_end)
+        return cls(organization.pk, organization.time_zone or "UTC", s.window_start, s.window_end,
+                   identified=bool((organization.postal_address or "").strip()))
 
 
 def facts_for(
@@ -443,6 +457,7 @@ def facts_for(
             consent_expires_at=record[2] if record else None,
             consent_evidence=record[3] if record else "",
             suppressed=suppressed.get(addresses[c.pk], ""),
+            identified=ctx.identified,
             zones=zones,
             zone_source=zone_source,
             florida=c.pk in florida_ids or (channel != MessageChannel.SMS and is_florida(c)),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from rounds.activities.choices import ActivityKind
@@ -315,6 +316,13 @@ def run_due(now: datetime | None = None, limit: int = RUN_BATCH) -> int:
 
     if len(due) == limit:
         schedule_sequences(None)  # more are due: keep going
+    else:
+        # The next step due, so a run is always waiting for it (runs coalesce per minute).
+        upcoming = Enrollment.objects.filter(
+            status=EnrollmentStatus.ACTIVE, next_step_at__gt=now, sequence__is_active=True,
+        ).aggregate(at=Min("next_step_at"))["at"]
+        if upcoming is not None:
+            schedule_sequences(upcoming)
     return ran
 
 

@@ -3,7 +3,7 @@ each claims its rows by a conditional update before acting."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,7 +50,12 @@ def schedule_follow_up_alerts(at: datetime | None = None) -> None:
 
 def _schedule(the_task, at: datetime | None) -> None:
     now = timezone.now()
-    when = None if at is None or at <= now else at.replace(second=0, microsecond=0)
+    # Rounded UP to the minute (runs coalesce per minute): a run must never fire before what it
+    # was scheduled for, or the work it finds is not yet due.
+    when = None
+    if at is not None and at > now:
+        when = at if at.second == at.microsecond == 0 else (
+            at.replace(second=0, microsecond=0) + timedelta(minutes=1))
     key = (the_task.name, when)
     # Already registered in this transaction? (A rolled-back transaction drops its callbacks,
     # so nothing is remembered past it.)

@@ -107,8 +107,51 @@ def test_alerts_are_scheduled_before_and_at_the_due_time(owned, django_capture_o
         item = followups.open_for_reply(reply_from(owned, at=start))
     runs = sorted(r.run_after for r in DBTaskResult.objects.filter(
         task_path__endswith="follow_up_alerts_task"))
-    assert runs == [(item.due_at - timedelta(minutes=10)).replace(second=0),
-                    item.due_at.replace(second=0)]
+    # Never before what they are for (rounded up to the minute): run at the queued time, each
+    # alert is due.
+    soon, late = item.due_at - timedelta(minutes=10), item.due_at
+    assert len(runs) == 2
+    assert soon <= runs[0] < soon + timedelta(minutes=1)
+    assert late <= runs[1] < late + timedelta(minutes=1)
+    assert followups.alert_due(now=runs[0]) >= 1
+    item.refresh_from_db()
+    assert item.alerted_soon_at is not None and item.alerted_late_at is None
+    assert followups.alert_due(now=runs[1]) >= 1
+    item.refresh_from_db()
+    assert item.alerted_late_at is not None
+
+
+def test_a_delayed_sequence_step_runs_at_the_run_queued_for_it(
+    owned, recruiter, django_capture_on_commit_callbacks
+):
+    """The run queued for a step fires at or after the step's time, and finds it due."""
+    from django_tasks_db.models import DBTaskResult
+
+    from rounds.outreach import sequences
+    from rounds.outreach.actions import do_save_template
+    from rounds.outreach.models import Enrollment
+
+    template = do_save_template(owned.organization_id, actor=recruiter, name="Nudge",
+                                body="Hi {{ candidate.first_name }}", channel="email",
+                                subject="Hello")
+    sequence = sequences.do_create_sequence(owned.organization, name="Two", actor=recruiter,
+                                            steps=[{"action": "call_task", "delay_hours": 0,
+                                                    "note": "Call"},
+                                                   {"action": "email", "delay_hours": 1,
+                                                    "template": template}])
+    start = timezone.now().replace(microsecond=0) + timedelta(seconds=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment = sequences.do_enroll(sequence, owned, actor=recruiter, at=start)
+        sequences.run_due(now=start)
+    enrollment.refresh_from_db()
+    assert enrollment.next_position == 1
+    runs = sorted(r.run_after for r in DBTaskResult.objects.filter(
+        task_path__endswith="run_sequences_task"))
+    step_at = enrollment.next_step_at
+    assert any(step_at <= run < step_at + timedelta(minutes=1) for run in runs)
+    later = next(run for run in runs if run >= step_at)
+    assert sequences.run_due(now=later) == 1
+    assert Enrollment.objects.get(pk=enrollment.pk).next_position == 2
 
 
 def test_candidate_who_applied_opens_an_application_item(org, recruiter, job):

@@ -78,6 +78,8 @@ def recipients(draw, kind=MessageKind.COMMERCIAL):
 def consent_ok(r: Recipient, at: datetime) -> bool:
     if r.consent_basis in (None, ConsentBasis.REVOKED):
         return False
+    if r.consent_obtained_at is not None and r.consent_obtained_at > at:
+        return False  # a record dated after the send doesn't count yet
     if r.consent_basis == ConsentBasis.PUBLISHED_ADDRESS and not r.consent_evidence:
         return False
     return r.consent_expires_at is None or r.consent_expires_at > at
@@ -127,6 +129,7 @@ def consenting(draw):
     r = draw(recipients())
     return Recipient(**{
         **r.__dict__, "consent_basis": ConsentBasis.EXPRESS, "consent_expires_at": None,
+        "consent_obtained_at": None,
         "address": "+14035550142", "suppressed": "", "candidate_status": CandidateStatus.PASSIVE,
         "muted_topics": (), "automated": False, "same_subject_24h": (),
     })
@@ -277,3 +280,19 @@ def test_zone_from_phone_area_code_when_no_zone_is_known():
         phone = "+13055550142"
 
     assert policy.is_florida(Floridian())
+
+
+def test_an_organization_without_a_postal_address_sends_no_commercial_message():
+    r = base(identified=False)
+    verdict = decide(r, datetime(2026, 5, 5, 18, tzinfo=UTC))
+    assert verdict.action == DROP and verdict.rule == "no_identification"
+    assert "postal address" in verdict.reason
+    transactional = Recipient(**{**r.__dict__, "kind": MessageKind.TRANSACTIONAL})
+    assert decide(transactional, datetime(2026, 5, 5, 18, tzinfo=UTC)).action == SEND
+
+
+def test_consent_dated_after_the_send_does_not_count_yet():
+    r = base(consent_obtained_at=datetime(2026, 6, 1, tzinfo=UTC))
+    early = decide(r, datetime(2026, 5, 5, 18, tzinfo=UTC))
+    assert early.action == DROP and early.rule == "consent_not_yet"
+    assert decide(r, datetime(2026, 6, 2, 18, tzinfo=UTC)).action == SEND

@@ -21,9 +21,12 @@ from rounds.outreach.outbox import queue_message
 
 ZONES = ["America/Edmonton", "America/St_Johns", "America/New_York", "Europe/London",
          "Australia/Lord_Howe", None]
-# Around the November 2026 change in North America (1 Nov) and Europe (25 Oct).
-START = datetime(2026, 10, 24, 0, 0, tzinfo=UTC)
-moments = st.builds(lambda m: START + timedelta(minutes=m), st.integers(0, 10 * 24 * 60))
+# Around the 2026 changes: spring forward (North America 8 Mar, Europe 29 Mar) and fall back
+# (Europe 25 Oct, North America 1 Nov).
+STARTS = [datetime(2026, 3, 5, 0, 0, tzinfo=UTC), datetime(2026, 3, 26, 0, 0, tzinfo=UTC),
+          datetime(2026, 10, 24, 0, 0, tzinfo=UTC)]
+moments = st.builds(lambda start, m: start + timedelta(minutes=m), st.sampled_from(STARTS),
+                    st.integers(0, 10 * 24 * 60))
 
 people = st.fixed_dictionaries({
     "channel": st.sampled_from(["email", "sms"]),
