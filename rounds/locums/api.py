@@ -1,5 +1,6 @@
 """JSON API of the locum network, mounted at /api/locums: shifts (list, post, one with its
-figures, broadcast) and the network's members (list, add a candidate).
+figures, broadcast), the fill rate per site, and the network's members (list, add a
+candidate).
 
 Errors: 400 {"detail", "errors": {field: [..]}} when input is refused — the field is named
 (`ends_at: A shift must end after it starts.`); 422 when the body doesn't match the schema;
@@ -8,7 +9,7 @@ shifts but not the network); 404 for anything outside your organization."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -27,6 +28,8 @@ from .models import Booking, NetworkMember, Shift
 
 router = Router(tags=["Locums"])
 LIST_MAX = 500
+FILL_DAYS = 90
+FILL_DAYS_MAX = 3650
 
 
 class ShiftIn(Schema):
@@ -86,9 +89,11 @@ class FiguresOut(Schema):
     broadcast_at: datetime | None
     booked_at: datetime | None
     time_to_book_minutes: float | None
+    broadcast_to_book_minutes: float | None
     offers: int
     reached: int
     reached_by_channel: dict[str, int]
+    on_the_way: int
     held: int
     unreachable: int
     not_sent: int
@@ -102,6 +107,19 @@ class FiguresOut(Schema):
 
 class ShiftDetailOut(ShiftOut):
     figures: FiguresOut
+
+
+class SiteFillOut(Schema):
+    site_id: int
+    site: str
+    posted: int
+    booked: int
+    cancelled: int
+    open: int
+    unfilled: int
+    fill_rate: float | None
+    median_minutes_to_book: float | None
+    median_minutes_broadcast_to_book: float | None
 
 
 class BroadcastOut(Schema):
@@ -227,11 +245,27 @@ def _renamed(exc: ValidationError) -> ValidationError:
 
 
 @router.get("/shifts/{uuid}", response={200: ShiftDetailOut, **ERRORS},
-            summary="One shift, who is booked, and its figures: time from broadcast to "
-                    "booking, members reached per channel, held, unreachable, acceptances")
+            summary="One shift, who is booked, and its figures: time from posting and from "
+                    "broadcast to booking, members reached (sent or answered) per channel, "
+                    "offers on the way (queued or held), unreachable, acceptances")
 def get_shift(request, uuid: UUID):
     shift = access_object(Shift.objects.select_related("site"), request.user, uuid=uuid)
     return {**_shift_out(shift, _active_booking(shift)), "figures": figures.shift_figures(shift)}
+
+
+@router.get("/figures/sites", response={200: list[SiteFillOut], **ERRORS},
+            summary="Fill rate per site over the shifts posted in the last `days` days (90 by "
+                    "default, at most 3650): posted, booked, cancelled, still open, unfilled, "
+                    "the fill rate (booked over shifts whose outcome is known) and the median "
+                    "minutes from posting, and from broadcast, to booking")
+def fill_rates_by_site(request, days: int = FILL_DAYS):
+    from django.utils import timezone
+
+    if not 1 <= days <= FILL_DAYS_MAX:
+        raise ValidationError({"days": f"Between 1 and {FILL_DAYS_MAX} days."})
+    now = timezone.now()
+    return figures.site_fill_rates(request.user.organization_id,
+                                   since=now - timedelta(days=days), at=now)
 
 
 @router.post("/shifts/{uuid}/broadcast", response={200: BroadcastOut, **ERRORS},

@@ -5,7 +5,17 @@ member's channel with the send policy (their own order, their consent: an SMS op
 email; no allowed channel makes the offer "unreachable" with the reason, never a silent drop),
 writes the offers and one outbox message each through outreach's 10,000-recipient fast path
 (rows inserted in bulk, threads found or created in bulk), and schedules delivery on commit.
-Messages the policy holds (quiet hours) are written held, and the offer says until when.
+Messages the policy holds (quiet hours) are written held, and the offer says until when — unless
+the hold would last until the shift has started: then no message is written and the offer is
+unreachable, "It would arrive after the shift starts". A shift that has started is not
+broadcast, and its second tier is not sent.
+
+The shift row alone is locked (not its organization and site: every insert in the organization
+references those, and an acceptance would wait for the whole broadcast).
+
+Texts carry, after the accept link, a short "Fewer offers: <link>" to the member's offer
+settings (weekly cap, muted lists) when it fits in SMS_LIMIT (see `_Composer.sms`); emails
+always carry it.
 
 Tiered shifts: favourites are offered at once; everyone else gets an offer waiting for the
 second tier, which `run_second_tier` sends `tier_delay_minutes` later if the shift is still open
@@ -46,6 +56,13 @@ from .models import NetworkMember, Shift, ShiftOffer
 OFFER_COLUMNS = ("member_id", "candidate_id", "tier", "rank", "score", "channel",
                  "why_channel", "status", "status_reason")
 SMS_TERMS_CHARS = 120
+# An offer's text, before the outbox's footer (who is writing, STOP, preferences): what, where,
+# when, the rate, terms of SMS_TERMS_CHARS and the two links (~110 characters each) fit for an
+# organization name of up to ~25 characters; past it the terms are shortened, down to
+# SMS_TERMS_MIN, to keep the settings link.
+SMS_LIMIT = 540
+SMS_TERMS_MIN = 40
+ARRIVES_LATE = "It would arrive after the shift starts"
 
 
 @dataclass
@@ -109,17 +126,36 @@ def _bulk_pass():
 
 def do_broadcast(shift: Shift, *, actor, at: datetime | None = None) -> BroadcastResult:
     """Offer an open (or already offered) shift to every fitting member not offered it yet, in
-    the caller's transaction; delivery and the second tier are scheduled on commit."""
+    the caller's transaction; delivery and the second tier are scheduled on commit. Refused
+    (ValidationError naming the field) when the shift is no longer open (`status`) or has
+    started (`starts_at`)."""
     with _bulk_pass():
         return _broadcast(shift, actor=actor, at=at or timezone.now())
 
 
+def _lock_shift(shift: Shift) -> Shift:
+    """The shift row, locked for the broadcast. Only the shift: FOR UPDATE on the organization
+    and site rows joined to it would make every insert in the organization (an acceptance's
+    booking, an inbound text, any outbox message) wait for the broadcast, and deadlock with an
+    acceptance holding a member row this broadcast offers to (PostgreSQL's foreign key checks
+    take FOR KEY SHARE on the rows referenced)."""
+    qs = Shift.objects.select_related("site", "organization")
+    if connection.features.has_select_for_update_of:
+        qs = qs.select_for_update(of=("self",))
+    else:
+        qs = qs.select_for_update()  # SQLite: BEGIN IMMEDIATE already serializes writers
+    return qs.get(pk=shift.pk, organization_id=shift.organization_id)
+
+
 def _broadcast(shift: Shift, *, actor, at: datetime) -> BroadcastResult:
-    locked = (Shift.objects.select_for_update().select_related("site", "organization")
-              .get(pk=shift.pk, organization_id=shift.organization_id))
+    locked = _lock_shift(shift)
     if locked.status not in OPEN_SHIFT_STATUSES:
         raise ValidationError({"status": "Only an open shift can be broadcast; this one is "
                                          f"{locked.get_status_display().lower()}."})
+    if locked.starts_at <= at:
+        # An offer now could only be answered "it has already started".
+        raise ValidationError({"starts_at": "This shift has already started: it can't be "
+                                            "broadcast. Post a new shift for the time left."})
     report = fit_members(locked, at=at)
     result = BroadcastResult(unfit=report.unfit, report=report)
     existing = {member_id: (offer_id, status) for member_id, offer_id, status in
@@ -216,9 +252,9 @@ def _broadcast(shift: Shift, *, actor, at: datetime) -> BroadcastResult:
 
 def run_second_tier(shift_id: int, at: datetime | None = None) -> int:
     """Send the offers waiting for the second tier, once: nothing when the shift is no longer
-    open, not due yet, or the second tier was already sent (claimed by a conditional update of
-    `second_tier_at`). Members who no longer fit are not sent it, and their offer says why.
-    Returns how many messages it wrote."""
+    open, has started, not due yet, or the second tier was already sent (claimed by a
+    conditional update of `second_tier_at`). Members who no longer fit are not sent it, and
+    their offer says why. Returns how many messages it wrote."""
     with _bulk_pass():
         return _second_tier(shift_id, at or timezone.now())
 
@@ -226,6 +262,8 @@ def run_second_tier(shift_id: int, at: datetime | None = None) -> int:
 def _second_tier(shift_id: int, at: datetime) -> int:
     shift = Shift.objects.select_related("site", "organization").filter(pk=shift_id).first()
     if shift is None or shift.broadcast_at is None or not shift.is_open:
+        return 0
+    if shift.starts_at <= at:  # too late to offer it to anyone
         return 0
     if at < shift.broadcast_at + timedelta(minutes=shift.tier_delay_minutes):
         return 0
@@ -282,6 +320,13 @@ def _choose_channels(shift: Shift, plans: list[_Plan], at: datetime) -> None:
                                      kind=MessageKind.COMMERCIAL)
     for p in plans:
         p.choice = choices[p.person.pk]
+        verdict = p.verdict
+        if verdict is not None and not verdict.allowed and verdict.send_at is not None \
+                and verdict.send_at >= shift.starts_at:
+            # Held past the start (a 07:00 shift offered at 22:00, held until 08:00): it could
+            # only be answered "already started". Not written; the offer says why.
+            p.choice = policy.ChannelChoice(
+                None, f"{ARRIVES_LATE}: {verdict.reason}".rstrip(".") + ".", p.choice.options)
         if p.choice.channel is not None:
             p.address = policy.address_for(p.person, p.choice.channel)
 
@@ -459,16 +504,37 @@ class _Composer:
             self.zones[key] = (_when(self.shift, zone), f"{start.day} {start:%b}")
         return self.zones[key]
 
+    def sms(self, offer, person, when: str, link: str) -> str:
+        """The text: what, where, when, the rate, the terms (shortened), the accept link, and
+        a last line "Fewer offers: <the member's offer settings>" — SMS-only members have no
+        other way to the weekly cap and muted lists. The line goes in when the body stays
+        within SMS_LIMIT, the terms shortened to make room if need be; when even that leaves
+        too little of the terms, the terms win and the line is left out (the outbox's footer
+        still links their preferences, where they can stop locum texts altogether)."""
+        head = " ".join([f"{self.organization}: locum shift, {self.what} at {self.at_site}.",
+                         f"{when}.", f"{self.rate}."])
+        tail = f"Take it: {link} Reply YES to take it."
+        fewer = f"Fewer offers: {self.settings_link(offer.member_id, person.uuid)}"
+        terms = self.sms_terms
+
+        def body(terms: str, with_link: bool) -> str:
+            text = " ".join(p for p in (head, terms, tail) if p)
+            return f"{text}\n{fewer}" if with_link else text
+
+        if len(body(terms, True)) <= SMS_LIMIT:
+            return body(terms, True)
+        room = SMS_LIMIT - len(body("", True)) - 1
+        if terms and room >= SMS_TERMS_MIN:
+            return body(terms[:room - 1].rstrip() + "…", True)
+        if not terms and len(body("", True)) <= SMS_LIMIT:
+            return body("", True)
+        return body(terms, False)
+
     def render(self, offer, person, channel: str) -> tuple[str, str]:
         when, day = self.times(person)
         link = self.link(offer)
         if channel == MessageChannel.SMS:
-            parts = [f"{self.organization}: locum shift, {self.what} at {self.at_site}.",
-                     f"{when}.", f"{self.rate}."]
-            if self.sms_terms:
-                parts.append(self.sms_terms)
-            parts.append(f"Take it: {link} Reply YES to take it.")
-            return "", " ".join(parts)
+            return "", self.sms(offer, person, when, link)
         first = person.preferred_name or person.first_name or "there"
         subject = f"Locum shift: {self.what} at {self.shift.site.name}, {day}"
         lines = [

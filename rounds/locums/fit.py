@@ -147,7 +147,7 @@ def fit_members(shift: Shift, members=None, *, at: datetime | None = None) -> Fi
     loaded = list(scope.only(*MEMBER_FIELDS).order_by("id"))
     if not loaded:
         return report
-    people = Person.load(Candidate.objects.filter(
+    people = Person.load(Candidate.objects.current().filter(
         organization_id=shift.organization_id, pk__in=candidate_ids))
 
     wanted_specialty = shift_specialty(shift)
@@ -238,7 +238,10 @@ def fit_members(shift: Shift, members=None, *, at: datetime | None = None) -> Fi
 def _scope(shift: Shift, members, today: date, list_ids: list[int]) -> QuerySet:
     """The members to judge, as a queryset (so every later query filters by it in the
     database, not by a list of 10,000 ids)."""
-    scope = NetworkMember.objects.filter(organization_id=shift.organization_id)
+    # Only current records: a duplicate merged into another keeps its membership row, and
+    # judging it too would offer (and book) the same person twice.
+    scope = NetworkMember.objects.filter(organization_id=shift.organization_id,
+                                         candidate__merged_into__isnull=True)
     if members is None:
         scope = scope.exclude(left_on__lte=today)
     elif isinstance(members, QuerySet):

@@ -7,14 +7,15 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from rounds.accounts.models import Site
 from rounds.candidates.choices import Profession
 from rounds.lib import jurisdictions
 
-from .choices import RateUnit
+from .choices import RateUnit, ShiftStatus
 from .models import NetworkList
-from .shifts import site_zone
+from .shifts import SETTLED_ONCE_OFFERED, site_zone
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -85,7 +86,12 @@ class ShiftForm(forms.Form):
     tier_delay_minutes = forms.IntegerField(
         label="Then everyone else after (minutes)", initial=30, min_value=1, max_value=1440)
 
-    def __init__(self, *args, organization, shift=None, **kwargs):
+    def __init__(self, *args, organization, shift=None, settled_locked: bool | None = None,
+                 **kwargs):
+        """`settled_locked`: show the fields members were told (SETTLED_ONCE_OFFERED) but don't
+        take them from the post — by default once the shift is no longer open. A form loaded
+        while the shift was open posts them all, and the action refuses the ones that changed
+        if it was broadcast meanwhile."""
         self.organization = organization
         if shift is not None:
             zone = site_zone(shift.site)
@@ -102,13 +108,25 @@ class ShiftForm(forms.Form):
                 "tiered": shift.tiered, "tier_delay_minutes": shift.tier_delay_minutes,
             })
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.filter(
-            organization=organization, is_active=True).select_related("organization")
+        self.shift = shift
+        sites = Site.objects.filter(organization=organization, is_active=True)
+        if shift is not None:  # its own site stays, even if deactivated since
+            sites = Site.objects.filter(organization=organization).filter(
+                Q(is_active=True) | Q(pk=shift.site_id))
+        self.fields["site"].queryset = sites.select_related("organization")
         self.fields["lists"].queryset = NetworkList.objects.filter(organization=organization)
         if not self.fields["lists"].queryset.exists():
             del self.fields["lists"]  # no lists yet: it goes to the whole network
         if shift is None:
             self.initial.setdefault("currency", "USD" if organization.country == "US" else "CAD")
+        if settled_locked is None:
+            settled_locked = shift is not None and shift.status != ShiftStatus.OPEN
+        if settled_locked:
+            # Members have its details: only the terms and notes may change (shifts.py says
+            # why); the rest is shown, not editable.
+            for name in SETTLED_ONCE_OFFERED:
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
     def clean(self):
         data = super().clean()
@@ -118,6 +136,12 @@ class ShiftForm(forms.Form):
             for name in ("starts_at", "ends_at"):
                 if isinstance(data.get(name), datetime):
                     data[name] = data[name].replace(tzinfo=zone)
+                    stored = getattr(self.shift, name, None)
+                    # The form shows whole minutes: the same minute is the stored time
+                    # (seconds from the API are not a change).
+                    if stored is not None and data[name] == stored.replace(second=0,
+                                                                           microsecond=0):
+                        data[name] = stored
         return data
 
     def action_fields(self) -> dict:

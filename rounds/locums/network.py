@@ -20,11 +20,13 @@ from rounds.candidates.actions import mark_changed
 from rounds.candidates.choices import CandidateStatus, Source
 from rounds.candidates.models import Candidate
 
-from .choices import OPEN_SHIFT_STATUSES
-from .models import NetworkList, NetworkMember
+from .choices import OPEN_SHIFT_STATUSES, OfferStatus
+from .models import NetworkList, NetworkMember, ShiftOffer
 
 FORMER_SOURCES = {Source.FORMER_STAFF: "Former staff", Source.FORMER_LOCUM: "Former locum"}
 WEEKLY_CAP_MAX = 50
+# Offers still waiting for an answer (as rounds.locums.actions.PENDING_OFFERS).
+PENDING_OFFERS = (OfferStatus.QUEUED, OfferStatus.SENT, OfferStatus.LATER_TIER)
 LIST_NAME_MAX = 120
 
 
@@ -111,15 +113,32 @@ def do_add_member(
     return member
 
 
+LEFT_REASON = "They left the network before answering."
+
+
 def do_remove_member(member: NetworkMember, *, actor, via: str = "web") -> NetworkMember:
     """Take a member out of the network (kept, with the day they left: offers and bookings
-    they had stay in the history)."""
+    they had stay in the history). Their offers still waiting for an answer are withdrawn and
+    the messages of those not sent yet cancelled: nobody gets an offer from a network they
+    were just taken out of."""
+    from rounds.outreach import outbox
+    from rounds.outreach.models import Message
+
     if member.left_on is None:
         member.left_on = timezone.localdate()
         member.save(update_fields=["left_on"])
+        pending = ShiftOffer.objects.filter(member=member, status__in=PENDING_OFFERS)
+        message_ids = [m for m in pending.values_list("message_id", flat=True) if m]
+        withdrawn = pending.update(status=OfferStatus.WITHDRAWN, status_reason=LEFT_REASON)
+        if message_ids:
+            outbox.cancel_pending(Message.objects.filter(pk__in=message_ids),
+                                  "The member left the locum network; the offer was withdrawn.")
         mark_changed(member.candidate_id)
+        changes = {"network": ["member", f"left {member.left_on}"]}
+        if withdrawn:
+            changes["offers_withdrawn"] = [None, str(withdrawn)]
         audit.record(actor=actor, action=AuditAction.UPDATE, obj=member, via=via,
-                     changes={"network": ["member", f"left {member.left_on}"]})
+                     changes=changes)
     return member
 
 
@@ -197,7 +216,7 @@ def do_update_member(
         member.vouch_note = vouch_note.strip()[:300]
         fields.append("vouch_note")
     if fatigue:
-        changes.update(_set_fatigue(member, **fatigue))
+        changes.update(_set_fatigue(member, by_member=via == "member", **fatigue))
         if "weekly_offer_cap" in changes:
             fields.append("weekly_offer_cap")
     if fields:
@@ -212,7 +231,8 @@ def do_update_member(
 _UNSET = object()
 
 
-def _set_fatigue(member: NetworkMember, *, weekly_offer_cap=_UNSET, muted_lists=None) -> dict:
+def _set_fatigue(member: NetworkMember, *, by_member: bool, weekly_offer_cap=_UNSET,
+                 muted_lists=None) -> dict:
     changes: dict = {}
     if weekly_offer_cap is not _UNSET:
         cap = weekly_offer_cap
@@ -238,9 +258,12 @@ def _set_fatigue(member: NetworkMember, *, weekly_offer_cap=_UNSET, muted_lists=
             member.muted_lists.set(chosen)
             changes["muted_lists"] = [_names(before), _names(chosen)]
     if changes:
-        # The member's own choice, written by a recruiter on their behalf (they told us by
-        # phone, text or email); the audit says so.
-        changes["set_for_member"] = "recorded by the recruiter on the member's behalf"
+        # The member's own choice: set by them on their offer-settings page (`via="member"`),
+        # or written by a recruiter on their behalf (they told us by phone, text or email).
+        # The audit says which.
+        changes["set_for_member"] = (
+            "set by the member on their offer-settings page" if by_member
+            else "recorded by the recruiter on the member's behalf")
     return changes
 
 
@@ -256,8 +279,9 @@ def do_set_fatigue(
     member: NetworkMember, *, actor, weekly_offer_cap=_UNSET, muted_lists=None, via: str = "web",
 ) -> NetworkMember:
     """A member's fatigue settings: at most `weekly_offer_cap` offers a week (None: no cap),
-    and the lists whose shifts they don't want to hear about. A recruiter sets them on the
-    member's behalf."""
+    and the lists whose shifts they don't want to hear about. Set by the member themselves
+    through the link in their offers (`via="member"`, no actor), or by a recruiter on their
+    behalf."""
     fatigue = {"muted_lists": muted_lists}
     if weekly_offer_cap is not _UNSET:
         fatigue["weekly_offer_cap"] = weekly_offer_cap

@@ -1,9 +1,18 @@
 """Answers to shift offers by text: YES books (or waitlists), NO declines.
 
 `handle_sms_reply` is called by outreach's inbound handling for a matched candidate's text that
-is not an opt-out (STOP always wins, and is handled before). It acts only when the candidate's
-latest text from us was about locums and they have a shift offer by text; anything else
-returns False so the normal reply handling (meetings, respond-now) goes on.
+is not an opt-out (STOP always wins, and is handled before). A text answers the last text we
+wrote to them, nothing else: the YES or NO acts on the offer whose message that was (a
+broadcast's offer, or a shift reopened to them from the waitlist). When the last text was
+about locums but wasn't an offer they could have read (a booking confirmation, a waitlist
+notice, an offer still held for their hours or not yet sent), a YES is not guessed at: we
+text "Which shift? Tap the link in the offer you want." once, and the reply goes on to a person
+(respond-now) like any other; a NO then goes to a person without an automatic answer (after a
+confirmation it may mean "I can't come any more"). When the last text wasn't about locums at all
+(a job message), it is the recruiter's conversation and this module leaves it alone.
+
+Only unambiguous yes words count: "yes", "y", "yep", "yeah", "oui", "I'll take it", "yes
+please"… — never "ok", "sure" or "great", which are as often a thank-you for a confirmation.
 
 `handle_unknown_sms` answers a YES from a number no candidate has: a polite transactional text
 saying we couldn't match it, once per number a day, never to a suppressed number."""
@@ -22,13 +31,18 @@ from django_tasks import task
 from rounds.outreach.choices import Direction, MessageChannel, MessageKind, MessageStatus, Topic
 from rounds.outreach.optout import words
 
-from .choices import OfferStatus, ShiftStatus
+from .choices import OfferStatus
 
 log = logging.getLogger(__name__)
 
-YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "yup", "oui", "ok", "okay", "accept",
-                       "accepted", "sure", "absolutely", "definitely"})
+YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "yup", "oui", "accept", "accepted"})
 NO_WORDS = frozenset({"no", "n", "non", "nope", "pass", "decline"})
+# "I'll take it", "I will take the shift", "je la prends", after an optional yes word or an
+# "ok"/"sure" (which alone mean nothing: "ok thanks" answers a confirmation).
+TAKE_IT_PHRASES = (("ill", "take", "it"), ("i", "will", "take", "it"), ("ill", "take", "the",
+                   "shift"), ("i", "will", "take", "the", "shift"), ("ill", "take", "this",
+                   "shift"), ("je", "la", "prends"), ("je", "le", "prends"), ("je", "prends"))
+LEADS = frozenset({"ok", "okay", "sure", "great"}) | YES_WORDS
 # Words that may follow the answer without changing it ("yes please", "no thanks").
 FILLERS = frozenset({"please", "thanks", "thank", "you", "ty", "merci", "sil", "vous", "plait",
                      "the", "shift", "for", "me"})
@@ -37,9 +51,13 @@ YES_FILLERS = FILLERS | {"i", "ill", "will", "take", "it", "im", "in", "sounds",
 NO_FILLERS = FILLERS | {"sorry", "desole", "cant", "not", "available", "this", "time"}
 MAX_WORDS = 6
 UNKNOWN_REPLY_EVERY = timedelta(hours=24)  # one courtesy text per number a day: no ping-pong
-LIVE = (OfferStatus.QUEUED, OfferStatus.SENT)
-# A text about a shift that ended this long ago is not about it any more.
-RECENT = timedelta(days=14)
+# Outbound texts that exist for the member: on their phone, or on their way to it. Dropped,
+# cancelled and failed ones never reached them, so a reply can't be about them.
+WRITTEN = (MessageStatus.QUEUED, MessageStatus.HELD, MessageStatus.SENDING, MessageStatus.SENT,
+           MessageStatus.DELIVERED, MessageStatus.UNKNOWN)
+REACHED = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNKNOWN)
+WHICH_SHIFT = "Which shift? Tap the link in the offer you want."
+WHICH_KEY = "locums:which-shift:"
 
 
 def _answer(text: str, first: frozenset[str], fillers: frozenset[str]) -> bool:
@@ -49,63 +67,89 @@ def _answer(text: str, first: frozenset[str], fillers: frozenset[str]) -> bool:
     return all(t in first or t in fillers for t in tokens[1:])
 
 
+def _takes_it(tokens: list[str]) -> bool:
+    """"I'll take it", "ok I'll take it", "yes, I will take the shift please"."""
+    if not tokens or len(tokens) > MAX_WORDS + 2:
+        return False
+    for start in (0, 1):
+        if start and tokens[0] not in LEADS:
+            break
+        for phrase in TAKE_IT_PHRASES:
+            n = len(phrase)
+            if tuple(tokens[start:start + n]) == phrase and all(
+                    t in FILLERS or t in YES_WORDS for t in tokens[start + n:]):
+                return True
+    return False
+
+
 def is_yes(text: str) -> bool:
     """YES, Y, "yes please", "YES!", "Oui", "ok I'll take it"… (accents, case, punctuation
-    and emoji ignored, as the opt-out reader does)."""
-    return _answer(text, YES_WORDS, YES_FILLERS)
+    and emoji ignored, as the opt-out reader does). Not "ok", "sure", "great" or "ok thanks"."""
+    return _answer(text, YES_WORDS, YES_FILLERS) or _takes_it(words(text))
 
 
 def is_no(text: str) -> bool:
     return _answer(text, NO_WORDS, NO_FILLERS)
 
 
-def _last_text_was_about_locums(candidate) -> bool:
-    from rounds.outreach.inbound import REACHED
+def last_text(candidate):
+    """The last text we wrote to the candidate that still exists for them (sent, or on its way),
+    newest by when it was written."""
     from rounds.outreach.models import Message
 
-    last = (Message.objects.filter(candidate=candidate, direction=Direction.OUTBOUND,
-                                   channel=MessageChannel.SMS, status__in=REACHED)
-            .order_by("-created_at", "-id").values_list("topic", flat=True).first())
-    return last == Topic.LOCUMS
+    return (Message.objects.filter(candidate=candidate, direction=Direction.OUTBOUND,
+                                   channel=MessageChannel.SMS, status__in=WRITTEN)
+            .order_by("-created_at", "-id").first())
 
 
-def latest_sms_offer(candidate, *, now=None):
-    """The candidate's shift offer a text answers: the latest live one (queued or sent, shift
-    open and not started) by text; else the latest by text about a shift not long over."""
+def answered_offer(candidate):
+    """(the offer a text from the candidate answers, or None; the last text we wrote them, or
+    None). The offer is the one whose message is that last text (a broadcast's offer or a
+    reopened one), when the text has reached them; anything else answers no offer."""
     from .models import ShiftOffer
 
-    now = now or timezone.now()
-    offers = (ShiftOffer.objects.filter(candidate=candidate, channel=MessageChannel.SMS)
-              .select_related("shift__site", "candidate__organization")
-              .order_by("-sent_at", "-created_at", "-id"))
-    live = offers.filter(status__in=LIVE, shift__status__in=(ShiftStatus.OPEN,
-                                                             ShiftStatus.OFFERED),
-                         shift__starts_at__gt=now).first()
-    if live is not None:
-        return live
-    return offers.filter(shift__ends_at__gt=now - RECENT).first()
+    last = last_text(candidate)
+    if last is None or last.topic != Topic.LOCUMS or last.status not in REACHED:
+        return None, last
+    offer = (ShiftOffer.objects.filter(candidate=candidate, message_id=last.pk)
+             .select_related("shift__site", "shift__organization", "candidate__organization")
+             .first())
+    return offer, last
 
 
 def handle_sms_reply(message, text: str) -> bool:
-    """YES / NO to the candidate's latest shift offer by text. True when handled (the answer
-    is on its way); False for any other text, or when their last text from us wasn't about a
-    shift (a YES to a job message is a conversation for the recruiter)."""
+    """YES / NO to the shift offer that was the candidate's last text from us. True when
+    handled (the answer is on its way, nothing for a person to do); False for any other text,
+    when the last text wasn't about locums (a YES to a job message is a conversation for the
+    recruiter), or when it was but wasn't an offer they could have read: then a YES gets one
+    "Which shift?" text and goes to a person as a respond-now item, and nothing is booked."""
     yes, no = is_yes(text), is_no(text)
     candidate = message.candidate
     if not (yes or no) or candidate is None:
         return False
-    if not _last_text_was_about_locums(candidate):
-        return False
-    offer = latest_sms_offer(candidate)
-    if offer is None:
+    offer, last = answered_offer(candidate)
+    if last is None or last.topic != Topic.LOCUMS:
         return False
     from . import actions
 
+    if offer is None:
+        # A confirmation, a waitlist notice, our own question, an offer not sent yet: which
+        # offer a yes means is a guess, and a guess may book the wrong shift. Asked once (not
+        # again in answer to our own question); a person sees the reply either way.
+        if yes and not (last.idempotency_key or "").startswith(WHICH_KEY):
+            _reply(message, f"{_sender_name(candidate)}: {WHICH_SHIFT}",
+                   key=f"{WHICH_KEY}{message.pk}")
+        log.info("Locums reply %s from candidate %s not tied to an offer (last text %s): left "
+                 "to a person", message.pk, candidate.pk, last.pk)
+        return False
+
+    shift = offer.shift
     if no:
-        shift = offer.shift
         if offer.status == OfferStatus.ACCEPTED:
+            from .links import accept_url
+
             _reply(message, f"{actions._sender(shift)}: you're booked on this shift. To cancel, "
-                   "please call the clinic.")
+                   f"open {accept_url(offer)} and tap Cancel my booking.")
             return True
         actions.do_decline(offer, via="sms")
         _reply(message, f"{actions._sender(shift)}: thanks for letting us know. We'll keep you "
@@ -118,16 +162,22 @@ def handle_sms_reply(message, text: str) -> bool:
     # Booked and waitlisted members are texted by do_accept itself (the confirmation, the
     # waitlist notice); the other outcomes are answered here.
     if result.outcome not in (actions.BOOKED, actions.WAITLISTED):
-        _reply(message, f"{actions._sender(offer.shift)}: {result.message}")
+        _reply(message, f"{actions._sender(shift)}: {result.message}")
     return True
 
 
-def _reply(message, body: str):
+def _sender_name(candidate) -> str:
+    from rounds.outreach.optout import sender_name
+
+    return sender_name(candidate.organization)
+
+
+def _reply(message, body: str, *, key: str = ""):
     from rounds.outreach import outbox
 
     return outbox.queue_message(
         message.candidate, channel=MessageChannel.SMS, body=body,
-        idempotency_key=f"locums:reply:{message.pk}", kind=MessageKind.TRANSACTIONAL,
+        idempotency_key=key or f"locums:reply:{message.pk}", kind=MessageKind.TRANSACTIONAL,
         topic=Topic.LOCUMS, thread=message.thread,
     )
 

@@ -1,5 +1,9 @@
 """Posting and changing a shift: every field checked, each error naming its field, nothing
-half-written. A block of days is one shift whose start and end span the days.
+half-written. A block of days is one shift whose start and end span the days, starting at most
+two years ahead.
+
+Once a shift is broadcast (offered, then booked) the members have its details: only its terms
+and notes may change (`do_update_shift`); for anything else, cancel it and post it again.
 
 Times are aware datetimes; the form reads them in the site's time zone (`site_zone`)."""
 
@@ -11,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rounds.audit import actions as audit
@@ -18,10 +23,11 @@ from rounds.audit.choices import AuditAction
 from rounds.candidates.choices import Profession
 from rounds.lib import jurisdictions
 
-from .choices import OPEN_SHIFT_STATUSES, RateUnit, ShiftStatus
-from .models import NetworkList, Shift
+from .choices import OPEN_SHIFT_STATUSES, OfferStatus, RateUnit, ShiftStatus
+from .models import NetworkList, Shift, ShiftOffer
 
 LONGEST_BLOCK = timedelta(days=92)
+FURTHEST_AHEAD = timedelta(days=2 * 365 + 1)
 CREDENTIALS_MAX = 20
 CREDENTIAL_LENGTH = 60
 TEXT_MAX = 5000
@@ -87,8 +93,9 @@ def _specialty_code(text: str) -> str:
 
 
 def clean_fields(organization, fields: dict, *, at: datetime | None = None,
-                 check_past: bool = True) -> dict:
-    """Check and normalise shift fields; raise one ValidationError naming every bad field."""
+                 check_past: bool = True, current_site_id: int | None = None) -> dict:
+    """Check and normalise shift fields; raise one ValidationError naming every bad field.
+    `current_site_id`: the site the shift is at now, kept even if it was deactivated since."""
     from rounds.accounts.models import Site
 
     org_id = getattr(organization, "pk", organization)
@@ -107,7 +114,7 @@ def clean_fields(organization, fields: dict, *, at: datetime | None = None,
                 if str(site or "").isdigit() else None
         if site is None or site.organization_id != org_id:
             errors["site"] = "Choose one of your organization's sites."
-        elif not site.is_active:
+        elif not site.is_active and site.pk != current_site_id:
             errors["site"] = f"{site.name} is no longer active."
         else:
             out["site"] = site
@@ -131,6 +138,12 @@ def clean_fields(organization, fields: dict, *, at: datetime | None = None,
     # Whole minutes: a form posting "now" must not be refused for the seconds since.
     if check_past and starts_at and starts_at < now.replace(second=0, microsecond=0):
         errors["starts_at"] = "This time has passed: a shift starts in the future."
+    # Nobody books locums years ahead; a typo like 9999 would also overflow the database's
+    # dates once converted to UTC.
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value and name not in errors and value > now + FURTHEST_AHEAD:
+            errors[name] = (f"At most {FURTHEST_AHEAD.days // 365} years ahead: check the "
+                            "year.")
 
     if "profession" in fields:
         if fields["profession"] in Profession.values:
@@ -266,35 +279,94 @@ def do_create_shift(
     return shift
 
 
+# Once members have a shift's details (offered, or booked), these are what they said yes to:
+# changing them would leave held messages, offers and the booking saying something else. Terms
+# and notes may still be corrected.
+SETTLED_ONCE_OFFERED = {
+    "site": "The site", "starts_at": "The start", "ends_at": "The end",
+    "profession": "The profession", "specialty": "The specialty",
+    "licence_jurisdiction": "The licence required", "required_credentials": "The credentials",
+    "rate": "The rate", "rate_unit": "The rate unit", "currency": "The currency",
+    "lists": "Who it goes to", "tiered": "Favourites first",
+    "tier_delay_minutes": "The second tier's delay",
+}
+CHANGEABLE_STATUSES = (*OPEN_SHIFT_STATUSES, ShiftStatus.BOOKED)
+
+
+def _lock_shift(shift_id: int) -> Shift:
+    """The shift row, locked until the caller's transaction ends (only the shift: not the site
+    and organization rows joined to it, which every insert in the organization references)."""
+    qs = Shift.objects.select_related("site__organization")
+    if connection.features.has_select_for_update_of:
+        qs = qs.select_for_update(of=("self",))
+    else:
+        qs = qs.select_for_update()  # SQLite: BEGIN IMMEDIATE already serializes writers
+    return qs.get(pk=shift_id)
+
+
 def do_update_shift(
     shift: Shift, *, actor, at: datetime | None = None, via: str = "web", **fields
 ) -> Shift:
-    """Change a shift while it is open or offered (a booked, completed or cancelled shift is
-    history: cancel and post again). A start already passed is refused only if it changes."""
-    if shift.status not in OPEN_SHIFT_STATUSES:
-        raise ValidationError({"status": (
-            f"This shift is {shift.get_status_display().lower()}: only open or offered shifts "
-            "can be changed.")})
-    check_past = "starts_at" in fields and fields["starts_at"] != shift.starts_at
-    full = {name: fields[name] for name in fields}
-    # Ends after starts is checked against the stored value of whichever side is not sent.
-    if "starts_at" in full or "ends_at" in full:
-        full.setdefault("starts_at", shift.starts_at)
-        full.setdefault("ends_at", shift.ends_at)
-    values = clean_fields(shift.organization_id, full, at=at, check_past=check_past)
-    chosen = values.pop("lists", None)
-    before = {name: getattr(shift, name) for name in values}
-    for name, value in values.items():
-        setattr(shift, name, value)
-    shift.full_clean(exclude=["organization", "site", "created_by", "lists"])
-    shift.save()
-    changes = audit.diff(before, values)
-    if chosen is not None:
-        old = {lst.pk for lst in shift.lists.all()}
-        if old != {lst.pk for lst in chosen}:
-            shift.lists.set(chosen)
+    """Change a shift. Open (not broadcast yet): anything. Offered or booked: only the terms
+    and notes — the members offered it have the other details, so a change to them is refused
+    with the fields named (cancel the shift and post it again). Completed or cancelled: nothing.
+
+    The shift is re-read under a lock (an acceptance or a broadcast may have changed it since
+    the form was loaded) and only the changed fields are written, so a stale copy never writes
+    back its status or booking time. Returns the shift as saved."""
+    with transaction.atomic():
+        locked = _lock_shift(shift.pk)
+        if locked.status not in CHANGEABLE_STATUSES:
+            raise ValidationError({"status": (
+                f"This shift is {locked.get_status_display().lower()}: it can't be changed "
+                "any more.")})
+        check_past = "starts_at" in fields and fields["starts_at"] != locked.starts_at
+        full = dict(fields)
+        # Ends after starts is checked against the stored value of whichever side is not sent.
+        if "starts_at" in full or "ends_at" in full:
+            full.setdefault("starts_at", locked.starts_at)
+            full.setdefault("ends_at", locked.ends_at)
+        values = clean_fields(locked.organization_id, full, at=at, check_past=check_past,
+                              current_site_id=locked.site_id)
+        chosen = values.pop("lists", None)
+        changed = {name: value for name, value in values.items()
+                   if value != getattr(locked, name)}
+        if "specialty" not in changed:  # the code follows the specialty's words
+            changed.pop("specialty_code", None)
+        old_lists = {lst.pk for lst in locked.lists.all()}
+        lists_changed = chosen is not None and old_lists != {lst.pk for lst in chosen}
+
+        if locked.status != ShiftStatus.OPEN:
+            settled = [name for name in SETTLED_ONCE_OFFERED
+                       if name in changed or (name == "lists" and lists_changed)]
+            if settled:
+                raise ValidationError(_settled_errors(locked, settled))
+
+        before = {name: getattr(locked, name) for name in changed}
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["organization", "site", "created_by", "lists"])
+        if changed:
+            locked.save(update_fields=list(changed))
+        changes = audit.diff(before, changed)
+        if lists_changed:
+            locked.lists.set(chosen)
             changes["lists"] = [None, ", ".join(lst.name for lst in chosen) or "whole network"]
-    if changes:
-        audit.record(actor=actor, action=AuditAction.UPDATE, obj=shift, changes=changes,
-                     via=via)
-    return shift
+        if changes:
+            audit.record(actor=actor, action=AuditAction.UPDATE, obj=locked, changes=changes,
+                         via=via)
+    return locked
+
+
+def _settled_errors(shift: Shift, names: list[str]) -> dict[str, str]:
+    """Each settled field the change touches, named, with what to do instead."""
+    offered = ShiftOffer.objects.filter(shift=shift).exclude(
+        status=OfferStatus.UNREACHABLE).count()
+    if offered:
+        have = (f"{offered} member{'s' if offered != 1 else ''} already "
+                f"{'have' if offered != 1 else 'has'} these details")
+    else:
+        have = "the members offered it already have these details"
+    return {name: (f"{SETTLED_ONCE_OFFERED[name]} can't change now; {have}: cancel the shift "
+                   "and post it again.")
+            for name in names}

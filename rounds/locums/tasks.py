@@ -22,3 +22,16 @@ def schedule_second_tier(shift_id: int, when: datetime) -> None:
     """Queue the second tier for `when`, once the current transaction commits (a rolled-back
     broadcast schedules nothing)."""
     transaction.on_commit(lambda: second_tier_task.using(run_after=when).enqueue(shift_id))
+
+
+@task()
+def expire_reopened_task() -> int:
+    """Pass reopened offers whose time to answer ran out to the next in line (idempotent)."""
+    from .actions import expire_reopened_offers
+
+    return expire_reopened_offers()
+
+
+def schedule_reopen_expiry(when: datetime) -> None:
+    """Queue a check for `when` (a reopened offer's deadline), once the transaction commits."""
+    transaction.on_commit(lambda: expire_reopened_task.using(run_after=when).enqueue())

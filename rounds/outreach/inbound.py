@@ -3,13 +3,26 @@
 A text is routed by the number it came from: the thread of the last text we sent to that
 number from the number it was sent to, else a candidate with that phone in the organization
 that owns the number, else the one candidate with that phone among the organizations sharing
-the number. An email is routed by its address (`reply+<thread token>@…`), then by the message
-it answers (In-Reply-To, References), then by its sender. What finds nobody is kept as an
-unmatched message in its organization's inbox: never dropped.
+the number.
 
-A matched reply lands on the timeline; a STOP opts out (`optout`); anything else stops the
-candidate's sequences and opens a respond-now item. A delivery status notification with a
-permanent failure (5.x.x) suppresses the address and marks the original message failed.
+An email is routed to an organization first, from what it was addressed to: a reply address
+(`reply+<thread token>@…`, or `unsubscribe+<token>@…`) names the thread; an organization's
+sender address names the organization; else the message it answers (In-Reply-To, References)
+names both. The sender is then looked up inside that organization only. Only when nothing
+names an organization may the sender alone decide, and only when one organization knows them:
+a person known in several is never guessed at.
+
+What finds no candidate is kept as an unmatched message (never dropped): in the organization it
+was sent to, or, when that can't be told (the site's shared number, a number nobody claims,
+mail naming no organization), in each organization that has the sender as a candidate or has
+written to that number or address. A STOP among those suppresses the number in each of them
+(and in the number's owners). When no organization has anything to do with the sender, the
+payload stays only in the WebhookEvent the webhook records (site administrators read those).
+
+A matched reply lands on the timeline; a STOP opts out (`optout`); START or UNSTOP from the
+candidate's own number gives consent to texts back; anything else stops the candidate's
+sequences and opens a respond-now item. A delivery status notification with a permanent
+failure (5.x.x) suppresses the address and marks the original message failed.
 
 Each function is idempotent by the provider's message id. The caller owns the transaction."""
 
@@ -60,9 +73,10 @@ class InboundError(ValueError):
 
 def receive_sms(params: dict) -> Message | None:
     """Store an inbound text as the provider posted it (MessageSid, From, To, Body…) and act
-    on it. Returns the message (matched, or unmatched in the organization owning the number),
-    or None when no organization can be told (the caller's WebhookEvent keeps the payload).
-    The same MessageSid twice returns the first message and does nothing more."""
+    on it. Returns the message (matched, or unmatched — in each organization it may be for,
+    the first of them returned), or None when no organization has anything to do with the
+    sender (the caller's WebhookEvent keeps the payload). The same MessageSid twice returns
+    the first message and does nothing more."""
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     sender = (params.get("From") or "").strip()
     if not sid:
@@ -83,33 +97,62 @@ def receive_sms(params: dict) -> Message | None:
         channel=MessageChannel.SMS, key=key, body=body, from_address=phone, to_address=number,
         provider_id=sid, raw=json.dumps(params, sort_keys=True, ensure_ascii=False),
     )
+    carrier = (params.get("OptOutType") or "").upper()
     if candidate is None:
-        org_id = _single_org(orgs)
-        if org_id is None:
-            return None
-        message, created = _store(organization_id=org_id, **fields)
-        if created and phone and optout.is_opt_out(body):
-            # STOP is conclusive even from a number no record knows yet: the number is not
-            # written to again, whoever it turns out to be.
-            Suppression.objects.get_or_create(
-                organization_id=org_id, channel=MessageChannel.SMS, address=phone,
-                defaults={"reason": SuppressionReason.STOP,
-                          "detail": f"Replied “{body.strip()[:100]}” before being matched"},
-            )
-        elif created:
-            from rounds.locums.replies import handle_unknown_sms
-
-            handle_unknown_sms(message, body)  # a YES to a shift offer: a polite "no match"
-        return message
+        return _unmatched_sms(phone, sender, number, orgs, body, fields)
 
     message, created = _store(
         organization_id=candidate.organization_id, candidate=candidate, thread=thread, **fields
     )
     if created:
         log_activity(message)
-        carrier = (params.get("OptOutType") or "").upper() == "STOP"
-        _act_on_reply(message, body, carrier_opt_out=carrier)
+        _act_on_reply(message, body, carrier_opt_out=carrier == "STOP",
+                      carrier_opt_in=carrier == "START")
     return message
+
+
+def _unmatched_sms(phone: str, sender: str, number: str, orgs, body: str,
+                   fields: dict) -> Message | None:
+    org_ids = _orgs_for_unmatched_sms(phone, {phone, sender}, number, orgs)
+    if not org_ids:
+        return None
+    stop = bool(phone) and optout.is_opt_out(body)
+    messages = []
+    for org_id in org_ids:
+        message, created = _store(organization_id=org_id, **fields)
+        messages.append(message)
+        if created and stop:
+            # STOP is conclusive even from a number no record knows yet: the number is not
+            # written to again, whoever it turns out to be, by anyone who could have texted
+            # it from the number it answered.
+            Suppression.objects.get_or_create(
+                organization_id=org_id, channel=MessageChannel.SMS, address=phone,
+                defaults={"reason": SuppressionReason.STOP,
+                          "detail": f"Replied “{body.strip()[:100]}” before being matched"},
+            )
+        elif created and len(org_ids) == 1:
+            from rounds.locums.replies import handle_unknown_sms
+
+            handle_unknown_sms(message, body)  # a YES to a shift offer: a polite "no match"
+    return messages[0]
+
+
+def _orgs_for_unmatched_sms(phone: str, numbers: set[str], number: str, orgs) -> list[int]:
+    """The organizations an unmatched text is kept in: the one owning the number; when the
+    number is shared (or nobody's), each of those sharing it that has the sender as a
+    candidate or has texted that number, and the number's owners."""
+    single = _single_org(orgs)
+    if single is not None:
+        return [single]
+    owners = set(orgs.filter(outreach_settings__sms_from_number=number)
+                 .values_list("pk", flat=True)) if number else set()
+    known = set(Candidate.objects.filter(organization__in=orgs, phone_normalized=phone)
+                .values_list("organization_id", flat=True)) if phone else set()
+    texted = set(Message.objects.filter(
+        organization__in=orgs, direction=Direction.OUTBOUND, channel=MessageChannel.SMS,
+        to_address__in=numbers, status__in=REACHED,
+    ).values_list("organization_id", flat=True).distinct())
+    return sorted(owners) + sorted((known | texted) - owners)
 
 
 def _route_sms(phone: str, numbers: set[str], orgs) -> tuple[Candidate | None, Thread | None]:
@@ -139,20 +182,21 @@ def _route_sms(phone: str, numbers: set[str], orgs) -> tuple[Candidate | None, T
 
 
 def _orgs_for_number(number: str):
-    """The organizations a text to `number` may be for: the one that owns the number; for the
-    site's shared number, every organization without a number of its own; for a number nobody
-    claims, every organization (the sender then decides)."""
+    """The organizations a text to `number` may be for: for the site's shared number, every
+    organization without a number of its own (and any that set the shared one as theirs); else
+    the one that owns the number; for a number nobody claims, every organization (the sender
+    then decides)."""
     from rounds.accounts.models import Organization
 
-    owners = Organization.objects.filter(outreach_settings__sms_from_number=number)
-    if number and owners.exists():
-        return owners
     shared = settings.SMS_FROM_NUMBER or ""
     if number and _phone(number) == _phone(shared):
         return Organization.objects.filter(
             Q(outreach_settings__isnull=True) | Q(outreach_settings__sms_from_number="")
             | Q(outreach_settings__sms_from_number=shared)
         )
+    owners = Organization.objects.filter(outreach_settings__sms_from_number=number)
+    if number and owners.exists():
+        return owners
     return Organization.objects.all()
 
 
@@ -178,8 +222,9 @@ def parse_email(raw: bytes) -> EmailMessage:
 
 def receive_email(raw: bytes) -> Message | None:
     """Store an inbound email (raw RFC 5322 bytes) and act on it. Returns the stored message —
-    for a delivery status notification, the original message that bounced — or None when it
-    can't be placed in any organization. The same Message-ID twice does nothing more."""
+    for a delivery status notification, the original message that bounced; for one kept in
+    several organizations, the first — or None when no organization has anything to do with
+    it. The same Message-ID twice does nothing more."""
     msg = parse_email(raw)
     if msg.get_content_type() == "multipart/report":
         report = (msg.get_param("report-type") or "").lower()
@@ -196,42 +241,75 @@ def receive_email(raw: bytes) -> Message | None:
 
     sender = parseaddr(str(msg.get("From") or ""))[1]
     recipients = _recipients(msg)
-    unsubscribe = False
-    thread = None
-    to_address = recipients[0] if recipients else ""
-    for address in recipients:
-        kind, token = _reply_token(address)
-        if kind is None:
-            continue
-        found = Thread.objects.filter(reply_token=token).select_related("candidate").first()
-        unsubscribe = unsubscribe or kind == "unsubscribe"
-        to_address = address
-        if found is not None:
-            thread = found
-            break
-    candidate = current_record(thread.candidate) if thread is not None else None
-    if candidate is not None and candidate.pk != thread.candidate_id:
-        thread = _latest_thread(candidate)
-    if candidate is None:
-        candidate, thread = _route_by_references(msg)
-    if candidate is None:
-        candidate = _candidate_by_email(sender)
-        thread = _latest_thread(candidate) if candidate is not None else None
-
     text = _reply_text(msg)
     fields = dict(
         channel=MessageChannel.EMAIL, key=key, body=text,
         subject=str(msg.get("Subject") or "")[:200], from_address=sender[:254],
-        to_address=to_address[:254], provider_id=message_id[:255],
+        to_address=(recipients[0] if recipients else "")[:254], provider_id=message_id[:255],
         raw=raw.decode("utf-8", errors="replace"),
     )
-    if candidate is None:
-        org_id = _org_for_email(recipients)
-        if org_id is None:
-            return None
-        message, _ = _store(organization_id=org_id, **fields)
-        return message
+    automatic = _is_automatic(msg)
 
+    # 1. A reply address names the thread, so the candidate and the organization.
+    thread, unsubscribe = None, False
+    for address in recipients:
+        kind, token = _reply_token(address)
+        if kind is None:
+            continue
+        unsubscribe = unsubscribe or kind == "unsubscribe"
+        found = Thread.objects.filter(reply_token=token).select_related("candidate").first()
+        if found is not None:
+            thread, fields["to_address"] = found, address[:254]
+            unsubscribe = kind == "unsubscribe"
+            break
+    if thread is not None:
+        candidate = current_record(thread.candidate)
+        if candidate.pk != thread.candidate_id:
+            thread = _latest_thread(candidate)
+        return _matched_email(candidate, thread, fields, text, unsubscribe=unsubscribe,
+                              automatic=automatic)
+
+    # 2. An organization's sender address names the organization (each one it was sent to);
+    # the message it answers, then the sender, are looked for inside it only.
+    named = _orgs_for_email(recipients)
+    if named:
+        messages = []
+        for org_id, address in named:
+            candidate, found = _route_by_references(msg, org_id)
+            if candidate is None:
+                candidate = _candidate_by_email(sender, org_id)
+                found = _latest_thread(candidate) if candidate is not None else None
+            here = {**fields, "to_address": address[:254]}
+            if candidate is None:
+                messages.append(_store(organization_id=org_id, **here)[0])
+            else:
+                messages.append(_matched_email(candidate, found, here, text,
+                                               unsubscribe=unsubscribe, automatic=automatic))
+        return messages[0]
+
+    # 3. The message it answers names the organization and the candidate.
+    candidate, thread = _route_by_references(msg, None)
+    if candidate is not None:
+        return _matched_email(candidate, thread, fields, text, unsubscribe=unsubscribe,
+                              automatic=automatic)
+
+    # 4. Nothing names an organization: the sender decides only when one organization knows
+    # them; otherwise the message waits unmatched in each organization that does.
+    candidate, org_ids = _sender_anywhere(sender)
+    if candidate is not None:
+        return _matched_email(candidate, _latest_thread(candidate), fields, text,
+                              unsubscribe=unsubscribe, automatic=automatic)
+    if not org_ids:
+        from rounds.accounts.models import Organization
+
+        single = _single_org(Organization.objects.all())
+        org_ids = [single] if single is not None else []
+    messages = [_store(organization_id=org_id, **fields)[0] for org_id in org_ids]
+    return messages[0] if messages else None
+
+
+def _matched_email(candidate: Candidate, thread: Thread | None, fields: dict, text: str, *,
+                   unsubscribe: bool, automatic: bool) -> Message:
     message, created = _store(
         organization_id=candidate.organization_id, candidate=candidate, thread=thread, **fields
     )
@@ -241,10 +319,9 @@ def receive_email(raw: bytes) -> Message | None:
     if unsubscribe:
         # Mail to the List-Unsubscribe mailto: an unsubscribe, whatever it says.
         optout.do_opt_out(candidate, MessageChannel.EMAIL, via=optout.VIA_EMAIL,
-                          detail=f"Email to {to_address}", thread=thread)
+                          detail=f"Email to {message.to_address}", thread=thread)
         return message
-    _act_on_reply(message, text or _subject_words(message.subject),
-                  automatic=_is_automatic(msg))
+    _act_on_reply(message, text or _subject_words(message.subject), automatic=automatic)
     return message
 
 
@@ -271,18 +348,19 @@ def _recipients(msg: EmailMessage) -> list[str]:
     return out
 
 
-def _route_by_references(msg: EmailMessage) -> tuple[Candidate | None, Thread | None]:
+def _route_by_references(msg: EmailMessage, org_id: int | None
+                         ) -> tuple[Candidate | None, Thread | None]:
+    """The candidate and thread of the message this one answers (In-Reply-To, References),
+    inside `org_id` when the organization is already known."""
     ids = _msgids(str(msg.get("In-Reply-To") or ""))
     ids += list(reversed(_msgids(str(msg.get("References") or ""))))
     if not ids:
         return None, None
-    answered = (
-        Message.objects.filter(provider_id__in=_both_forms(ids), channel=MessageChannel.EMAIL,
-                               candidate__isnull=False)
-        .select_related("thread", "candidate")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    answered = Message.objects.filter(provider_id__in=_both_forms(ids),
+                                      channel=MessageChannel.EMAIL, candidate__isnull=False)
+    if org_id is not None:
+        answered = answered.filter(organization_id=org_id)
+    answered = answered.select_related("thread", "candidate").order_by("-created_at", "-id").first()
     if answered is None:
         return None, None
     candidate = current_record(answered.candidate)
@@ -291,12 +369,13 @@ def _route_by_references(msg: EmailMessage) -> tuple[Candidate | None, Thread | 
     return candidate, _latest_thread(candidate)
 
 
-def _candidate_by_email(sender: str) -> Candidate | None:
+def _candidate_by_email(sender: str, org_id: int) -> Candidate | None:
+    """The sender among one organization's candidates: the record it wrote to last, else the
+    most recently active one."""
     key = _email_key(sender)
     if not key:
         return None
-    found = Candidate.objects.filter(email_normalized=key)
-    # Where the same person is in several organizations, the one that wrote to them last.
+    found = Candidate.objects.filter(organization_id=org_id, email_normalized=key)
     last = (
         Message.objects.filter(candidate__in=found, direction=Direction.OUTBOUND,
                                channel=MessageChannel.EMAIL)
@@ -309,17 +388,36 @@ def _candidate_by_email(sender: str) -> Candidate | None:
     return _one_candidate(found)
 
 
-def _org_for_email(recipients: list[str]) -> int | None:
-    """The organization an unmatched email is for: the one whose sender address it was sent
-    to; with a single organization on the site, that one."""
-    from rounds.accounts.models import Organization
+def _sender_anywhere(sender: str) -> tuple[Candidate | None, list[int]]:
+    """For mail naming no organization: (the candidate, []) when exactly one organization
+    knows the sender; else (None, the organizations that have them as a candidate or have
+    emailed that address), so the message waits in each of those rather than be guessed."""
+    key = _email_key(sender)
+    if not key:
+        return None, []
+    people = Candidate.objects.filter(email_normalized=key)
+    known = set(people.values_list("organization_id", flat=True))
+    if len(known) == 1:
+        candidate = _candidate_by_email(sender, next(iter(known)))
+        if candidate is not None:
+            return candidate, []
+    wrote = set(Message.objects.filter(
+        Q(candidate__in=people) | Q(to_address__iexact=sender),
+        direction=Direction.OUTBOUND, channel=MessageChannel.EMAIL,
+    ).values_list("organization_id", flat=True).distinct())
+    return None, sorted(known | wrote)
 
+
+def _orgs_for_email(recipients: list[str]) -> list[tuple[int, str]]:
+    """(organization, the address it was reached at) for each organization whose sender
+    address the email was sent to, in the order of the recipients."""
+    out: list[tuple[int, str]] = []
     for address in recipients:
-        org_id = (OutreachSettings.objects.filter(sender_email__iexact=address)
-                  .values_list("organization_id", flat=True).first())
-        if org_id:
-            return org_id
-    return _single_org(Organization.objects.all())
+        for org_id in (OutreachSettings.objects.filter(sender_email__iexact=address)
+                       .values_list("organization_id", flat=True)):
+            if org_id not in {o for o, _ in out}:
+                out.append((org_id, address))
+    return out
 
 
 def _reply_text(msg: EmailMessage) -> str:
@@ -481,10 +579,11 @@ def _embedded_headers(part) -> EmailMessage:
 
 
 def _act_on_reply(message: Message, text: str, *, automatic: bool = False,
-                  carrier_opt_out: bool = False) -> None:
-    """STOP opts out. Any other reply stops the candidate's sequences and opens a respond-now
-    item; one that mentions stopping ambiguously also opens a review item for a person.
-    Auto-replies change nothing."""
+                  carrier_opt_out: bool = False, carrier_opt_in: bool = False) -> None:
+    """STOP opts out. START or UNSTOP from the candidate's own number gives consent to texts
+    back. Any other reply stops the candidate's sequences and opens a respond-now item; one
+    that mentions stopping ambiguously also opens a review item for a person. Auto-replies
+    change nothing."""
     candidate = message.candidate
     reading = optout.classify(text)
     if reading is optout.Reading.AMBIGUOUS and message.channel == MessageChannel.EMAIL:
@@ -500,6 +599,20 @@ def _act_on_reply(message: Message, text: str, *, automatic: bool = False,
         )
         optout.do_opt_out(candidate, message.channel, via=via, detail=f"“{text.strip()[:200]}”",
                           thread=message.thread, confirm=same_number)
+        if not same_number and message.from_address:
+            # The STOP came from another number (a merged record's old one, or a number the
+            # record doesn't have): that number said STOP, so it is suppressed too.
+            Suppression.objects.get_or_create(
+                organization_id=candidate.organization_id, channel=MessageChannel.SMS,
+                address=message.from_address,
+                defaults={"reason": optout.SUPPRESSION_REASON[via],
+                          "detail": f"Replied “{text.strip()[:100]}” for {candidate}"[:300]},
+            )
+        return
+    if message.channel == MessageChannel.SMS and (carrier_opt_in or optout.is_opt_in(text)) and (
+        message.from_address == optout.address_of(candidate, MessageChannel.SMS)
+    ):
+        optout.do_opt_in_by_text(message, provider_confirms=carrier_opt_in)
         return
     if automatic:
         return

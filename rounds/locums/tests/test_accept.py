@@ -59,12 +59,22 @@ def make_member(org, actor, i=0, *, email=True, phone=True, prefix=""):
 
 def make_shift(org, *, site=None, starts_in=timedelta(days=3), hours=10, status=None, **kw):
     start = (timezone.now() + starts_in).replace(microsecond=0)
+    fields = {"profession": "physician", "specialty": "Family Medicine",
+              "rate": Decimal("1800"), "terms": "Call from home.", **kw}
     return Shift.objects.create(
         organization=org, site=site or make_site(org), starts_at=start,
-        ends_at=start + timedelta(hours=hours), profession="physician",
-        specialty="Family Medicine", rate=Decimal("1800"), terms="Call from home.",
-        status=status or ShiftStatus.OFFERED, **kw,
+        ends_at=start + timedelta(hours=hours), status=status or ShiftStatus.OFFERED, **fields,
     )
+
+
+def edmonton_time(hour, *, days=1):
+    """`hour`:00 in Edmonton, `days` from today there: a fixed moment inside (or outside) the
+    members' sending window, whatever the time the tests run."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/Edmonton")
+    day = timezone.now().astimezone(zone).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
 
 
 def make_offer(shift, member, *, channel="email", queue=True, status=OfferStatus.SENT,
@@ -279,8 +289,12 @@ def test_no_offer_goes_out_after_the_shift_is_filled(shift, offers):
     actions.do_accept(offers[0], via="link")
     actions.do_accept(offers[3], via="link")  # a yes after it was filled
 
-    delivery.drain(now=timezone.now())
+    # Drained at noon in the members' zone, when every message may go: the offers stay
+    # unsent because they were cancelled, not because it is night.
+    delivery.drain(now=edmonton_time(12))
 
+    for offer in offers[1:]:
+        assert reload(offer).message.status == MessageStatus.CANCELLED
     sent = Message.objects.filter(status=MessageStatus.SENT)
     assert {m.idempotency_key for m in sent} == {
         f"booking:{offers[0].candidate.shift_bookings.get().pk}:seq0:request",
@@ -338,7 +352,9 @@ def test_cancelling_a_booking_reopens_it_to_the_first_on_the_waitlist(shift, off
     assert reload(shift).status == ShiftStatus.OFFERED and shift.booked_at is None
     first = reload(offers[2])
     assert first.status == OfferStatus.SENT and first.waitlist_position is None
-    assert first.message.kind == MessageKind.TRANSACTIONAL
+    # A new offer of work: commercial, about locums (held for their hours, consent checked).
+    assert (first.message.kind, first.message.topic) == (MessageKind.COMMERCIAL, Topic.LOCUMS)
+    assert "Answer by" in first.status_reason
     assert "/s/accept/" in first.message.body and "first on the waitlist" in first.message.body
     # The next one waits their turn, now first in line.
     assert reload(offers[1]).status == OfferStatus.WAITLISTED
@@ -415,3 +431,137 @@ def test_completing_a_booked_shift(shift, offers, recruiter):
 def test_only_a_booked_shift_can_be_completed(shift, recruiter):
     with pytest.raises(ValueError, match="Only a booked shift"):
         actions.do_complete_shift(shift, actor=recruiter)
+
+
+def test_offers_held_for_the_night_never_go_once_the_shift_is_filled(shift, members):
+    night = edmonton_time(2)  # outside every sending window: the offers are written held
+    held = []
+    for i, member in enumerate(members[1:], start=1):
+        offer = make_offer(shift, member, queue=False, rank=i)
+        offer.message = outbox.queue_message(
+            member.candidate, channel="email", subject="A locum shift for you",
+            body="Locum shift. Take it: (link)", idempotency_key=f"test-held:{offer.pk}",
+            topic=Topic.LOCUMS, kind=MessageKind.COMMERCIAL, at=night)
+        offer.save(update_fields=["message"])
+        assert offer.message.status == MessageStatus.HELD
+        held.append(offer)
+    mail.outbox.clear()
+
+    actions.do_accept(make_offer(shift, members[0], queue=False), via="link")
+    delivery.drain(now=edmonton_time(12, days=2))
+
+    for offer in held:
+        assert reload(offer).status == OfferStatus.WITHDRAWN
+        assert offer.message.status == MessageStatus.CANCELLED
+    assert not any("Take it" in e.body for e in mail.outbox)
+
+
+def test_the_second_tier_never_goes_once_a_favourite_took_the_shift(org, site, recruiter):
+    from rounds.locums.broadcast import do_broadcast, run_second_tier
+
+    shift = make_shift(org, site=site, specialty="", tiered=True, status=ShiftStatus.OPEN)
+    favourite, *others = [make_member(org, recruiter, i) for i in range(3)]
+    NetworkMember.objects.filter(pk=favourite.pk).update(is_favourite=True)
+    do_broadcast(shift, actor=recruiter)
+    later = list(ShiftOffer.objects.filter(shift=shift, status=OfferStatus.LATER_TIER))
+    assert {o.member_id for o in later} == {m.pk for m in others}
+
+    result = actions.do_accept(ShiftOffer.objects.get(shift=shift, member=favourite),
+                               via="link")
+
+    assert result.outcome == actions.BOOKED
+    assert {reload(o).status for o in later} == {OfferStatus.WITHDRAWN}
+    assert run_second_tier(shift.pk, at=timezone.now() + timedelta(hours=2)) == 0
+    assert not Message.objects.filter(candidate__in=[m.candidate for m in others],
+                                      idempotency_key__startswith=f"shift:{shift.pk}:").exists()
+
+
+# --- Still fitting when they say yes ---
+
+
+def test_a_licence_that_lapsed_since_the_offer_is_refused_with_the_reason(org, site, members):
+    from rounds.candidates.models import Licence
+
+    shift = make_shift(org, site=site, licence_jurisdiction="CA-AB")
+    yesterday = edmonton_time(12, days=-1).date()
+    Licence.objects.create(organization=org, candidate=members[0].candidate,
+                           jurisdiction="CA-AB", expires_on=yesterday)
+    offer = make_offer(shift, members[0])
+
+    result = actions.do_accept(offer, via="link")
+
+    assert result.outcome == actions.REFUSED
+    assert "Licence in CA-AB expired" in result.message
+    assert reload(offer).status == OfferStatus.REFUSED
+    assert not Booking.objects.filter(shift=shift).exists()
+    assert reload(shift).status == ShiftStatus.OFFERED
+
+
+def test_a_credential_expiring_before_the_shift_ends_is_refused(org, site, members):
+    from rounds.candidates.models import Certification
+
+    shift = make_shift(org, site=site, required_credentials=["ACLS"])
+    last_day = shift.ends_at.astimezone(edmonton_time(0).tzinfo).date()  # the site's day
+    for member, expires in ((members[0], last_day - timedelta(days=1)),
+                            (members[1], last_day + timedelta(days=300))):
+        Certification.objects.create(organization=org, candidate=member.candidate,
+                                     name="ACLS", expires_on=expires)
+
+    refused = actions.do_accept(make_offer(shift, members[0]), via="link")
+    booked = actions.do_accept(make_offer(shift, members[1]), via="link")
+
+    assert refused.outcome == actions.REFUSED
+    assert "ACLS expires" in refused.message and "before the shift ends" in refused.message
+    assert booked.outcome == actions.BOOKED
+
+
+def test_a_member_whose_profession_no_longer_matches_is_refused(shift, members):
+    Candidate.objects.filter(pk=members[0].candidate_id).update(profession="nurse_practitioner")
+
+    result = actions.do_accept(make_offer(shift, members[0]), via="link")
+
+    assert result.outcome == actions.REFUSED and "Not a physician" in result.message
+
+
+# --- Cancelling a shift that was worked or has started; telling the waitlist ---
+
+
+def test_the_booking_of_a_worked_shift_cannot_be_cancelled(shift, offers, recruiter):
+    booking = actions.do_accept(offers[0], via="link").booking
+    actions.do_complete_shift(shift, actor=recruiter)
+
+    with pytest.raises(ValueError, match="was worked"):
+        actions.do_cancel_booking(booking, by=CancelledBy.CLINIC, actor=recruiter)
+
+    assert reload(booking).status == BookingStatus.ACTIVE
+    assert reload(shift).status == ShiftStatus.COMPLETED
+    assert not Message.objects.filter(idempotency_key__endswith=":cancel").exists()
+
+
+def test_the_booking_of_a_shift_that_started_cannot_be_cancelled(shift, offers):
+    booking = actions.do_accept(offers[0], via="link").booking
+
+    with pytest.raises(ValueError, match="has started"):
+        actions.do_cancel_booking(booking, by=CancelledBy.MEMBER,
+                                  at=shift.starts_at + timedelta(minutes=5))
+
+    assert reload(booking).status == BookingStatus.ACTIVE
+    assert reload(shift).status == ShiftStatus.BOOKED
+
+
+def test_cancelling_the_shift_tells_the_waitlist_once(shift, offers, recruiter):
+    actions.do_accept(offers[0], via="link")
+    actions.do_accept(offers[1], via="link")
+    actions.do_accept(offers[2], via="link")
+
+    actions.do_cancel_shift(shift, actor=recruiter, reason="Clinic closed")
+    actions.do_cancel_shift(shift, actor=recruiter, reason="Clinic closed")
+
+    for offer in offers[1:3]:
+        notice = Message.objects.get(idempotency_key=f"locums:shift-cancelled:{offer.pk}")
+        assert notice.kind == MessageKind.TRANSACTIONAL
+        assert notice.candidate_id == offer.candidate_id
+        assert "cancelled by the clinic" in notice.body and "Clinic closed" in notice.body
+    # Nobody who never said yes is told.
+    assert not Message.objects.filter(
+        idempotency_key=f"locums:shift-cancelled:{offers[3].pk}").exists()

@@ -109,8 +109,10 @@ def test_shifts_are_listed_and_filtered_by_site_and_status(login, recruiter, sit
 
 def test_one_shift_carries_who_is_booked_and_its_figures(login, recruiter, site, org):
     member = make_member(org, recruiter, "Amara")
-    shift = make_shift(org, site, status=ShiftStatus.BOOKED, broadcast_at=STARTS -
-                       timedelta(days=3), booked_at=STARTS - timedelta(days=3, minutes=-7))
+    shift = make_shift(org, site, status=ShiftStatus.BOOKED,
+                       created_at=STARTS - timedelta(days=3, hours=1),
+                       broadcast_at=STARTS - timedelta(days=3),
+                       booked_at=STARTS - timedelta(days=3, minutes=-7))
     ShiftOffer.objects.create(organization=org, shift=shift, member=member,
                               candidate=member.candidate, channel="sms", status="accepted")
     Booking.objects.create(organization=org, shift=shift, member=member,
@@ -118,8 +120,47 @@ def test_one_shift_carries_who_is_booked_and_its_figures(login, recruiter, site,
                            ends_at=shift.ends_at, via="link")
     data = login(recruiter).get(f"/api/locums/shifts/{shift.uuid}").json()
     assert data["booked"]["name"] == "Amara Locum" and data["booked"]["via"] == "link"
-    assert data["figures"]["time_to_book_minutes"] == 7.0
+    assert data["figures"]["time_to_book_minutes"] == 67.0  # from the posting
+    assert data["figures"]["broadcast_to_book_minutes"] == 7.0
     assert data["figures"]["acceptances"] == 1
+    assert data["figures"]["reached"] == 1 and data["figures"]["on_the_way"] == 0
+
+
+def test_fill_rates_by_site(login, recruiter, read_only, hiring_manager, outsider, site, org,
+                            other_org):
+    airdrie = Site.objects.create(organization=org, name="Airdrie")
+    posted = datetime.now(UTC) - timedelta(days=5)
+    make_shift(org, site, status=ShiftStatus.BOOKED, created_at=posted,
+               broadcast_at=posted + timedelta(minutes=30),
+               booked_at=posted + timedelta(minutes=40))
+    make_shift(org, site, status=ShiftStatus.CANCELLED, created_at=posted)
+    make_shift(org, airdrie, status=ShiftStatus.BOOKED,
+               created_at=datetime.now(UTC) - timedelta(days=200))
+    theirs = Site.objects.create(organization=other_org, name="Austin")
+    make_shift(other_org, theirs, status=ShiftStatus.BOOKED, created_at=posted)
+    for user in (recruiter, read_only, hiring_manager):
+        response = login(user).get("/api/locums/figures/sites")
+        assert response.status_code == 200, response.content
+        assert response.json() == [{
+            "site_id": site.pk, "site": "Red Deer Clinic", "posted": 2, "booked": 1,
+            "cancelled": 1, "open": 0, "unfilled": 0, "fill_rate": 0.5,
+            "median_minutes_to_book": 40.0, "median_minutes_broadcast_to_book": 10.0}]
+    year = login(recruiter).get("/api/locums/figures/sites", {"days": 365}).json()
+    assert [r["site"] for r in year] == ["Airdrie", "Red Deer Clinic"]
+    assert login(outsider).get("/api/locums/figures/sites").json() == [
+        {"site_id": theirs.pk, "site": "Austin", "posted": 1, "booked": 1, "cancelled": 0,
+         "open": 0, "unfilled": 0, "fill_rate": 1.0, "median_minutes_to_book": None,
+         "median_minutes_broadcast_to_book": None}]
+    bad = login(recruiter).get("/api/locums/figures/sites", {"days": 0})
+    assert bad.status_code == 400 and "days" in bad.json()["errors"]
+
+
+def test_a_far_future_shift_is_a_400_not_a_500(login, recruiter, site):
+    response = post_json(login(recruiter), "/api/locums/shifts", shift_body(
+        site, starts_at="9999-12-31T20:00:00-07:00", ends_at="9999-12-31T23:00:00-07:00"))
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == {"starts_at", "ends_at"}
+    assert not Shift.objects.exists()
 
 
 def test_broadcast_through_the_api(login, recruiter, site, org):
@@ -197,5 +238,6 @@ def test_hiring_managers_do_not_list_the_network(login, hiring_manager, read_onl
 def test_the_routes_are_in_the_openapi_document(login, recruiter):
     paths = login(recruiter).get("/api/openapi.json").json()["paths"]
     for route in ("/api/locums/shifts", "/api/locums/shifts/{uuid}",
-                  "/api/locums/shifts/{uuid}/broadcast", "/api/locums/network"):
+                  "/api/locums/shifts/{uuid}/broadcast", "/api/locums/network",
+                  "/api/locums/figures/sites"):
         assert route in paths

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from rounds.candidates.choices import ConsentBasis, LicenceStatus
-from rounds.locums.broadcast import do_broadcast, offer_body, run_second_tier
+from rounds.locums.broadcast import SMS_LIMIT, do_broadcast, offer_body, run_second_tier
 from rounds.locums.choices import OfferStatus, ShiftStatus
 from rounds.locums.links import read_accept_token
 from rounds.locums.models import NetworkList, Shift, ShiftOffer
@@ -86,7 +86,7 @@ def test_the_offer_says_what_where_when_rate_and_links_to_accept(shift, org, rec
     text = written[tomas.pk].message
     # In Toronto the same shift is 10:00-19:00 Eastern.
     assert "Mon 14 Dec 2026, 10:00–19:00 EST" in text.body
-    assert text.body.endswith("Reply YES to take it.")
+    assert "Reply YES to take it.\nFewer offers: " in text.body
     assert "/s/accept/" in text.body and text.subject == ""
 
 
@@ -169,7 +169,7 @@ def test_broadcasting_again_reaches_a_member_who_has_given_consent_since(
     do_broadcast(shift, actor=recruiter, at=AT)
     assert offers(shift)[member.pk].status == OfferStatus.UNREACHABLE
     do_record_consent(member.candidate, channel="sms", basis=ConsentBasis.EXPRESS,
-                      actor=recruiter, evidence="Texted us", obtained_at=AT)
+                      actor=recruiter, evidence="Texted us")
     result = do_broadcast(shift, actor=recruiter, at=AT + timedelta(hours=1))
     assert result.offered == 1 and result.by_channel == {"sms": 1}
     offer = offers(shift)[member.pk]
@@ -277,15 +277,106 @@ def test_favourites_hear_first_and_the_rest_after_the_delay(tiered, org, recruit
 
 
 def test_the_second_tier_is_not_sent_once_the_shift_is_filled(tiered, org, recruiter):
-    make_member(org, recruiter, "Fav", favourite=True)
+    from rounds.locums.actions import BOOKED, do_accept
+
+    fav = make_member(org, recruiter, "Fav", favourite=True)
     rest = make_member(org, recruiter, "Rest")
     do_broadcast(tiered, actor=recruiter, at=AT)
-    Shift.objects.filter(pk=tiered.pk).update(status=ShiftStatus.BOOKED)
+    # The favourite takes it by the link before the second tier is due.
+    result = do_accept(offers(tiered)[fav.pk], via="link", at=AT + timedelta(minutes=10))
+    assert result.outcome == BOOKED
     assert run_second_tier(tiered.pk, at=AT + timedelta(hours=1)) == 0
+    waiting = offers(tiered)[rest.pk]
+    assert waiting.status == OfferStatus.WITHDRAWN and waiting.message is None
+    assert not Message.objects.filter(candidate=rest.candidate).exists()
+    tiered.refresh_from_db()
+    assert tiered.status == ShiftStatus.BOOKED and tiered.second_tier_at is None
+
+
+def test_the_second_tier_does_nothing_once_the_shift_has_started(tiered, org, recruiter):
+    make_member(org, recruiter, "Fav", favourite=True)
+    rest = make_member(org, recruiter, "Rest")
+    # Broadcast 20 minutes before the start, with the second tier due after it.
+    tiered.tier_delay_minutes = 60
+    tiered.save(update_fields=["tier_delay_minutes"])
+    do_broadcast(tiered, actor=recruiter, at=STARTS - timedelta(minutes=20))
+    assert run_second_tier(tiered.pk, at=STARTS + timedelta(minutes=40)) == 0
     assert offers(tiered)[rest.pk].status == OfferStatus.LATER_TIER
     assert not Message.objects.filter(candidate=rest.candidate).exists()
     tiered.refresh_from_db()
     assert tiered.second_tier_at is None
+
+
+def test_a_shift_that_has_started_is_not_broadcast(shift, org, recruiter):
+    make_member(org, recruiter, "Late")
+    for at in (STARTS, STARTS + timedelta(hours=2)):
+        with pytest.raises(ValidationError) as error:
+            do_broadcast(shift, actor=recruiter, at=at)
+        assert list(error.value.message_dict) == ["starts_at"]
+        assert "already started" in error.value.message_dict["starts_at"][0]
+    assert not ShiftOffer.objects.exists() and not Message.objects.exists()
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.OPEN
+
+
+def test_an_offer_the_members_hours_would_hold_past_the_start_is_not_sent(org, site, recruiter):
+    # 07:00-15:00 in Edmonton, broadcast at midnight: the texts would wait until 08:00.
+    early = make_shift(org, site, starts_at=datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
+                       ends_at=datetime(2026, 12, 3, 22, 0, tzinfo=UTC))
+    owl = make_member(org, recruiter, "Owl", channels=["sms"])
+    result = do_broadcast(early, actor=recruiter, at=MIDNIGHT)
+    offer = offers(early)[owl.pk]
+    assert offer.status == OfferStatus.UNREACHABLE and offer.message is None
+    assert offer.status_reason.startswith("It would arrive after the shift starts: Outside "
+                                          "Owl's hours")
+    assert [(m.pk, why) for m, why in result.unreachable] == [(owl.pk, offer.status_reason)]
+    assert result.held == 0 and result.by_channel == {}
+    assert not Message.objects.filter(candidate=owl.candidate).exists()
+    # A shift starting after the hold ends is offered, held until then.
+    later = make_shift(org, site, starts_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC),
+                       ends_at=datetime(2026, 12, 3, 23, 0, tzinfo=UTC))
+    held = do_broadcast(later, actor=recruiter, at=MIDNIGHT)
+    assert held.held == 1 and offers(later)[owl.pk].message.status == MessageStatus.HELD
+
+
+def test_a_text_offer_links_the_members_offer_settings(shift, org, recruiter):
+    from rounds.locums.links import offer_settings_url
+
+    texter = make_member(org, recruiter, "Tex", channels=["sms"])
+    do_broadcast(shift, actor=recruiter, at=AT)
+    offer = offers(shift)[texter.pk]
+    body = offer.message.body
+    assert body.endswith(f"\nFewer offers: {offer_settings_url(texter.pk, texter.candidate.uuid)}")
+    assert "Terms: " not in body and "Call 1 in 4; lodging provided." in body
+    assert len(body) <= SMS_LIMIT
+
+
+def test_long_terms_are_shortened_to_make_room_for_the_settings_link(org, site, recruiter):
+    from rounds.locums.links import offer_settings_url
+
+    texter = make_member(org, recruiter, "Tex", channels=["sms"])
+    org.name = "Prairie Family Clinics of Central Alberta Cooperative"
+    org.save(update_fields=["name"])
+    long_terms = make_shift(org, site, terms="Call 1 in 4, lodging at the inn next door. " * 5)
+    do_broadcast(long_terms, actor=recruiter, at=AT)
+    body = offers(long_terms)[texter.pk].message.body
+    assert body.endswith(offer_settings_url(texter.pk, texter.candidate.uuid))
+    assert len(body) == SMS_LIMIT
+    assert "Call 1 in 4, lodging at the inn" in body
+    assert body.index("…") < body.index("Take it: ")
+
+
+def test_the_settings_link_is_left_out_rather_than_the_terms_when_nothing_else_fits(
+        org, site, recruiter):
+    texter = make_member(org, recruiter, "Tex", channels=["sms"])
+    org.name = "Prairie Family Clinics and Rural Locum Cooperative of Central Alberta " * 2
+    org.save(update_fields=["name"])
+    shift = make_shift(org, site)
+    do_broadcast(shift, actor=recruiter, at=AT)
+    body = offers(shift)[texter.pk].message.body
+    assert "Fewer offers" not in body
+    assert "Call 1 in 4; lodging provided. Take it: http" in body
+    assert body.endswith("Reply YES to take it.")
 
 
 def test_the_second_tier_leaves_out_who_no_longer_fits(tiered, org, site, recruiter):

@@ -77,24 +77,59 @@ def test_shift_figures_count_reach_by_channel_holds_and_yes_answers(org, site, r
 
     got = figures.shift_figures(shift)
 
-    assert got["time_to_book_minutes"] == 12.0  # from the broadcast, not the posting
+    assert got["time_to_book_minutes"] == 72.0  # from the posting
+    assert got["broadcast_to_book_minutes"] == 12.0
     assert got["offers"] == 10
-    assert got["reached_by_channel"] == {"email": 2, "sms": 3}
-    assert got["reached"] == 5
-    assert got["held"] == 1
+    # Sent, delivered or answered; the queued and the held ones are on the way, not reached.
+    assert got["reached_by_channel"] == {"email": 1, "sms": 3}
+    assert got["reached"] == 4
+    assert got["on_the_way"] == 2 and got["held"] == 1
     assert got["unreachable"] == 2
     assert got["not_sent"] == 1
     assert got["waiting_tier"] == 1
     assert got["acceptances"] == 2 and got["declined"] == 1 and got["refused"] == 1
-    assert got["acceptance_rate"] == 0.4
+    assert got["acceptance_rate"] == 0.5
     assert got["status"] == "booked"
+
+
+def test_a_message_still_queued_is_on_the_way_until_it_is_sent(org, site, recruiter):
+    shift = make_shift(org, site, status=ShiftStatus.OFFERED, broadcast_at=timezone.now())
+    offers = [offer(shift, i, recruiter, status=OfferStatus.QUEUED, message=status)
+              for i, status in enumerate((MessageStatus.QUEUED, MessageStatus.SENDING,
+                                          MessageStatus.HELD))]
+    got = figures.shift_figures(shift)
+    assert (got["reached"], got["on_the_way"], got["held"]) == (0, 3, 1)
+    assert got["acceptance_rate"] is None
+    Message.objects.filter(pk__in=[o.message_id for o in offers[:2]]).update(
+        status=MessageStatus.SENT)
+    Message.objects.filter(pk=offers[2].message_id).update(status=MessageStatus.DELIVERED)
+    got = figures.shift_figures(shift)
+    assert (got["reached"], got["on_the_way"], got["held"]) == (3, 0, 0)
+    assert got["reached_by_channel"] == {"sms": 3}
 
 
 def test_time_to_book_counts_from_posting_when_never_broadcast(org, site):
     posted = timezone.now() - timedelta(hours=2)
     shift = make_shift(org, site, created_at=posted, status=ShiftStatus.BOOKED,
                        booked_at=posted + timedelta(minutes=90))
-    assert figures.shift_figures(shift)["time_to_book_minutes"] == 90.0
+    got = figures.shift_figures(shift)
+    assert got["time_to_book_minutes"] == 90.0
+    assert got["broadcast_to_book_minutes"] is None
+
+
+def test_site_fill_rates_time_bookings_from_posting_and_from_broadcast(org, site):
+    other = Site.objects.create(organization=org, name="Airdrie")
+    posted = timezone.now() - timedelta(days=3)
+    for before_broadcast, after_broadcast in ((60, 10), (120, 30), (0, 50)):
+        make_shift(org, site, created_at=posted, status=ShiftStatus.BOOKED,
+                   broadcast_at=posted + timedelta(minutes=before_broadcast),
+                   booked_at=posted + timedelta(minutes=before_broadcast + after_broadcast))
+    make_shift(org, other, created_at=posted, status=ShiftStatus.CANCELLED)
+    [row] = figures.site_fill_rates(org, site=site)
+    assert row["site"] == "Red Deer" and row["booked"] == 3
+    assert row["median_minutes_to_book"] == 70.0  # 70, 150, 50
+    assert row["median_minutes_broadcast_to_book"] == 30.0
+    assert [r["site"] for r in figures.site_fill_rates(org, site=other.pk)] == ["Airdrie"]
 
 
 def test_site_fill_rates_per_site_leave_out_shifts_still_in_play(org, site, other_org):
@@ -124,6 +159,7 @@ def test_site_fill_rates_per_site_leave_out_shifts_still_in_play(org, site, othe
     assert red_deer["open"] == 1
     assert red_deer["fill_rate"] == round(4 / 6, 3)
     assert red_deer["median_minutes_to_book"] == 25.0
+    assert red_deer["median_minutes_broadcast_to_book"] == 25.0
     assert rows[0]["fill_rate"] is None and rows[0]["open"] == 1
 
 

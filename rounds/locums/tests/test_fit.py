@@ -274,6 +274,23 @@ def test_members_who_left_are_not_considered_unless_named(shift, org, recruiter)
     assert reasons_of(named, gone) == ["Left the network on 2026-11-01"]
 
 
+def test_a_duplicate_merged_into_another_record_is_not_judged(shift, org, recruiter):
+    from django.db import transaction
+
+    from rounds.candidates.merge import do_merge_candidates
+
+    kept = make_member(org, recruiter, "Amara")
+    duplicate = make_member(org, recruiter, "Amara", last="Dup")
+    with transaction.atomic():
+        do_merge_candidates(kept.candidate, duplicate.candidate, actor=recruiter)
+    assert NetworkMember.objects.filter(pk=duplicate.pk, left_on__isnull=True).exists()
+    report = fit_members(shift, at=AT)
+    assert fit_ids(report) == [kept.pk] and report.unfit == []
+    # Named explicitly (the second tier names its members), still not judged.
+    named = fit_members(shift, [kept, duplicate], at=AT)
+    assert fit_ids(named) == [kept.pk] and named.unfit == []
+
+
 def test_fitting_members_are_ranked_by_matching(shift, org, recruiter):
     far = make_member(org, recruiter, "Far", city="Toronto", phone="+14165550101")
     near = make_member(org, recruiter, "Near", city="Red Deer")

@@ -200,3 +200,66 @@ def test_nothing_changed_writes_no_audit_event(candidate, recruiter):
     network.do_update_member(member, actor=recruiter, lists=[], favourite=False,
                              weekly_offer_cap=None, muted_lists=[])
     assert AuditEvent.objects.count() == count
+
+
+def test_removing_a_member_withdraws_their_unanswered_offers_and_unsent_messages(
+        org, recruiter):
+    from rounds.locums.broadcast import do_broadcast
+    from rounds.locums.choices import OfferStatus
+    from rounds.locums.models import ShiftOffer
+    from rounds.outreach.choices import MessageStatus
+
+    from .test_broadcast import MIDNIGHT
+    from .test_fit import AT, STARTS, make_member, make_shift, make_site
+
+    site = make_site(org)
+    leaving = make_member(org, recruiter, "Leaving", channels=["sms"])
+    staying = make_member(org, recruiter, "Staying", channels=["sms"])
+    queued = make_shift(org, site)
+    do_broadcast(queued, actor=recruiter, at=AT)
+    held = make_shift(org, site, starts_at=STARTS + timedelta(days=2),
+                      ends_at=STARTS + timedelta(days=2, hours=9))
+    do_broadcast(held, actor=recruiter, at=MIDNIGHT)  # written held until their hours
+    gone = make_shift(org, site, starts_at=STARTS + timedelta(days=4),
+                      ends_at=STARTS + timedelta(days=4, hours=9))
+    do_broadcast(gone, actor=recruiter, at=AT)
+    sent = ShiftOffer.objects.get(shift=gone, member=leaving)
+    sent.message.status = MessageStatus.SENT
+    sent.message.save(update_fields=["status"])
+    ShiftOffer.objects.filter(pk=sent.pk).update(status=OfferStatus.SENT)
+    answered = make_shift(org, site, starts_at=STARTS + timedelta(days=6),
+                          ends_at=STARTS + timedelta(days=6, hours=9))
+    do_broadcast(answered, actor=recruiter, at=AT)
+    ShiftOffer.objects.filter(shift=answered, member=leaving).update(
+        status=OfferStatus.DECLINED)
+
+    network.do_remove_member(leaving, actor=recruiter)
+
+    mine = {o.shift_id: o for o in ShiftOffer.objects.filter(member=leaving)
+            .select_related("message")}
+    for shift in (queued, held, gone):
+        assert mine[shift.pk].status == OfferStatus.WITHDRAWN
+        assert mine[shift.pk].status_reason == network.LEFT_REASON
+    assert mine[queued.pk].message.status == MessageStatus.CANCELLED
+    assert mine[held.pk].message.status == MessageStatus.CANCELLED
+    assert mine[gone.pk].message.status == MessageStatus.SENT  # gone already: left as it is
+    assert mine[answered.pk].status == OfferStatus.DECLINED  # history stays
+    theirs = ShiftOffer.objects.filter(member=staying).select_related("message")
+    assert {o.status for o in theirs} == {OfferStatus.QUEUED}
+    assert MessageStatus.CANCELLED not in {o.message.status for o in theirs}
+    event = AuditEvent.objects.filter(object_type="networkmember",
+                                      changes__has_key="offers_withdrawn").get()
+    assert event.changes["offers_withdrawn"] == [None, "3"]
+
+
+def test_fatigue_settings_say_who_set_them(org, recruiter, candidate):
+    member = network.do_add_member(candidate, actor=recruiter)
+    network.do_set_fatigue(member, actor=None, via="member", weekly_offer_cap=2)
+    network.do_set_fatigue(member, actor=recruiter, weekly_offer_cap=4)
+    own, recorded = AuditEvent.objects.filter(
+        object_type="networkmember", changes__has_key="weekly_offer_cap").order_by("id")
+    assert own.actor is None and own.via == "member"
+    assert own.changes["set_for_member"] == "set by the member on their offer-settings page"
+    assert recorded.actor == recruiter
+    assert recorded.changes["set_for_member"] == (
+        "recorded by the recruiter on the member's behalf")

@@ -2,14 +2,14 @@
 refuses or says it's closed, clearly; a forged link, or one made for another shift, is a 404;
 a cancelled or filled shift says so; no login is needed."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import signing
 from django.test import Client
 
 from rounds.locums import actions
-from rounds.locums.choices import OfferStatus, ShiftStatus
+from rounds.locums.choices import BookingStatus, CancelledBy, OfferStatus, ShiftStatus
 from rounds.locums.links import ACCEPT, accept_token, accept_url
 from rounds.locums.models import Booking
 
@@ -178,3 +178,125 @@ def test_a_token_for_another_purpose_is_not_found(anon, offer):
         f"{offer.pk}.{offer.shift.uuid.hex}")
 
     assert invalid(anon.post(f"/s/accept/{other_salt}/"))
+
+
+# --- The locum cancels their own booking ---
+
+
+def cancel_url(offer):
+    return f"/s/accept/{accept_token(offer)}/cancel/"
+
+
+def test_the_booked_member_can_cancel_from_their_page(anon, offer, other_offer, shift):
+    booking = actions.do_accept(offer, via="link").booking
+    actions.do_accept(other_offer, via="link")  # waitlisted
+    page = anon.get(url(offer)).content.decode()
+    assert "Cancel my booking" in page and cancel_url(offer) in page
+
+    response = anon.post(cancel_url(offer), {"reason": "  Family   emergency "})
+
+    assert response.status_code == 200
+    assert 'data-outcome="cancelled"' in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.cancelled_by == CancelledBy.MEMBER
+    assert booking.cancel_reason == "Family emergency"
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.DECLINED
+    # The waitlist first.
+    other_offer.refresh_from_db()
+    assert actions.is_reopened(other_offer)
+
+
+def test_a_member_who_cancelled_can_take_it_again_while_it_is_open(anon, offer, shift):
+    actions.do_accept(offer, via="link")
+    anon.post(cancel_url(offer))
+
+    page = anon.get(url(offer)).content.decode()
+    assert "Take this shift" in page
+    response = anon.post(url(offer))
+
+    assert 'data-outcome="booked"' in response.content.decode()
+    assert Booking.objects.active().get(shift=shift).member == offer.member
+
+
+def test_a_too_long_cancel_reason_is_refused_and_kept(anon, offer):
+    booking = actions.do_accept(offer, via="link").booking
+
+    response = anon.post(cancel_url(offer), {"reason": "x" * 301})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Keep the reason under 300 characters" in page and "x" * 301 in page
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ACTIVE
+
+
+def test_a_booking_on_a_shift_that_started_cannot_be_cancelled_by_the_member(anon, org,
+                                                                             recruiter):
+    started = make_shift(org, site=make_site(org), starts_in=timedelta(hours=-1))
+    offer = make_offer(started, make_member(org, recruiter, 0))
+    booking = actions.do_accept(offer, via="link",
+                                at=started.starts_at - timedelta(hours=2)).booking
+
+    response = anon.post(cancel_url(offer))
+
+    assert response.status_code == 409
+    assert "has started" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ACTIVE
+
+
+def test_cancel_without_a_booking_changes_nothing(anon, offer, other_offer):
+    actions.do_accept(other_offer, via="link")
+
+    response = anon.post(cancel_url(offer))
+
+    assert 'data-outcome="nothing_to_cancel"' in response.content.decode()
+    assert Booking.objects.active().get().member == other_offer.member
+
+
+def test_cancel_needs_a_genuine_link_and_a_post(anon, offer):
+    actions.do_accept(offer, via="link")
+    value, _, signature = accept_token(offer).rpartition(":")
+
+    assert invalid(anon.post(f"/s/accept/{value}:{'A' * len(signature)}/cancel/"))
+    assert anon.get(cancel_url(offer)).status_code == 405
+    assert Booking.objects.active().count() == 1
+
+
+# --- Old links while the shift is offered to the waitlist again ---
+
+
+def test_an_old_link_shows_the_waitlist_goes_first_after_a_cancellation(anon, org, recruiter,
+                                                                        shift, offer,
+                                                                        other_offer):
+    third = make_offer(shift, make_member(org, recruiter, 2))
+    booking = actions.do_accept(offer, via="link").booking
+    actions.do_accept(other_offer, via="link")  # waitlist #1; third is withdrawn
+    actions.do_cancel_booking(booking, by=CancelledBy.CLINIC)
+
+    page = anon.get(url(third)).content.decode()
+    assert 'data-state="to_waitlist"' in page and "Take this shift" not in page
+    posted = anon.post(url(third)).content.decode()
+    assert 'data-outcome="waitlisted"' in posted
+    assert "offered to the waitlist first" in posted
+    assert not Booking.objects.active().exists()
+    # The first in line sees it's theirs to take, and until when.
+    mine = anon.get(url(other_offer)).content.decode()
+    assert 'data-state="open"' in mine and "Take this shift" in mine
+    assert "you're first on the waitlist" in mine and "data-answer-by" in mine
+
+
+def test_a_lapsed_credential_is_refused_on_the_page_with_the_reason(anon, org, recruiter):
+    from rounds.candidates.models import Certification
+
+    needs_acls = make_shift(org, site=make_site(org), required_credentials=["ACLS"])
+    offer = make_offer(needs_acls, make_member(org, recruiter, 0))
+    Certification.objects.create(organization=org, candidate=offer.candidate, name="ACLS",
+                                 expires_on=date(2020, 1, 1))
+
+    page = anon.post(url(offer)).content.decode()
+
+    assert 'data-outcome="refused"' in page and "ACLS expired 2020-01-01" in page
+    assert "two shifts at the same time" not in page

@@ -85,13 +85,21 @@ def _bad(start, org, other_org):
                                                             name="Austin")}),
         "closed site": ("site", {"site": Site.objects.create(organization=org, name="Closed",
                                                              is_active=False)}),
+        "year 9999": ("starts_at", {"starts_at": datetime(9999, 12, 31, 20, tzinfo=EDMONTON),
+                                    "ends_at": datetime(9999, 12, 31, 23, tzinfo=EDMONTON)}),
+        "three years ahead": ("starts_at", {"starts_at": start + timedelta(days=3 * 365),
+                                            "ends_at": start + timedelta(days=3 * 365,
+                                                                         hours=9)}),
+        "ends three years ahead": ("ends_at", {
+            "starts_at": start + timedelta(days=2 * 365 - 30),
+            "ends_at": start + timedelta(days=2 * 365 + 30)}),
     }
 
 
 BAD = ["same end", "end before start", "past", "too long", "naive", "profession",
        "jurisdiction", "many credentials", "long credential", "rate words", "negative rate",
        "nan rate", "rate unit", "currency", "specialty", "no delay", "delay words", "no site",
-       "their site", "closed site"]
+       "their site", "closed site", "year 9999", "three years ahead", "ends three years ahead"]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -221,14 +229,135 @@ def test_a_started_shift_keeps_its_start_when_other_fields_change(org, recruiter
     assert "starts_at" in exc.value.error_dict
 
 
-@pytest.mark.parametrize("status", [ShiftStatus.BOOKED, ShiftStatus.COMPLETED,
-                                    ShiftStatus.CANCELLED])
-def test_a_booked_completed_or_cancelled_shift_cannot_be_changed(org, recruiter, site, start,
-                                                                 status):
+@pytest.mark.parametrize("status", [ShiftStatus.COMPLETED, ShiftStatus.CANCELLED])
+def test_a_completed_or_cancelled_shift_cannot_be_changed(org, recruiter, site, start, status):
     shift = post(org, recruiter, site, start)
     Shift.objects.filter(pk=shift.pk).update(status=status)
     shift.refresh_from_db()
+    for change in ({"rate": "1"}, {"notes": "Too late"}):
+        with pytest.raises(ValidationError) as exc:
+            shifts.do_update_shift(shift, actor=recruiter, **change)
+        assert list(exc.value.error_dict) == ["status"]
+    saved = Shift.objects.get(pk=shift.pk)
+    assert saved.rate == Decimal("1800.00") and saved.notes == ""
+
+
+def offered(org, recruiter, site, start, members=3):
+    """A shift broadcast to `members` members (offers written, one more unreachable)."""
+    from rounds.locums.choices import OfferStatus
+    from rounds.locums.models import NetworkMember, ShiftOffer
+
+    shift = post(org, recruiter, site, start)
+    statuses = [OfferStatus.QUEUED, OfferStatus.SENT, OfferStatus.DECLINED][:members]
+    for i, status in enumerate([*statuses, OfferStatus.UNREACHABLE]):
+        candidate = network_candidate(org, recruiter, f"M{i}")
+        member = NetworkMember.objects.create(organization=org, candidate=candidate)
+        ShiftOffer.objects.create(organization=org, shift=shift, member=member,
+                                  candidate=candidate, status=status)
+    Shift.objects.filter(pk=shift.pk).update(status=ShiftStatus.OFFERED,
+                                             broadcast_at=timezone.now())
+    shift.refresh_from_db()
+    return shift
+
+
+def network_candidate(org, actor, first):
+    from rounds.candidates.actions import do_create_candidate
+
+    return do_create_candidate(org.pk, actor=actor, first_name=first, last_name="Locum",
+                               profession="physician")
+
+
+SETTLED_CHANGES = {
+    "starts_at": lambda s: {"starts_at": s.starts_at + timedelta(hours=1)},
+    "ends_at": lambda s: {"ends_at": s.ends_at + timedelta(hours=6)},
+    "profession": lambda s: {"profession": "registered_nurse"},
+    "specialty": lambda s: {"specialty": "Emergency medicine"},
+    "licence_jurisdiction": lambda s: {"licence_jurisdiction": "CA-BC"},
+    "required_credentials": lambda s: {"required_credentials": "ACLS"},
+    "rate": lambda s: {"rate": "2000"},
+    "currency": lambda s: {"currency": "USD"},
+    "tiered": lambda s: {"tiered": True},
+}
+
+
+@pytest.mark.parametrize("field", [*SETTLED_CHANGES, "lists", "site"])
+def test_an_offered_shift_refuses_changes_to_what_members_were_told(org, recruiter, site, start,
+                                                                    field):
+    shift = offered(org, recruiter, site, start)
+    before = {name: getattr(shift, name) for name in shifts.FIELDS if name != "lists"}
+    if field == "lists":
+        change = {"lists": [network.do_create_list(org, actor=recruiter, name="ER")]}
+    elif field == "site":
+        change = {"site": Site.objects.create(organization=org, name="Olds", city="Olds",
+                                              time_zone="America/Edmonton")}
+    else:
+        change = SETTLED_CHANGES[field](shift)
     with pytest.raises(ValidationError) as exc:
-        shifts.do_update_shift(shift, actor=recruiter, rate="1")
-    assert "status" in exc.value.error_dict
-    assert Shift.objects.get(pk=shift.pk).rate == Decimal("1800.00")
+        shifts.do_update_shift(shift, actor=recruiter, notes="Parking at the back", **change)
+    assert list(exc.value.message_dict) == [field]
+    [message] = exc.value.message_dict[field]
+    assert message.endswith("can't change now; 3 members already have these details: cancel "
+                            "the shift and post it again.")
+    saved = Shift.objects.get(pk=shift.pk)
+    assert {name: getattr(saved, name) for name in before} == before  # notes too: nothing
+    assert list(saved.lists.all()) == []
+
+
+def test_an_offered_shift_still_takes_new_terms_and_notes_and_the_same_details(
+        org, recruiter, site, start):
+    shift = offered(org, recruiter, site, start, members=1)
+    # What the edit form posts: every field, the settled ones unchanged.
+    same = {"site": site, "starts_at": shift.starts_at, "ends_at": shift.ends_at,
+            "profession": "physician", "specialty": "Family medicine",
+            "licence_jurisdiction": "CA-AB", "required_credentials": "ACLS, PALS",
+            "rate": "1800.00", "rate_unit": "day", "currency": "CAD", "lists": [],
+            "tiered": False, "tier_delay_minutes": 30}
+    shifts.do_update_shift(shift, actor=recruiter, terms="Call from home",
+                           notes="Parking at the back", **same)
+    saved = Shift.objects.get(pk=shift.pk)
+    assert (saved.terms, saved.notes) == ("Call from home", "Parking at the back")
+    assert saved.status == ShiftStatus.OFFERED
+    with pytest.raises(ValidationError) as exc:
+        shifts.do_update_shift(shift, actor=recruiter, rate="1900")
+    assert exc.value.message_dict["rate"] == [
+        "The rate can't change now; 1 member already has these details: cancel the shift and "
+        "post it again."]
+
+
+def test_a_stale_edit_never_undoes_a_booking(org, recruiter, site, start):
+    from rounds.locums.models import Booking
+
+    shift = offered(org, recruiter, site, start)
+    stale = Shift.objects.get(pk=shift.pk)  # the edit form was loaded
+    # Meanwhile a member takes it.
+    booked_at = timezone.now()
+    Shift.objects.filter(pk=shift.pk).update(status=ShiftStatus.BOOKED, booked_at=booked_at)
+    offer = shift.offers.filter(status="sent").select_related("member").get()
+    Booking.objects.create(organization=org, shift=shift, member=offer.member,
+                           candidate=offer.candidate, starts_at=shift.starts_at,
+                           ends_at=shift.ends_at)
+    with pytest.raises(ValidationError) as exc:
+        shifts.do_update_shift(stale, actor=recruiter, notes="Parking at the back",
+                               ends_at=stale.ends_at + timedelta(hours=6))
+    assert list(exc.value.message_dict) == ["ends_at"]
+    saved = shifts.do_update_shift(stale, actor=recruiter, notes="Parking at the back")
+    for row in (saved, Shift.objects.get(pk=shift.pk)):
+        assert row.status == ShiftStatus.BOOKED and row.booked_at == booked_at
+        assert row.notes == "Parking at the back"
+        assert row.ends_at == start + timedelta(hours=10)
+    assert Booking.objects.get(shift=shift).ends_at == row.ends_at
+
+
+def test_an_update_writes_only_the_fields_that_changed(org, recruiter, site, start):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shift = post(org, recruiter, site, start)
+    with CaptureQueriesContext(connection) as queries:
+        shifts.do_update_shift(shift, actor=recruiter, notes="Parking at the back",
+                               rate="1800", profession="physician")
+    [update] = [q["sql"] for q in queries.captured_queries
+                if q["sql"].startswith('UPDATE "locums_shift"')]
+    assert '"notes"' in update
+    for untouched in ('"status"', '"booked_at"', '"rate"', '"profession"', '"starts_at"'):
+        assert untouched not in update

@@ -7,7 +7,8 @@ Tenancy and roles: an outsider gets 404 on every route naming an object; read-on
 hiring managers get 403 on every write; hiring managers read shifts without network names."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -134,6 +135,12 @@ def test_hiring_managers_read_shifts_but_not_network_names(login, hiring_manager
     assert b"Who fits" not in page.content and b"Offers (" not in page.content
     booked = client.get(reverse("locums:shift", args=[world["booked"].uuid])).content.decode()
     assert "Booked:" in booked  # the clinic sees who is coming
+    assert "Amara Locum" in booked
+    candidate = world["candidate"]
+    assert candidate.phone and candidate.email
+    assert candidate.phone not in booked and candidate.email not in booked  # not how to reach
+    board = client.get(reverse("locums:shift_board", args=[world["booked"].uuid])).content
+    assert b"Amara Locum" in board and candidate.email.encode() not in board
     network_page = client.get(reverse("locums:network")).content.decode()
     assert "Amara" not in network_page  # not in the pipelines of their jobs
     assert client.get(reverse("locums:member", args=[world["member"].pk])).status_code == 404
@@ -252,6 +259,26 @@ def test_a_member_is_removed_and_added_back(login, recruiter, world):
     assert member.left_on is None
 
 
+def test_rejoining_a_record_merged_into_another_says_why(login, recruiter, world, org):
+    from django.db import transaction
+
+    from rounds.candidates.merge import do_merge_candidates
+
+    member = world["member"]
+    # Both records were members: the duplicate's membership can't move (one per candidate)
+    # and stays on the merged record.
+    survivor = make_member(org, recruiter, "Amara", last="Okafor")
+    with transaction.atomic():
+        do_merge_candidates(survivor.candidate, member.candidate, actor=recruiter)
+    member.refresh_from_db()
+    assert member.candidate.merged_into_id == survivor.candidate_id
+    response = login(recruiter).post(reverse("locums:member_rejoin", args=[member.pk]),
+                                     follow=True)
+    assert response.status_code == 200
+    assert "This record was merged into another one" in response.content.decode()
+    assert "is back in the network" not in response.content.decode()
+
+
 def test_a_candidate_is_added_from_their_record(login, recruiter, candidate, world):
     client = login(recruiter)
     detail = reverse("candidates:detail", args=[candidate.uuid])
@@ -348,7 +375,7 @@ def test_a_recruiter_posts_a_shift_through_the_form(login, recruiter, site, org)
     client = login(recruiter)
     assert client.get(reverse("locums:shift_new")).status_code == 200
     response = client.post(reverse("locums:shift_new"), {
-        "site": site.pk, "starts_at": "2030-02-01T08:00", "ends_at": "2030-02-03T17:00",
+        "site": site.pk, "starts_at": "2027-02-01T08:00", "ends_at": "2027-02-03T17:00",
         "profession": "physician", "specialty": "Family medicine",
         "licence_jurisdiction": "CA-AB", "required_credentials": "ACLS, ALSO",
         "rate": "1800", "rate_unit": "day", "currency": "CAD", "terms": "Call 1 in 4",
@@ -357,7 +384,7 @@ def test_a_recruiter_posts_a_shift_through_the_form(login, recruiter, site, org)
     shift = Shift.objects.get(organization=org)
     assert response.status_code == 302
     assert response["Location"] == reverse("locums:shift", args=[shift.uuid])
-    assert shift.starts_at == datetime(2030, 2, 1, 15, 0, tzinfo=UTC)
+    assert shift.starts_at == datetime(2027, 2, 1, 15, 0, tzinfo=UTC)
     assert shift.required_credentials == ["ACLS", "ALSO"]
     assert shift.created_by == recruiter
 
@@ -375,21 +402,92 @@ def test_the_form_shows_each_error_by_its_field_and_keeps_the_input(login, recru
     assert not Shift.objects.exists()
 
 
-def test_a_shift_is_edited_in_the_site_zone(login, recruiter, world):
+EDIT = {"profession": "physician", "specialty": "Family Medicine", "rate_unit": "day",
+        "currency": "CAD", "tier_delay_minutes": "30"}
+
+
+def test_an_open_shift_is_edited_in_the_site_zone(login, recruiter, world):
     shift = world["shift"]
+    Shift.objects.filter(pk=shift.pk).update(status=ShiftStatus.OPEN)
     client = login(recruiter)
     page = client.get(reverse("locums:shift_edit", args=[shift.uuid])).content.decode()
-    assert 'value="2027-01-15T08:00"' in page
+    assert 'value="2027-01-15T08:00"' in page and 'name="loaded_as" value="open"' in page
     response = client.post(reverse("locums:shift_edit", args=[shift.uuid]), {
         "site": shift.site_id, "starts_at": "2027-01-15T09:00", "ends_at": "2027-01-15T18:00",
-        "profession": "physician", "specialty": "Family Medicine", "rate_unit": "day",
-        "currency": "CAD", "tier_delay_minutes": "30",
+        "loaded_as": "open", **EDIT,
     })
     assert response.status_code == 302
     shift.refresh_from_db()
     assert shift.starts_at == datetime(2027, 1, 15, 16, 0, tzinfo=UTC)
-    booked_edit = client.get(reverse("locums:shift_edit", args=[world["booked"].uuid]))
-    assert booked_edit.status_code == 302
+    completed = world["booked"]
+    Shift.objects.filter(pk=completed.pk).update(status=ShiftStatus.COMPLETED)
+    assert client.get(reverse("locums:shift_edit", args=[completed.uuid])).status_code == 302
+
+
+def test_an_offered_or_booked_shift_edits_only_its_terms_and_notes(login, recruiter, world):
+    client = login(recruiter)
+    for shift in (world["shift"], world["booked"]):
+        url = reverse("locums:shift_edit", args=[shift.uuid])
+        form = client.get(url).context["form"]
+        assert form.fields["starts_at"].disabled and form.fields["rate"].disabled
+        assert not form.fields["terms"].disabled and not form.fields["notes"].disabled
+        # The browser leaves disabled fields out of the post.
+        response = client.post(url, {"loaded_as": shift.status, "terms": "Call from home",
+                                     "notes": "Parking at the back"})
+        assert response.status_code == 302, response.context["form"].errors
+        saved = Shift.objects.get(pk=shift.pk)
+        assert (saved.terms, saved.notes) == ("Call from home", "Parking at the back")
+        assert (saved.status, saved.starts_at, saved.booked_at) == (
+            shift.status, shift.starts_at, shift.booked_at)
+        assert "Edit terms and notes" in client.get(
+            reverse("locums:shift", args=[shift.uuid])).content.decode()
+
+
+def test_a_form_loaded_before_the_broadcast_is_refused_by_field(login, recruiter, world):
+    shift = world["shift"]  # offered since the form was loaded as open
+    response = login(recruiter).post(reverse("locums:shift_edit", args=[shift.uuid]), {
+        "site": shift.site_id, "starts_at": "2027-01-15T09:00", "ends_at": "2027-01-15T18:00",
+        "loaded_as": "open", "notes": "Parking at the back", **EDIT,
+    })
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"starts_at", "ends_at"}
+    assert errors["starts_at"] == [
+        "The start can't change now; 1 member already has these details: cancel the shift and "
+        "post it again."]
+    assert response.context["form"].fields["starts_at"].disabled  # shown as it now is
+    saved = Shift.objects.get(pk=shift.pk)
+    assert saved.starts_at == FUTURE and saved.notes == ""
+
+
+def test_a_far_future_shift_is_refused_by_field_not_a_500(login, recruiter, site):
+    response = login(recruiter).post(reverse("locums:shift_new"), {
+        "site": site.pk, "starts_at": "9999-12-31T20:00", "ends_at": "9999-12-31T23:00",
+        "profession": "physician", "rate_unit": "day", "currency": "CAD",
+        "tier_delay_minutes": "30",
+    })
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["starts_at"] == ["At most 2 years ahead: check the year."]
+    assert errors["ends_at"] == ["At most 2 years ahead: check the year."]
+    assert not Shift.objects.exists()
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "1899-12", "2201-01", "10000-01",
+                                   "2026-13", "-1-5", "abc", "2026-12-01", ""])
+def test_a_calendar_month_out_of_range_shows_this_month(login, recruiter, site, month):
+    response = login(recruiter).get(reverse("locums:calendar"), {"month": month})
+    assert response.status_code == 200
+    today = timezone.now().astimezone(ZoneInfo("America/Edmonton")).date()
+    assert response.context["month"] == today.replace(day=1)
+
+
+def test_the_calendar_goes_to_its_first_and_last_months(login, recruiter, site):
+    client = login(recruiter)
+    first = client.get(reverse("locums:calendar"), {"month": "1900-01"})
+    last = client.get(reverse("locums:calendar"), {"month": "2200-12"})
+    assert first.context["month"] == date(1900, 1, 1)
+    assert last.context["month"] == date(2200, 12, 1)
 
 
 def test_the_shift_page_shows_the_fit_report_and_the_broadcast_button(login, recruiter, org,
@@ -437,6 +535,7 @@ def test_the_board_shows_who_is_booked_and_stops_polling(login, recruiter, world
     board = login(recruiter).get(
         reverse("locums:shift_board", args=[world["booked"].uuid])).content.decode()
     assert "Booked:" in board and "Amara Locum" in board
+    assert world["candidate"].phone in board and world["candidate"].email in board
     assert "hx-trigger" not in board
     assert "Cancel this booking" in board
 
@@ -458,6 +557,29 @@ def test_the_clinic_cancels_a_booking_then_the_shift(login, recruiter, world):
     assert booked.status == ShiftStatus.CANCELLED and booked.cancel_reason == "Not needed"
 
 
+def test_cancelling_a_shift_says_who_is_told_what(login, recruiter, world, org):
+    shift = world["booked"]
+    waiting = [make_member(org, recruiter, name) for name in ("Wen", "Wes")]
+    for position, member in enumerate(waiting, start=1):
+        ShiftOffer.objects.create(organization=org, shift=shift, member=member,
+                                  candidate=member.candidate, status=OfferStatus.WAITLISTED,
+                                  waitlist_position=position)
+    late = make_member(org, recruiter, "Lou")
+    ShiftOffer.objects.create(organization=org, shift=shift, member=late,
+                              candidate=late.candidate, status=OfferStatus.LATER_TIER)
+    page = login(recruiter).post(reverse("locums:shift_cancel", args=[shift.uuid]),
+                                 {"reason": "Clinic closed"}, follow=True).content.decode()
+    assert ("Shift cancelled. Amara Locum gets the calendar cancellation. 2 members on the "
+            "waitlist are told. 1 unanswered offer withdrawn; messages not sent yet are "
+            "cancelled.") in page
+    assert "everyone offered it is told" not in page
+    open_one = world["shift"]  # offered, one offer sent and unanswered, nobody booked
+    page = login(recruiter).post(reverse("locums:shift_cancel", args=[open_one.uuid]),
+                                 {"reason": "Clinic closed"}, follow=True).content.decode()
+    assert ("Shift cancelled. 1 unanswered offer withdrawn; messages not sent yet are "
+            "cancelled.") in page
+
+
 def test_a_booking_of_another_shift_is_404_under_this_one(login, recruiter, world):
     response = login(recruiter).post(reverse(
         "locums:booking_cancel", args=[world["shift"].uuid, world["booking"].pk]))
@@ -469,3 +591,22 @@ def test_shift_figures_are_on_the_page(login, recruiter, world):
     page = login(recruiter).get(reverse("locums:shift", args=[world["shift"].uuid])
                                 ).content.decode()
     assert "Figures" in page and "acceptance rate" in page
+    assert "posting to booking" in page and "broadcast to booking" in page
+    assert "on the way" in page
+
+
+def test_the_shift_page_shows_its_sites_fill_rate(login, recruiter, world, org, site):
+    other = Site.objects.create(organization=org, name="Olds Clinic")
+    Shift.objects.create(organization=org, site=other, starts_at=FUTURE,
+                         ends_at=FUTURE + timedelta(hours=9), profession="physician",
+                         status=ShiftStatus.CANCELLED)
+    past = timezone.now() - timedelta(days=2)
+    Shift.objects.create(organization=org, site=site, starts_at=past,
+                         ends_at=past + timedelta(hours=9), profession="physician",
+                         status=ShiftStatus.CANCELLED)
+    page = login(recruiter).get(reverse("locums:shift", args=[world["shift"].uuid])
+                                ).content.decode()
+    fill = re.search(r'<dd id="site-fill">(.*?)</dd>', page, re.S).group(1)
+    # Red Deer: the booked shift and a cancelled one decided, the offered one still open.
+    assert "50% filled" in " ".join(fill.split())
+    assert "1 booked of 3 shifts posted at Red Deer Clinic in the last 90 days" in fill

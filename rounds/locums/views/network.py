@@ -196,9 +196,13 @@ def member_remove(request, pk: int):
 @editor_required
 def member_rejoin(request, pk: int):
     member = access_object(NetworkMember.objects.select_related("candidate"), request.user, pk=pk)
-    with transaction.atomic():
-        network.do_add_member(member.candidate, actor=request.user)
-    messages.success(request, f"{member.candidate} is back in the network.")
+    try:
+        with transaction.atomic():
+            network.do_add_member(member.candidate, actor=request.user)
+    except ValidationError as exc:  # e.g. the record was merged into another one
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"{member.candidate} is back in the network.")
     return redirect("locums:member", pk=member.pk)
 
 

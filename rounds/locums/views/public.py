@@ -2,7 +2,10 @@
 
 GET shows the shift (what, where, when in the member's zone, rate, terms) with one big button;
 it never accepts, because mail and chat link scanners prefetch links. POST accepts (or joins
-the waitlist when it was just filled) through `actions.do_accept`.
+the waitlist when it was just filled, or while it is offered to the waitlist again) through
+`actions.do_accept`. The booked member's page has "Cancel my booking" (POST …/cancel/, an
+optional reason): a cancellation by the locum, which reopens the shift to the waitlist first
+and leaves them free to take it again later if it is still open.
 
 The signed token in the URL is the only credential: a forged token, or one made for another
 shift, is a 404 ("This link isn't valid"). The POSTs are csrf_exempt on purpose: a CSRF token
@@ -22,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import actions
-from ..choices import OfferStatus, ShiftStatus
+from ..choices import CancelledBy, OfferStatus, ShiftStatus
 from ..links import read_accept_token
 from ..models import Booking, ShiftOffer
 
@@ -64,7 +67,8 @@ def _context(offer: ShiftOffer, **extra) -> dict:
 
 def state_of(offer: ShiftOffer) -> str:
     """What the page shows before any button: open, yours, filled, waitlisted, declined,
-    cancelled or closed."""
+    to_waitlist (reopened after a cancellation and offered to someone ahead of them on the
+    waitlist), cancelled or closed."""
     shift = offer.shift
     if shift.status == ShiftStatus.CANCELLED:
         return "cancelled"
@@ -73,10 +77,14 @@ def state_of(offer: ShiftOffer) -> str:
         return "yours"
     if shift.status == ShiftStatus.COMPLETED or shift.starts_at <= timezone.now():
         return "closed"
-    if offer.status == OfferStatus.WAITLISTED and shift.status == ShiftStatus.BOOKED:
+    reopened = None if shift.status == ShiftStatus.BOOKED else actions.reopened_offer(shift)
+    if offer.status == OfferStatus.WAITLISTED and (shift.status == ShiftStatus.BOOKED
+                                                   or reopened is not None):
         return "waitlisted"
     if shift.status == ShiftStatus.BOOKED:
         return "filled"
+    if reopened is not None and reopened.pk != offer.pk:
+        return "to_waitlist"
     if offer.status == OfferStatus.DECLINED:
         return "declined"
     return "open"
@@ -91,14 +99,18 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid(request)
     if request.method != "POST":
         state = state_of(offer)
-        context = _context(offer, token=token, state=state,
-                           rank=actions.waitlist_rank(offer) if state == "waitlisted" else None)
+        reopened = actions.is_reopened(offer) and state == "open"
+        context = _context(
+            offer, token=token, state=state,
+            rank=actions.waitlist_rank(offer) if state == "waitlisted" else None,
+            answer_by=actions.answer_by(offer) if reopened else "")
         return render(request, "locums/public_accept.html", context)
     with transaction.atomic():
         result = actions.do_accept(offer, via="link")
     offer.refresh_from_db()
     return render(request, "locums/public_result.html",
-                  _context(offer, token=token, result=result, outcome=result.outcome))
+                  _context(offer, token=token, result=result, outcome=result.outcome,
+                           clash=result.message.startswith("You're booked at")))
 
 
 @csrf_exempt  # the token is the credential; see the module docstring
@@ -114,6 +126,37 @@ def decline(request: HttpRequest, token: str) -> HttpResponse:
     outcome = "booked_not_declined" if offer.status == OfferStatus.ACCEPTED else "declined"
     return render(request, "locums/public_result.html",
                   _context(offer, token=token, outcome=outcome))
+
+
+@csrf_exempt  # the token is the credential; see the module docstring
+@never_cache
+@require_POST
+def cancel_booking(request: HttpRequest, token: str) -> HttpResponse:
+    """The booked locum cancels their own booking (a cancellation by the locum: the shift
+    reopens to the waitlist first; they may take it again later if it is still open)."""
+    offer = _offer_for(token)
+    if offer is None:
+        return _invalid(request)
+    reason = " ".join(request.POST.get("reason", "").split())
+    if len(reason) > 300:
+        context = _context(offer, token=token, state="yours", reason=reason,
+                           reason_error="Keep the reason under 300 characters.")
+        return render(request, "locums/public_accept.html", context, status=400)
+    booking = Booking.objects.active().filter(shift=offer.shift,
+                                              member_id=offer.member_id).first()
+    if booking is None:
+        return render(request, "locums/public_result.html",
+                      _context(offer, token=token, outcome="nothing_to_cancel"))
+    try:
+        with transaction.atomic():
+            actions.do_cancel_booking(booking, by=CancelledBy.MEMBER, reason=reason)
+    except ValueError as exc:
+        return render(request, "locums/public_result.html",
+                      _context(offer, token=token, outcome="cannot_cancel", error=str(exc)),
+                      status=409)
+    offer = _offer_for(token)
+    return render(request, "locums/public_result.html",
+                  _context(offer, token=token, outcome="cancelled"))
 
 
 CAP_CHOICES = [(None, "No limit"), (1, "1 a week"), (2, "2 a week"), (3, "3 a week"),
@@ -169,5 +212,6 @@ urlpatterns = []  # signed-in pages live in network.py and shifts.py
 public_urlpatterns = [
     path("s/accept/<str:token>/", accept, name="accept"),
     path("s/accept/<str:token>/decline/", decline, name="decline"),
+    path("s/accept/<str:token>/cancel/", cancel_booking, name="cancel_booking"),
     path("s/offers/<str:token>/", offer_settings, name="offer_settings"),
 ]

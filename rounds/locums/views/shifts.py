@@ -11,6 +11,7 @@ need an editor (403). Hiring managers see shifts read-only, without the network'
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
@@ -28,13 +29,14 @@ from rounds.lib.permissions import editor_required, member_required
 from rounds.lib.tenancy import access_object
 
 from .. import figures, shifts
-from ..choices import OPEN_SHIFT_STATUSES, CancelledBy, ShiftStatus
+from ..choices import OPEN_SHIFT_STATUSES, CancelledBy, OfferStatus, ShiftStatus
 from ..forms import ShiftForm, form_errors
 from ..models import Booking, Shift, ShiftOffer
 
 LIST_LIMIT = 300
 FIT_SHOWN = 200
 POLL_SECONDS = 3
+FILL_DAYS = 90  # the fill rates shown: shifts posted in the last 90 days
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -94,16 +96,25 @@ def shift_list(request):
         "nav": "locums", "tab": "shifts", "groups": groups, "sites": sites, "more": more,
         "past": past, "status": status, "site": site, "statuses": ShiftStatus.choices,
         "fill_rates": figures.site_fill_rates(request.user.organization_id,
-                                              since=now - timedelta(days=90), at=now),
+                                              since=now - timedelta(days=FILL_DAYS), at=now),
     })
 
 
+# Months a calendar may show: the previous and next month links and the grid's weeks stay
+# inside what dates can hold (year 1 to 9999), with room to spare.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 def _month(value: str, today: date) -> date:
+    """The first of the month asked for as "YYYY-MM", else of this month (unreadable, or
+    outside FIRST_YEAR–LAST_YEAR)."""
     try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
-        return today.replace(day=1)
+        year, month = (int(part) for part in value.split("-"))
+        if FIRST_YEAR <= year <= LAST_YEAR:
+            return date(year, month, 1)
+    except (ValueError, AttributeError, TypeError, OverflowError):
+        pass
+    return today.replace(day=1)
 
 
 @member_required
@@ -181,23 +192,39 @@ def shift_new(request):
 @editor_required
 def shift_edit(request, uuid):
     shift = _shift(request, uuid)
-    if shift.status not in OPEN_SHIFT_STATUSES:
-        messages.error(request, f"This shift is {shift.get_status_display().lower()}: only "
-                                "open or offered shifts can be changed.")
+    if shift.status not in shifts.CHANGEABLE_STATUSES:
+        messages.error(request, f"This shift is {shift.get_status_display().lower()}: it "
+                                "can't be changed any more.")
         return redirect("locums:shift", uuid=shift.uuid)
-    form = ShiftForm(request.POST or None, organization=request.user.organization, shift=shift)
+    # The status the form was loaded with decides which fields it posts: one loaded while the
+    # shift was open posts them all (and the action refuses what may no longer change).
+    loaded_as = request.POST.get("loaded_as", shift.status) if request.method == "POST" \
+        else shift.status
+    form = ShiftForm(request.POST or None, organization=request.user.organization, shift=shift,
+                     settled_locked=loaded_as != ShiftStatus.OPEN)
     if request.method == "POST" and form.is_valid():
         fields = form.action_fields()
         try:
+            # The action re-reads the shift under a lock: an acceptance or a broadcast since
+            # this page was loaded is seen, never overwritten.
             with transaction.atomic():
                 shifts.do_update_shift(shift, actor=request.user, **fields)
         except ValidationError as exc:
+            shift.refresh_from_db()
+            if loaded_as == ShiftStatus.OPEN and shift.status != ShiftStatus.OPEN:
+                # Broadcast since the form was loaded: show it as it now is, the fields that
+                # can no longer change back at their stored values, with why.
+                loaded_as = shift.status
+                form = ShiftForm(request.POST, organization=request.user.organization,
+                                 shift=shift, settled_locked=True)
+                form.is_valid()
             form_errors(form, exc)
         else:
             messages.success(request, "Shift saved.")
             return redirect("locums:shift", uuid=shift.uuid)
     return render(request, "locums/shift_form.html", {
         "nav": "locums", "tab": "shifts", "form": form, "shift": shift, "has_sites": True,
+        "loaded_as": loaded_as,
     }, status=400 if form.errors else 200)
 
 
@@ -235,8 +262,12 @@ def shift_detail(request, uuid):
                "fit_count": len(report.fits), "unfit_count": len(report.unfit),
                "new_count": sum(1 for m, _s, _r in report.fits if m.pk not in offered),
                "why_not": report.why_not[:8]}
+    now = timezone.now()
+    site_fill = figures.site_fill_rates(shift.organization_id, site=shift.site_id,
+                                        since=now - timedelta(days=FILL_DAYS), at=now)
     context = {
         "nav": "locums", "tab": "shifts", "fit": fit,
+        "site_fill": site_fill[0] if site_fill else None, "fill_days": FILL_DAYS,
         "local_start": shift.starts_at.astimezone(zone),
         "local_end": shift.ends_at.astimezone(zone),
         "days": shifts.local_days(shift.starts_at, shift.ends_at, zone),
@@ -308,9 +339,35 @@ def shift_cancel(request, uuid):
         return redirect("locums:shift", uuid=shift.uuid)
     from ..actions import do_cancel_shift
 
-    do_cancel_shift(shift, actor=request.user, reason=reason)
-    messages.success(request, "Shift cancelled; everyone offered it is told.")
+    with transaction.atomic():
+        if shift.status in (ShiftStatus.CANCELLED, ShiftStatus.COMPLETED):
+            messages.info(request, f"This shift is already "
+                                   f"{shift.get_status_display().lower()}.")
+            return redirect("locums:shift", uuid=shift.uuid)
+        booked = Booking.objects.active().filter(shift=shift).select_related("candidate").first()
+        answers = Counter(ShiftOffer.objects.filter(shift=shift).values_list("status", flat=True))
+        do_cancel_shift(shift, actor=request.user, reason=reason)
+    messages.success(request, _cancel_summary(booked, answers))
     return redirect("locums:shift", uuid=shift.uuid)
+
+
+def _cancel_summary(booked, answers: Counter) -> str:
+    """What cancelling did, as it is: the booked member gets the calendar cancellation, the
+    waitlist is told, offers still unanswered are withdrawn (their messages cancelled if not
+    sent yet; those already sent are not followed by another)."""
+    parts = ["Shift cancelled."]
+    if booked is not None:
+        parts.append(f"{booked.candidate} gets the calendar cancellation.")
+    waiting = answers[OfferStatus.WAITLISTED]
+    if waiting:
+        parts.append(f"{waiting} member{'s' if waiting != 1 else ''} on the waitlist "
+                     f"{'are' if waiting != 1 else 'is'} told.")
+    pending = sum(answers[s] for s in (OfferStatus.QUEUED, OfferStatus.SENT,
+                                       OfferStatus.LATER_TIER))
+    if pending:
+        parts.append(f"{pending} unanswered offer{'s' if pending != 1 else ''} withdrawn; "
+                     "messages not sent yet are cancelled.")
+    return " ".join(parts)
 
 
 @require_POST
@@ -336,9 +393,13 @@ def booking_cancel(request, uuid, pk: int):
     reason = " ".join(request.POST.get("reason", "").split())[:300]
     from ..actions import do_cancel_booking
 
-    do_cancel_booking(booking, by=CancelledBy.CLINIC, actor=request.user, reason=reason)
-    messages.success(request, f"Booking of {booking.candidate} cancelled; the shift goes to the "
-                              "waitlist first.")
+    try:
+        do_cancel_booking(booking, by=CancelledBy.CLINIC, actor=request.user, reason=reason)
+    except ValueError as exc:  # a shift already worked or under way
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Booking of {booking.candidate} cancelled; the shift goes to "
+                                  "the waitlist first.")
     return redirect("locums:shift", uuid=shift.uuid)
 
 

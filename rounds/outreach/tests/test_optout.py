@@ -29,6 +29,14 @@ STOP_REPLIES = [
     "CANCEL", "cancel!!", "END", "end.", "QUIT", "quit?", "REVOKE", "revoke consent",
     "OPT OUT", "opt-out", "Opt out please", "OPTOUT", "ARRÊT", "arrêt", "ARRET", "arret!",
     "Arrêt svp", "🛑 STOP 🛑", "stop 🙏", "  stop  ", "«STOP»", "ｓｔｏｐ", "No. Stop.",
+    # A negation counts only right before the keyword: these say no, then STOP.
+    "Not interested. STOP", "Please do not text me, stop", "Dont text me anymore STOP",
+    "Not interested, cancel", "Never again. Quit",
+    # A keyword opening or closing a longer reply.
+    "Stop texting me, I already found a job in Edmonton thanks",
+    "I found a job in Edmonton, thanks for everything, please stop",
+    "Unsubscribe me from all of these job messages, I am retired now",
+    "Cancel please", "End all texts",
 ]
 AMBIGUOUS_REPLIES = [
     "I can't stop thinking about the Red Deer job, can we talk?",
@@ -37,6 +45,14 @@ AMBIGUOUS_REPLIES = [
     "Please don't cancel our call",
     "Could we end the call a little early tomorrow, around 4pm?",
     "Never quit texting me",
+    "not cancel",
+    # "cancel" and "end" about something else: a person reads them.
+    "Cancel my interview",
+    "cancel the call",
+    "see you at the end of the week",
+    "See you at the end",
+    "End of my shift now, can we talk tomorrow?",
+    "Stop by the clinic tomorrow?",
 ]
 ORDINARY_REPLIES = [
     "Yes, I'm interested", "Call me at 3", "Weekend works", "Sounds good — when can we talk?",
@@ -59,6 +75,17 @@ def test_long_or_negated_mentions_are_ambiguous_not_opt_outs(text):
 @pytest.mark.parametrize("text", ORDINARY_REPLIES)
 def test_ordinary_replies_are_neither(text):
     assert optout.classify(text) is optout.Reading.NONE
+
+
+@pytest.mark.parametrize("text", ["START", "start", "Start.", "UNSTOP", "unstop!"])
+def test_start_and_unstop_alone_are_opt_ins(text):
+    assert optout.is_opt_in(text)
+    assert optout.classify(text) is optout.Reading.NONE
+
+
+@pytest.mark.parametrize("text", ["start me up", "When do I start?", "Yes", "STOP", ""])
+def test_other_replies_are_not_opt_ins(text):
+    assert not optout.is_opt_in(text)
 
 
 def test_words_strip_accents_case_and_punctuation():

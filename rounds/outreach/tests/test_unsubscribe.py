@@ -138,3 +138,19 @@ def test_the_link_in_a_sent_email_works(mail_client, reachable, mailoutbox):
     response = one_click(mail_client, urlsplit(https).path)
     assert response.status_code == 200
     assert current_consent(reachable, "email").basis == ConsentBasis.REVOKED
+
+
+def test_the_pages_identify_the_sender_with_address_and_contact(mail_client, client, reachable,
+                                                                 org):
+    """Texts carry only a link to these pages, so they must say who is writing (CASL): the
+    organization, its postal address and a contact."""
+    from rounds.outreach.models import OutreachSettings
+
+    OutreachSettings.objects.create(organization=org, contact_phone="1-800-555-0199")
+    for response in (client.get(path_for(reachable, "sms")),
+                     mail_client.post(path_for(reachable, "sms"),
+                                      {"List-Unsubscribe": "One-Click", "from_page": "1"})):
+        page = response.content.decode()
+        assert "Prairie Family Clinics" in page
+        assert "4920 51 St, Red Deer, AB T4N 6K8" in page
+        assert "Contact: 1-800-555-0199" in page

@@ -4,8 +4,13 @@ X-Rounds-Signature: sha256=<HMAC-SHA256 of the body with INBOUND_EMAIL_SECRET>).
 
 Every call is recorded as a WebhookEvent with its payload: refused (bad signature), invalid
 (not a text or an email), duplicate (an event id already accepted: answered 200, ignored) or
-accepted. Nothing inbound is lost: what finds no candidate waits in the unmatched inbox, and
-what finds no organization stays in the event's payload."""
+accepted. Nothing inbound is lost: what finds no candidate waits in the unmatched inbox of the
+organization it was sent to or, when that can't be told (a shared number, mail naming no
+organization), of each organization that has the sender as a candidate or has written to them.
+What no organization has anything to do with (a stranger writing to the site's shared number
+or to an address no organization uses) is in no inbox: it stays in the accepted event's
+payload, with organization empty and a detail saying so: rows only site administrators read
+(no organization owns them), in the database."""
 
 from __future__ import annotations
 
@@ -51,7 +56,8 @@ def _accept(request: HttpRequest, source: str, event_id: str, payload: str, rece
     try:
         with transaction.atomic():
             message = receive()
-            detail = "" if message is not None else "No organization could be told: kept here."
+            detail = "" if message is not None else (
+                "No organization has anything to do with the sender: kept only here.")
             _event(request, source, WebhookOutcome.ACCEPTED, event_id=event_id, payload=payload,
                    detail=detail, message=message)
     except IntegrityError:

@@ -1,13 +1,22 @@
 """Pages candidates reach from a link in a message, without signing in: unsubscribe (RFC 8058
-one-click, and a page with a button) and the preference centre. The signed token in the URL
-is the only credential; an altered one is a 404. The pages show the person's first name and
-the organization's name, nothing more."""
+one-click, and a page with a button), the preference centre, and the page of the link that
+confirms consent by email. The signed token in the URL is the only credential; an altered one
+is a 404. The pages show the person's first name and who is writing to them (the organization's
+name, postal address and a contact: texts carry only a link to these pages, so they identify
+the sender for CASL), nothing more.
+
+The preference centre's link is in every message and may be forwarded, so it can only take
+contact away (untick a channel, stop everything) and set how often and about what. Giving
+consent back is confirmed on the channel itself: a link emailed to the address on record for
+email and calls, a START texted from the candidate's own number for texts."""
 
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +32,7 @@ from rounds.candidates.models import Candidate
 from .. import links, optout
 from ..choices import Topic
 from ..inbound import current_record
+from ..models import OutreachSettings
 
 CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.CALL)
 CHANNEL_LABELS = {Channel.EMAIL: "Email", Channel.SMS: "Text messages", Channel.CALL: "Phone calls"}
@@ -42,8 +52,22 @@ def _invalid(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/public_invalid.html", status=404)
 
 
-def _org_name(candidate: Candidate) -> str:
-    return optout.sender_name(candidate.organization)
+def _identity(candidate: Candidate) -> dict:
+    """Who is writing (CASL, CAN-SPAM): the sender's name, the organization, its postal address
+    and a contact that stays valid, as the email footer gives them."""
+    from email.utils import parseaddr
+
+    org = candidate.organization
+    s = OutreachSettings.for_org(org.pk)
+    contact = s.contact_phone.strip() or s.sender_email.strip() or parseaddr(
+        settings.DEFAULT_FROM_EMAIL)[1]
+    return {
+        "org_name": s.sender_name.strip() or org.name,
+        "org_legal_name": org.name,
+        "postal_address": (org.postal_address or "").strip(),
+        "contact": contact,
+        "sms_number": s.sms_from_number.strip() or settings.SMS_FROM_NUMBER or "",
+    }
 
 
 @csrf_exempt  # RFC 8058: mail clients POST without cookies or a CSRF token
@@ -60,7 +84,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid(request)
     context = {
         "first_name": candidate.preferred_name or candidate.first_name,
-        "org_name": _org_name(candidate),
+        **_identity(candidate),
         "channel_words": optout.CHANNEL_WORDS[channel],
         "preferences_url": reverse(
             "outreach_public:preferences",
@@ -79,8 +103,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class PreferencesForm(forms.Form):
-    """Channels in order (each ticked one with a rank), the explicit consent boxes for the
-    channels they haven't agreed to, frequency, topics and quiet hours."""
+    """Channels in order (each ticked one with a rank), the "yes, you may …" boxes for email and
+    calls they haven't agreed to (each asks for a confirmation link by email), frequency,
+    topics and quiet hours. Texts are agreed to by texting START, so they have no box."""
 
     frequency = forms.ChoiceField(
         label="How often may we write?", choices=ContactFrequency.choices,
@@ -112,7 +137,7 @@ class PreferencesForm(forms.Form):
                 choices=[(i, f"{i}") for i in range(1, len(CHANNELS) + 1)], required=False,
                 empty_value=len(CHANNELS),
             )
-            if not consented[channel]:
+            if not consented[channel] and channel in optout.EMAIL_CONFIRMED:
                 self.fields[f"consent_{channel}"] = forms.BooleanField(
                     label=f"Yes, you may contact me by {optout.CHANNEL_WORDS[channel]}.",
                     required=False,
@@ -132,6 +157,7 @@ class PreferencesForm(forms.Form):
         return [
             {"use": self[f"use_{c}"], "rank": self[f"rank_{c}"],
              "consent": self[f"consent_{c}"] if f"consent_{c}" in self.fields else None,
+             "text_start": c == Channel.SMS and not self.consented[c],
              "words": optout.CHANNEL_WORDS[c]}
             for c in CHANNELS
         ]
@@ -161,20 +187,48 @@ def _initial(candidate: Candidate, consented: dict[str, bool]) -> dict:
     return initial
 
 
+# What the page says after "yes, you may contact me by …" was ticked; fixed texts, chosen by
+# the outcome named in the query string.
+ASKED = {
+    optout.LINK_SENT: "We've emailed you a link to confirm {words}. Nothing changes until you "
+                      "press the button on its page.",
+    optout.LINK_RECENT: "We emailed you a link to confirm {words} a few minutes ago: look for "
+                        "it in your inbox.",
+    optout.ALREADY: "You've already agreed to {words}.",
+    optout.NO_EMAIL: "We have no email address to send you the link that confirms {words}: "
+                     "contact us ({contact}).",
+    optout.EMAIL_BLOCKED: "We can't write to the email address we have for you, so we can't "
+                          "confirm {words} that way: contact us ({contact}).",
+}
+
+
+def _asked(request: HttpRequest, contact: str) -> list[str]:
+    notes = []
+    for item in request.GET.getlist("asked"):
+        channel, _, outcome = item.partition(".")
+        if channel in optout.EMAIL_CONFIRMED and outcome in ASKED:
+            notes.append(ASKED[outcome].format(words=optout.CHANNEL_WORDS[channel],
+                                               contact=contact))
+    return notes
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The candidate's preference centre: channels in order, how often, which topics, quiet
-    hours, or stop everything. No login: the signed link is the key."""
+    hours, or stop everything. No login: the signed link is the key, and since it may have
+    been forwarded it never grants consent by itself (see the module's docstring)."""
     candidate = _candidate(links.read_token(links.PREFERENCES, token) or "")
     if candidate is None:
         return _invalid(request)
     consented = {c: optout.has_consent(candidate, c) for c in CHANNELS}
+    identity = _identity(candidate)
     context = {
         "first_name": candidate.preferred_name or candidate.first_name,
-        "org_name": _org_name(candidate),
+        **identity,
         "saved": request.GET.get("saved") == "1",
         "stopped": request.GET.get("stopped") == "1",
+        "asked": _asked(request, identity["contact"]),
     }
     if request.method == "POST" and "stop_everything" in request.POST:
         with transaction.atomic():
@@ -191,10 +245,11 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
                 with transaction.atomic():
                     optout.do_save_preferences(
                         candidate, channels=form.chosen_channels(),
-                        consent_to=form.consent_to(), frequency=data["frequency"],
-                        topics=set(data["topics"]), quiet_start=data["quiet_start"],
-                        quiet_end=data["quiet_end"],
+                        frequency=data["frequency"], topics=set(data["topics"]),
+                        quiet_start=data["quiet_start"], quiet_end=data["quiet_end"],
                     )
+                    asked = [f"{c}.{optout.do_request_consent(candidate, c)}"
+                             for c in CHANNELS if c in form.consent_to()]
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     target = {"quiet_hours_start": "quiet_start",
@@ -202,15 +257,47 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
                               "contact_frequency": "frequency"}.get(field)
                     form.add_error(target if target in form.fields else None, errors)
             else:
-                return redirect(f"{request.path}?saved=1")
+                query = urlencode([("saved", "1"), *(("asked", a) for a in asked)])
+                return redirect(f"{request.path}?{query}")
     else:
         form = PreferencesForm(initial=_initial(candidate, consented), consented=consented)
     context["form"] = form
     return render(request, "outreach/public_preferences.html", context)
 
 
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def consent(request: HttpRequest, token: str) -> HttpResponse:
+    """The page of the link we emailed to confirm consent: GET shows a button and changes
+    nothing (mail scanners prefetch links); POST records express consent and lifts a past
+    unsubscribe. A used, expired or outdated link (a later opt-out, a new address) says so and
+    changes nothing."""
+    link = optout.read_consent_token(token)
+    if link is None:
+        return _invalid(request)
+    candidate = link.candidate
+    context = {
+        "first_name": candidate.preferred_name or candidate.first_name,
+        **_identity(candidate),
+        "channel_words": optout.CHANNEL_WORDS[link.channel],
+        "fresh": link.fresh,
+        "preferences_url": reverse(
+            "outreach_public:preferences",
+            args=[links.make_token(links.PREFERENCES, candidate.uuid.hex)],
+        ),
+    }
+    if not link.fresh:
+        return render(request, "outreach/public_consent.html", context, status=410)
+    if request.method == "POST":
+        with transaction.atomic():
+            optout.do_confirm_consent(candidate, link.channel)
+        context["done"] = True
+    return render(request, "outreach/public_consent.html", context)
+
+
 urlpatterns = []  # signed-in pages, under /outreach/
 public_urlpatterns = [
     path("o/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("o/preferences/<str:token>/", preferences, name="preferences"),
+    path("o/confirm/<str:token>/", consent, name="consent"),
 ]
