@@ -3,18 +3,23 @@
 The test walks the URL resolver, so a route added later is covered without editing this file:
 each parameter is filled with the identifiers of a complete set of records in one organization
 (a candidate with every kind of related row, a job, an application, an import batch, a site, an
-invitation...), and an admin of another organization requests it with GET and POST (and PUT,
-PATCH, DELETE on the API). Anything
-but 404/405 (or a 422 for an API body that fails validation before any lookup) is a leak."""
+invitation, one of each outreach row — template, thread, messages in and out, sequence,
+enrollment, campaign, meeting, follow-up — and of each locums row — list, member, shift, offer,
+booking), and an admin of another organization requests it with GET and POST (and PUT, PATCH,
+DELETE on the API). Anything but 404/405 (or a 422 for an API body that fails validation before
+any lookup) is a leak. A second test checks that the fillings name real objects: the
+organization's own admin finds something behind every outreach and locums route it can GET."""
 
 import itertools
 import re
 import uuid as uuidlib
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db.models import F
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from conftest import client_for, make_user
 from rounds.accounts.choices import Role
@@ -32,6 +37,19 @@ from rounds.candidates.models import (
 )
 from rounds.imports.models import ImportBatch
 from rounds.jobs.models import Requirement
+from rounds.locums.models import Booking, NetworkList, NetworkMember, Shift, ShiftOffer
+from rounds.outreach.choices import Direction, FollowUpKind, MessageStatus
+from rounds.outreach.models import (
+    Campaign,
+    Enrollment,
+    FollowUp,
+    Meeting,
+    Message,
+    MessageTemplate,
+    Sequence,
+    SequenceStep,
+    Thread,
+)
 from rounds.pipeline.actions import do_add_to_pipeline
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
@@ -101,6 +119,8 @@ def world(org, recruiter, candidate, job, stages):
         email="amara.okafor@example.com",
         profession="physician",
     )
+    outreach = outreach_rows(org, recruiter, c, application)
+    locums = locums_rows(org, recruiter, c, site, outreach["outbound"])
     ints = sorted(
         {
             o.pk
@@ -116,13 +136,88 @@ def world(org, recruiter, candidate, job, stages):
                 c,
                 second,
                 invitation,
+                *outreach.values(),
+                *locums.values(),
             ]
         }
         | {s.pk for s in stages.values()}
         | set(application.stage_changes.values_list("pk", flat=True))
     )
-    uuids = [c.uuid, second.uuid, job.uuid, batch.uuid]
+    uuids = [
+        c.uuid,
+        second.uuid,
+        job.uuid,
+        batch.uuid,
+        outreach["outbound"].uuid,
+        outreach["inbound"].uuid,
+        outreach["meeting"].uuid,
+        locums["shift"].uuid,
+    ]
     return {"ints": ints, "uuids": uuids, "tokens": [invitation.token]}
+
+
+def outreach_rows(org, recruiter, c, application):
+    """One of each outreach row, as the app writes them, so outreach routes get real ids."""
+    template = MessageTemplate.objects.create(
+        organization=org, name="Intro", subject="Hi", body="Hi {{ candidate.name }}",
+        created_by=recruiter,
+    )
+    thread = Thread.objects.create(organization=org, candidate=c, application=application)
+    # UNKNOWN: the one status a "send again" acts on, so the route does its work for an insider.
+    outbound = Message.objects.create(
+        organization=org, thread=thread, candidate=c, application=application, template=template,
+        channel="email", status=MessageStatus.UNKNOWN, to_address=c.email, subject="Hi",
+        body="Hi", idempotency_key="world-outbound", created_by=recruiter,
+    )
+    inbound = Message.objects.create(
+        organization=org, thread=thread, candidate=c, channel="email",
+        direction=Direction.INBOUND, status=MessageStatus.RECEIVED, from_address=c.email,
+        body="Yes, call me", received_at=timezone.now(),
+    )
+    sequence = Sequence.objects.create(organization=org, name="Nurture", created_by=recruiter)
+    SequenceStep.objects.create(sequence=sequence, position=0, action="email", template=template)
+    enrollment = Enrollment.objects.create(
+        organization=org, sequence=sequence, candidate=c, next_step_at=timezone.now(),
+        started_by=recruiter,
+    )
+    campaign = Campaign.objects.create(
+        organization=org, name="Spring", template=template, created_by=recruiter
+    )
+    meeting = Meeting.objects.create(
+        organization=org, candidate=c, organizer=recruiter, title="Intro call",
+        proposed_times=[(timezone.now() + timedelta(days=2)).isoformat()],
+    )
+    follow_up = FollowUp.objects.create(
+        organization=org, kind=FollowUpKind.REPLY, candidate=c, message=inbound,
+        owner=recruiter, due_at=timezone.now() + timedelta(minutes=30),
+    )
+    return {
+        "template": template, "thread": thread, "outbound": outbound, "inbound": inbound,
+        "sequence": sequence, "enrollment": enrollment, "campaign": campaign,
+        "meeting": meeting, "follow_up": follow_up,
+    }
+
+
+def locums_rows(org, recruiter, c, site, message):
+    """One of each locums row: a list, a member on it, a shift offered to them and booked."""
+    network_list = NetworkList.objects.create(organization=org, name="AB family physicians")
+    member = NetworkMember.objects.create(organization=org, candidate=c, vouched_by=recruiter)
+    member.lists.add(network_list)
+    starts = timezone.now() + timedelta(days=14)
+    shift = Shift.objects.create(
+        organization=org, site=site, starts_at=starts, ends_at=starts + timedelta(hours=10),
+        profession="physician", created_by=recruiter,
+    )
+    offer = ShiftOffer.objects.create(
+        organization=org, shift=shift, member=member, candidate=c, channel="email",
+        message=message,
+    )
+    booking = Booking.objects.create(
+        organization=org, shift=shift, member=member, candidate=c, offer=offer,
+        starts_at=shift.starts_at, ends_at=shift.ends_at, via="web",
+    )
+    return {"list": network_list, "member": member, "shift": shift, "offer": offer,
+            "booking": booking}
 
 
 def fillings(route, world):
@@ -190,3 +285,24 @@ def test_unknown_identifiers_are_404_not_errors(world, owner):
         url = "/" + PARAM.sub(unknown, route)
         response = client.get(url)
         assert response.status_code in (404, 405), f"GET {url} → {response.status_code}"
+
+
+OWN_AREAS = ("outreach/", "locums/", "api/outreach/", "api/locums/")
+
+
+def test_outreach_and_locums_routes_are_filled_with_real_objects(world, owner):
+    """Without this, a route whose fillings all miss (ids of other models only) would pass the
+    walk above while proving nothing about it."""
+    client = client_for(owner)
+    missed = []
+    for route in object_routes():
+        if not route.startswith(OWN_AREAS):
+            continue
+        codes = set()
+        for url in fillings(route, world):
+            codes.add(client.get(url).status_code)
+            if codes - {404, 405}:
+                break
+        if codes == {404}:  # a GET route none of the world's ids finds (405: POST only)
+            missed.append(route)
+    assert not missed, missed

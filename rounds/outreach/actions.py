@@ -112,15 +112,20 @@ def channel_refusal(candidate, channel: str, *, topic: str = Topic.JOBS, choice=
 
 def do_send_message(
     candidate, *, actor, channel: str, subject: str, body: str, application=None,
-    template: MessageTemplate | None = None, nonce: str, topic: str = Topic.JOBS,
+    template: MessageTemplate | None = None, nonce: str, topic: str | None = None,
 ) -> Message:
     """Queue a message the recruiter wrote (and read) to one candidate.
 
     Refused when the actor may not write to this candidate, or when the policy drops the
-    channel for them (no consent, opted out, suppressed…: ValidationError naming the channel
-    and why). The nonce from the compose form makes the idempotency key, so a double submit
-    queues one message. Writing to the candidate answers their respond-now items."""
+    channel for them (no consent, opted out, suppressed, a muted topic…: ValidationError naming
+    the channel and why). The topic is the template's when written from one (a "news" template
+    is news, whoever calls), else `topic`, else jobs. The nonce from the compose form makes the
+    idempotency key, so a double submit queues one message. Writing to the candidate answers
+    their respond-now items."""
     check_may_write(candidate, actor, application)
+    if template is not None:
+        topic = template.topic
+    topic = topic or Topic.JOBS
     body = (body or "").strip()
     subject = " ".join((subject or "").split())
     errors = {}

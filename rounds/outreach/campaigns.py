@@ -20,7 +20,7 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.db.models.constants import OnConflict
-from django.template import Context
+from django.template import Context, TemplateSyntaxError
 from django.utils import timezone
 
 from rounds.candidates.models import Candidate
@@ -198,8 +198,15 @@ def queue_campaign(
         Message.objects.filter(campaign=campaign).values_list("candidate_id", flat=True))
     todo = [pk for pk in ids if pk not in already]
     subject_text = template.subject if template.channel == MessageChannel.EMAIL else ""
-    subject_template = templating.compile_text(subject_text)
-    body_template = templating.compile_text(template.body)
+    try:
+        subject_template = templating.compile_text(subject_text)
+        body_template = templating.compile_text(template.body)
+        uses = templating.fields_used(subject_text, template.body)
+        broken = ""
+    except TemplateSyntaxError as exc:
+        # Saved before the current rules: every message it would write is dropped, with why.
+        broken = templating.failure_reason(exc, f"{subject_text}\n{template.body}")
+        subject_template = body_template = uses = None
     shared = templating.shared_context(organization, job=job, sender=user)
     key_prefix = f"campaign:{campaign.pk}:"
     key_suffix = f":t{template.pk}v{template.version}"
@@ -213,31 +220,41 @@ def queue_campaign(
     context = Context(autoescape=False)
     counts: Counter = Counter()
     hold_times: set[datetime] = set()
-    uses = templating.fields_used(subject_text, template.body)
     for people in _chunks(todo):
         verdicts = _verdicts(people, template, ctx, at)
         # A message the policy drops is recorded with its reason only: nothing is written to
         # the candidate, so it has no text and starts no thread.
         writing = [c for c in people if verdicts[c.pk][1].action != policy.DROP]
-        contexts = templating.contexts_for(writing, organization, shared=shared, uses=uses)
-        rendered = {}
-        # One Context bound to the template for the whole chunk, each candidate's values
-        # pushed on it in turn: the same output as a fresh Context each, a quarter faster.
-        with context.bind_template(body_template):
-            for c in writing:
-                with context.push(contexts[c.pk]):
-                    rendered[c.pk] = (subject_template.render(context).strip()[:200],
-                                      body_template.render(context).strip())
-        threads = threads_for_many(organization, writing, rendered)
+        rendered: dict[int, tuple[str, str]] = {}
+        # A template that fails for a candidate drops their message with the reason; the
+        # others still go.
+        failed: dict[int, str] = dict.fromkeys((c.pk for c in writing), broken) if broken \
+            else {}
+        if not broken:
+            contexts = templating.contexts_for(writing, organization, shared=shared, uses=uses)
+            # One Context bound to the template for the whole chunk, each candidate's values
+            # pushed on it in turn: the same output as a fresh Context each, a quarter faster.
+            with context.bind_template(body_template):
+                for c in writing:
+                    with context.push(contexts[c.pk]):
+                        try:
+                            rendered[c.pk] = (subject_template.render(context).strip()[:200],
+                                              body_template.render(context).strip())
+                        except Exception as exc:  # noqa: BLE001 - reported on the row
+                            failed[c.pk] = templating.failure_reason(exc)
+        threads = threads_for_many(organization, [c for c in writing if c.pk in rendered],
+                                   rendered)
         rows = []
         for c in people:
             recipient, verdict = verdicts[c.pk]
             status = STATUS_FOR[verdict.action]
+            reason = "" if verdict.allowed else verdict.reason[:300]
+            if c.pk in failed:
+                status, reason = MessageStatus.DROPPED, failed[c.pk][:300]
             subject, body = rendered.get(c.pk, ("", ""))
             send_after = verdict.send_at or at
             rows.append((
-                uuid.uuid4(), threads.get(c.pk), c.pk, status,
-                "" if verdict.allowed else verdict.reason[:300],
+                uuid.uuid4(), threads.get(c.pk), c.pk, status, reason,
                 f"{key_prefix}{c.pk}{key_suffix}", recipient.address, subject, body, send_after,
             ))
             counts[status] += 1

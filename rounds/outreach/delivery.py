@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,6 +68,11 @@ UNKNOWN_AFTER_CRASH = ("The sending worker stopped before recording the result; 
                        "been sent, so it is not sent again. Resend it by hand if needed.")
 UNKNOWN_AFTER_5XX = ("The SMS provider failed after receiving it, so it may have been sent; "
                      "waiting for the provider's status callback.")
+UNKNOWN_AFTER_DATA = ("The connection to the mail server was lost after the message was handed "
+                      "over, so it may have been sent; it is not sent again. Resend it by hand "
+                      "if needed.")
+# The outbox key of a locum shift's offer to a member (locums.broadcast.offer_key).
+OFFER_KEY = re.compile(r"^shift:(\d+):offer:(\d+)$")
 
 
 @dataclass
@@ -81,6 +86,7 @@ class Outcome:
     bounce: bool = False  # a permanent refusal of the address: suppress it
     opt_out: bool = False  # the carrier says the recipient opted out
     counts: bool = True  # False: not attempted (released), the attempt count stays
+    reason: str = ""  # the status reason of an UNKNOWN outcome, when not the SMS provider's
 
 
 # --- The drain ---
@@ -125,6 +131,7 @@ class _Drain:
         self.mail_down: Outcome | None = None  # the mail server can't be reached this drain
         self.mail_sent_on_connection = 0
         self.mail_error = ""
+        self.data_started = False  # the current email reached SMTP DATA: it may have gone
 
     def clock(self) -> datetime:
         return self.fixed_now or timezone.now()
@@ -280,7 +287,8 @@ class _Drain:
             done = {o.message.pk for o in outcomes}
             pending = [m for m in to_send if m.pk not in done]
             if pending:
-                outcomes.append(Outcome(pending[0], UNKNOWN, "The worker failed while sending."))
+                outcomes.append(Outcome(pending[0], UNKNOWN, "The worker failed while sending.",
+                                        reason=UNKNOWN_AFTER_CRASH))
                 outcomes += [Outcome(m, RELEASE, counts=False) for m in pending[1:]]
             record(outcomes, token, self.clock())
             raise
@@ -288,13 +296,20 @@ class _Drain:
         self.sent += sum(1 for o in outcomes if o.result == SENT)
 
     def judge(self, claimed: list[Message], now: datetime, token: str) -> list[Message]:
-        """The policy at the moment of sending: send, hold until allowed, or drop."""
+        """The policy at the moment of sending: send, hold until allowed, or drop. Also dropped:
+        a sequence step whose enrolment stopped (the candidate replied or opted out after it was
+        queued, even once claimed) and a locum offer that is no longer open (the shift was
+        filled or cancelled, or they answered)."""
         to_send, settled = [], []
         messages = [m for m in claimed if m.channel in (MessageChannel.EMAIL, MessageChannel.SMS)]
         verdicts = policy.check_send_many(messages, now)
+        obsolete = obsolete_reasons(claimed)
         for m in claimed:
             verdict = verdicts.get(m.pk)
-            if verdict is None:
+            if m.pk in obsolete:
+                m.status, m.status_reason = MessageStatus.DROPPED, obsolete[m.pk][:300]
+                settled.append(m)
+            elif verdict is None:
                 m.status = MessageStatus.FAILED
                 m.status_reason = "Calls are not sent by the outbox."
                 settled.append(m)
@@ -370,8 +385,23 @@ class _Drain:
         if self.mail_connection is None:
             conn = get_connection(fail_silently=False)
             conn.open()
+            self._watch_data(conn)
             self.mail_connection = conn
         return self.mail_connection
+
+    def _watch_data(self, conn) -> None:
+        """Note when a send reaches the SMTP DATA command: from then on the server may have the
+        message, so a lost connection is "may have been sent", never "try again"."""
+        smtp = getattr(conn, "connection", None)
+        data = getattr(smtp, "data", None)
+        if data is None:
+            return
+
+        def watched_data(msg):
+            self.data_started = True
+            return data(msg)
+
+        smtp.data = watched_data
 
     def drop_mail(self) -> None:
         conn, self.mail_connection = self.mail_connection, None
@@ -384,13 +414,16 @@ class _Drain:
         reused = self.mail_sent_on_connection > 0
         outcome = self._send_email_once(m)
         if outcome is None and reused:
-            # Servers close long-lived connections: on one we had used, reconnect once.
+            # Servers close long-lived connections: on one we had used, reconnect once (the
+            # connection was lost before DATA, so the server has nothing).
             outcome = self._send_email_once(m)
         return outcome or Outcome(m, RETRY, f"Mail server connection lost: {self.mail_error}")
 
     def _send_email_once(self, m: Message) -> Outcome | None:
-        """Send over the drain's connection; None when the connection dropped before the
-        server accepted the message (nothing sent; the connection is dropped)."""
+        """Send over the drain's connection; None when the connection dropped before DATA
+        (connecting, MAIL FROM, RCPT: nothing sent; the connection is dropped). Lost during or
+        after DATA, the server may have the message: UNKNOWN, never sent again."""
+        self.data_started = False
         try:
             conn = self.open_mail()
         except (smtplib.SMTPException, OSError) as e:
@@ -411,6 +444,9 @@ class _Drain:
         except (smtplib.SMTPException, OSError) as e:
             self.drop_mail()
             self.mail_error = str(e) or type(e).__name__
+            if self.data_started:
+                return Outcome(m, UNKNOWN, f"Mail server connection lost during DATA: "
+                                           f"{self.mail_error}", reason=UNKNOWN_AFTER_DATA)
             return None
         except ValueError as e:  # an address the mail library can't encode
             return Outcome(m, FAILED, f"Invalid address {m.to_address!r}: {e}")
@@ -452,6 +488,57 @@ class _Drain:
             times.append(earliest)
         if times:
             schedule_delivery(max(min(times), now))
+
+
+def obsolete_reasons(messages: list[Message]) -> dict[int, str]:
+    """Why some claimed messages must no longer go, by id: a sequence step whose enrolment
+    stopped, a locum offer that is no longer open. Two queries a batch at most."""
+    from .choices import EnrollmentStatus
+    from .models import Enrollment
+
+    out: dict[int, str] = {}
+    enrollment_ids = {m.enrollment_id for m in messages if m.enrollment_id}
+    if enrollment_ids:
+        stopped = dict(Enrollment.objects.filter(
+            pk__in=enrollment_ids, status=EnrollmentStatus.STOPPED,
+        ).values_list("pk", "stop_reason"))
+        for m in messages:
+            if m.enrollment_id in stopped:
+                out[m.pk] = ("The sequence stopped before this step went out "
+                             f"({_stop_words(stopped[m.enrollment_id])}).")
+    offers = {}
+    for m in messages:
+        match = OFFER_KEY.match(m.idempotency_key or "")
+        if match and m.pk not in out:
+            offers[m.pk] = (int(match[1]), int(match[2]))
+    if offers:
+        # Locums builds on outreach, not the reverse: imported only when an offer is in the batch.
+        from rounds.locums.choices import OfferStatus
+        from rounds.locums.models import ShiftOffer
+
+        # Still open: anything else (taken, declined, withdrawn when the shift was filled or
+        # cancelled) means the offer's message must not go.
+        pending = {OfferStatus.QUEUED, OfferStatus.SENT, OfferStatus.LATER_TIER}
+
+        wanted = Q()
+        for shift_id, member_id in set(offers.values()):
+            wanted |= Q(shift_id=shift_id, member_id=member_id)
+        status = {(s, mb): st for s, mb, st in ShiftOffer.objects.filter(wanted).values_list(
+            "shift_id", "member_id", "status")}
+        for pk, pair in offers.items():
+            if pair in status and status[pair] not in pending:
+                out[pk] = (f"The shift offer is no longer open ({status[pair]}): the shift was "
+                           "filled or cancelled, or they answered, before it went out.")
+    return out
+
+
+def _stop_words(stop_reason: str) -> str:
+    from .choices import StopReason
+
+    try:
+        return StopReason(stop_reason).label.lower()
+    except ValueError:
+        return stop_reason or "stopped"
 
 
 def update_rows(messages: list[Message], fields: list[str], token: str, *,
@@ -562,7 +649,7 @@ def record(outcomes: list[Outcome], token: str, now: datetime) -> None:
             m.send_after = now + backoff(max(1, m.attempts), o.retry_after)
             m.status_reason = f"Will try again: {o.error}"[:300]
         elif o.result == UNKNOWN:
-            m.status, m.status_reason = MessageStatus.UNKNOWN, UNKNOWN_AFTER_5XX
+            m.status, m.status_reason = MessageStatus.UNKNOWN, o.reason or UNKNOWN_AFTER_5XX
             m.claim_token = token  # kept: whoever sent it is on record
         else:
             m.status = MessageStatus.FAILED

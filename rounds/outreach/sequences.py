@@ -368,7 +368,7 @@ def owner_of(enrollment: Enrollment):
             or (app.job.owner if app is not None else None) or enrollment.started_by)
 
 
-def _send_step(enrollment: Enrollment, step: SequenceStep, now: datetime) -> Message:
+def _send_step(enrollment: Enrollment, step: SequenceStep, now: datetime) -> Message | None:
     from . import templating
     from .outbox import queue_message
 
@@ -377,11 +377,19 @@ def _send_step(enrollment: Enrollment, step: SequenceStep, now: datetime) -> Mes
     job = enrollment.application.job if enrollment.application_id else None
     context = templating.context_for(candidate, job=job, sender=owner_of(enrollment))
     channel = STEP_CHANNEL[step.action]
-    subject = templating.render(template.subject, context).strip() if (
-        channel == MessageChannel.EMAIL) else ""
+    subject, subject_error = templating.render_or_error(template.subject, context) if (
+        channel == MessageChannel.EMAIL) else ("", "")
+    body, body_error = templating.render_or_error(template.body, context)
+    if subject_error or body_error:
+        # The template can't be written for this candidate: skip the step with the reason
+        # rather than fail the run again and again.
+        _timeline(candidate, f"Skipped step {step.position + 1} of “{enrollment.sequence}”: "
+                  f"the template “{template}” can't be written for them "
+                  f"({subject_error or body_error})", now, application=enrollment.application)
+        return None
     message = queue_message(
-        candidate, channel=channel, template=template, subject=subject,
-        body=templating.render(template.body, context).strip(),
+        candidate, channel=channel, template=template, subject=subject.strip(),
+        body=body.strip(),
         idempotency_key=f"seq:{enrollment.pk}:{step.position}",
         application=enrollment.application, topic=enrollment.sequence.topic,
         enrollment=enrollment, sequence_step=step.position, at=now,

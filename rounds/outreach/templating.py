@@ -1,11 +1,17 @@
 """Message templates: Django template syntax over a documented context of plain values.
 
 A template may use these fields and nothing else (`FIELDS`); `validate` checks every variable,
-every filter argument, every `{% if %}` condition and `{% for %}` sequence against them when the
-template is saved, so a misspelt field fails there, naming the field and the part, never at send
-time. Templates are compiled by a standalone engine with the built-in tags and filters only: no
-`{% load %}`, no `{% include %}`/`{% extends %}`, no tags that reach the request or the site
-(`{% url %}`, `{% debug %}`, `{% csrf_token %}`), and no autoescaping, since messages are text.
+every filter argument and every `{% if %}` condition against them when the template is saved, so
+a misspelt field fails there, naming the field and the part, never at send time.
+
+Only a short list of built-in tags and filters is available (`ALLOWED_TAGS`, `ALLOWED_FILTERS`):
+those that can't fail on a field that is empty and can't make a text much longer than the
+template (no `{% lorem %}`, no `center:"999999999"`, no loops: the context holds no lists). No
+`{% load %}`, no `{% include %}`/`{% extends %}`, no tags that reach the request or the site, and
+no autoescaping, since messages are text. At save, the subject and body are also rendered for a
+made-up candidate and for one whose every field is empty, so a template that saves renders.
+Sending goes through `render_or_error`, so a template saved before these rules (or a surprise)
+costs one message with its reason, never the page or the worker.
 
 The context is built from the records as plain dicts (`context_for`, `contexts_for` for many
 candidates at once); model instances never reach a template, so a template can't walk from a
@@ -21,8 +27,15 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.template import Context, Template, TemplateSyntaxError
-from django.template.base import FilterExpression, Lexer, TokenType, Variable
+from django.template import (
+    Context,
+    Library,
+    Template,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
+from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
 from django.template.defaulttags import ForNode, IfNode, RegroupNode, WithNode
 from django.template.engine import Engine
 from django.template.smartif import TokenBase
@@ -89,18 +102,55 @@ BUILTIN_NAMES = {"True", "False", "None"}
 FORBIDDEN_TAGS = {
     "load", "include", "extends", "block", "ssi", "debug", "url", "csrf_token", "querystring",
 }
+# The built-in tags a message may use: none loops, repeats or generates text, and none fails on
+# an empty field (`{% for %}` has nothing to walk: every field is a single value).
+ALLOWED_TAGS = ("if", "with", "firstof", "now", "comment", "spaceless", "templatetag",
+                "verbatim")
+# Words that close or continue an allowed tag.
+CLOSING_TAGS = {"elif", "else", "endif", "endwith", "endcomment", "endspaceless", "endverbatim"}
+# The built-in filters a message may use: string filters that don't fail on an empty field or a
+# number, and can't make a text longer than a small multiple of it (no `center`, `ljust`,
+# `stringformat`, `add` or `addslashes`, which can grow it without limit, no `divisibleby` or
+# `floatformat`, which fail on empty values or can be made to compute for ever).
+ALLOWED_FILTERS = ("capfirst", "cut", "default", "default_if_none", "length", "lower",
+                   "pluralize", "slugify", "striptags", "title", "truncatechars",
+                   "truncatewords", "upper", "urlencode", "wordcount", "yesno")
 RECENT_CERTIFICATION_DAYS = 730
 # Looked up once: get_FOO_display rebuilds the choices on every call (10,000 in a campaign).
 PROFESSION_LABELS = dict(Profession.choices)
 
 
 class TextEngine(Engine):
-    """The built-in tags and filters, without the loader tags, for plain-text messages."""
+    """Every built-in tag and filter, without the loader tags: used only to read a template
+    while checking it, so a refused tag or filter can be named rather than be a syntax error."""
 
     default_builtins = ["django.template.defaulttags", "django.template.defaultfilters"]
 
 
-ENGINE = TextEngine(autoescape=False, loaders=[], libraries={})
+def _allowed_library() -> Library:
+    library = Library()
+    for name in ALLOWED_TAGS:
+        library.tags[name] = defaulttags.register.tags[name]
+    for name in ALLOWED_FILTERS:
+        library.filters[name] = defaultfilters.register.filters[name]
+    return library
+
+
+ALLOWED_LIBRARY = _allowed_library()
+
+
+class MessageEngine(Engine):
+    """The engine messages are rendered with: the allowed tags and filters and nothing else,
+    so even a template that escaped the checks can't use the others."""
+
+    def get_template_builtins(self, builtins):
+        return [ALLOWED_LIBRARY]
+
+
+CHECK_ENGINE = TextEngine(autoescape=False, loaders=[], libraries={})
+ENGINE = MessageEngine(autoescape=False, loaders=[], libraries={})
+# The name of each built-in filter function, to name a refused one.
+FILTER_NAMES = {func: name for name, func in defaultfilters.register.filters.items()}
 
 
 @lru_cache(maxsize=256)
@@ -114,15 +164,41 @@ def render(text: str, context: dict) -> str:
     return compile_text(text).render(Context(context, autoescape=False))
 
 
+def render_or_error(text: str, context: dict) -> tuple[str, str]:
+    """(rendered text, "") or ("", why it can't be rendered) — for sending, where a template
+    that fails for one candidate must cost that message (with the reason), not the request or
+    the worker's run."""
+    try:
+        return render(text, context), ""
+    except Exception as exc:  # noqa: BLE001 - any failure of a user's template is reported
+        return "", failure_reason(exc, text)
+
+
+def failure_reason(exc: Exception, text: str = "") -> str:
+    """Why rendering `text` raised `exc`, in words, for a message's status reason."""
+    if isinstance(exc, TemplateSyntaxError):
+        # Saved before the current rules (e.g. a filter no longer available): say which.
+        reason = check_text(text, "template") or _describe(exc)
+    else:
+        reason = _describe(exc)
+    return f"The template could not be filled in for this candidate: {reason}"
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 # --- validation ---------------------------------------------------------------------------
 
 
 def validate(subject: str, body: str) -> None:
     """Raise ValidationError({part: message}) when the subject or body uses an unknown field,
-    a forbidden tag, or is not valid template syntax."""
+    a tag or filter messages can't use, is not valid template syntax, or fails to render for
+    a made-up candidate or for one whose every field is empty."""
     errors: dict[str, str] = {}
     for part, text in (("subject", subject or ""), ("body", body or "")):
-        message = check_text(text, part)
+        message = check_text(text, part) or check_renders(text, part)
         if message:
             errors[part] = message
     if errors:
@@ -132,14 +208,20 @@ def validate(subject: str, body: str) -> None:
 def check_text(text: str, part: str = "body") -> str:
     """The first problem in one part of a template, in words, or "" when it is fine."""
     where = f"in the {PARTS.get(part, part)}"
-    for token in Lexer(text).tokenize():
-        if token.token_type == TokenType.BLOCK:
-            name = (token.contents.split() or [""])[0]
-            if name in FORBIDDEN_TAGS:
-                return (f"“{{% {name} %}}” can't be used {where} (line {token.lineno}): message "
-                        "templates use only the listed fields and the built-in tags.")
+    problem = _check_tags(text, where)
+    if problem:
+        return problem
     try:
-        template = ENGINE.from_string(text)
+        template = CHECK_ENGINE.from_string(text)
+    except TemplateSyntaxError as exc:
+        return f"Template syntax error {where}: {exc}"
+    for name in _filter_names(template.nodelist):
+        if name not in ALLOWED_FILTERS:
+            return (f"The filter “{name}” isn't available in messages ({where}); use one of "
+                    f"{', '.join(ALLOWED_FILTERS)}.")
+    try:
+        # Only the allowed tags and filters: whatever the checks above missed fails here.
+        ENGINE.from_string(text)
     except TemplateSyntaxError as exc:
         return f"Template syntax error {where}: {exc}"
     bound = _bound_names(template.nodelist)
@@ -147,6 +229,64 @@ def check_text(text: str, part: str = "body") -> str:
         problem = _check_path(path)
         if problem:
             return problem.replace("{where}", where)
+    return ""
+
+
+def _check_tags(text: str, where: str) -> str:
+    comment = False
+    for token in Lexer(text).tokenize():
+        if token.token_type != TokenType.BLOCK:
+            continue
+        name = (token.contents.split() or [""])[0]
+        if comment:  # what is inside {% comment %} is never compiled
+            comment = name != "endcomment"
+            continue
+        if name in FORBIDDEN_TAGS:
+            return (f"“{{% {name} %}}” can't be used {where} (line {token.lineno}): message "
+                    "templates use only the listed fields and the built-in tags.")
+        if name not in ALLOWED_TAGS and name not in CLOSING_TAGS:
+            return (f"The tag “{{% {name} %}}” isn't available in messages ({where}, line "
+                    f"{token.lineno}); use one of {', '.join(ALLOWED_TAGS)}.")
+        comment = name == "comment"
+    return ""
+
+
+def _filter_names(nodelist):
+    """The name of every filter the template applies, wherever it is (variables, conditions,
+    `with` and `firstof` arguments)."""
+    for node in _all_nodes(nodelist):
+        for value in vars(node).values():
+            yield from _filters_in(value)
+
+
+def _filters_in(value, depth: int = 0):
+    if depth > 6 or isinstance(value, Node):
+        return  # nodes are walked by _all_nodes
+    if isinstance(value, FilterExpression):
+        for func, _args in value.filters:
+            yield FILTER_NAMES.get(func, getattr(func, "__name__", "?"))
+    elif isinstance(value, TokenBase):
+        for side in ("value", "first", "second"):
+            yield from _filters_in(getattr(value, side, None), depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _filters_in(item, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _filters_in(item, depth + 1)
+
+
+def check_renders(text: str, part: str = "body") -> str:
+    """Render one part of a (checked) template for a made-up candidate, then for one whose
+    every documented field is empty, then None; the first failure in words, or ""."""
+    where = f"the {PARTS.get(part, part)}"
+    for who, context in (("a sample candidate", SAMPLE_CONTEXT),
+                         ("a candidate with empty fields", EMPTY_CONTEXT),
+                         ("a candidate with no values at all", NONE_CONTEXT)):
+        try:
+            render(text, context)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported at save
+            return f"Rendering {where} fails for {who}: {_describe(exc)}"
     return ""
 
 
@@ -477,6 +617,26 @@ SAMPLE_CANDIDATE = {
     "city": "Calgary", "region": "AB", "years_experience": 12,
     "recent_certification": "ACLS",
 }
+
+
+# Made-up values for every documented field, to render a template at save (no database).
+SAMPLE_CONTEXT = {
+    "candidate": SAMPLE_CANDIDATE,
+    "job": {"title": "Family Physician — Red Deer", "city": "Red Deer",
+            "site": "Red Deer Clinic", "employment_type": "Permanent full-time",
+            "pay_range": "CAD 280,000–420,000 per year", "start": "March 2, 2026"},
+    "site": {"name": "Red Deer Clinic", "city": "Red Deer", "region": "AB"},
+    "employer": {"name": "Prairie Family Clinics", "value_proposition": "A team that has your "
+                 "back.", "practice_model": "Fee-for-service", "compensation_model": "Salary",
+                 "team_based_care": "Two NPs and a pharmacist", "admin_support": "Billing",
+                 "emr": "Accuro", "community_points": "Trails and good schools"},
+    "sender": {"first_name": "Rita", "last_name": "Recruiter", "name": "Rita Recruiter",
+               "title": "Physician recruiter", "phone": "+14035550100",
+               "email": "rita@example.com"},
+    "organization": {"name": "Prairie Family Clinics"},
+}
+EMPTY_CONTEXT = {group: dict.fromkeys(names, "") for group, names in FIELDS.items()}
+NONE_CONTEXT = {group: dict.fromkeys(names) for group, names in FIELDS.items()}
 
 
 def sample_context(organization, *, sender=None, job=None) -> dict:

@@ -131,6 +131,27 @@ def test_a_refused_channel_is_400_with_the_reason(login, recruiter, org):
     assert not Message.objects.exists()
 
 
+def test_a_message_from_a_template_takes_its_topic_and_respects_a_mute(login, recruiter, org,
+                                                                       reachable):
+    reachable.muted_topics = ["news"]
+    reachable.save()
+    news = do_save_template(org.pk, actor=recruiter, name="Open house", topic="news",
+                            subject="Open house", body="Hi")
+    locums = do_save_template(org.pk, actor=recruiter, name="Shifts", topic="locums",
+                              subject="Shifts", body="Hi")
+    client = login(recruiter)
+    path = f"{BASE}/candidates/{reachable.uuid}/messages"
+    status, body = call(client, "post", path, {**MESSAGE, "template_id": news.pk},
+                        HTTP_IDEMPOTENCY_KEY="news")
+    assert status == 400
+    assert "Amara muted this topic (news)." in body["errors"]["channel"][0]
+    assert not Message.objects.exists()
+    status, body = call(client, "post", path, {**MESSAGE, "template_id": locums.pk},
+                        HTTP_IDEMPOTENCY_KEY="locums")
+    assert status == 201, body
+    assert Message.objects.get().topic == "locums"
+
+
 def test_the_same_key_for_another_candidate_is_refused(login, recruiter, reachable, candidate):
     client = login(recruiter)
     call(client, "post", f"{BASE}/candidates/{reachable.uuid}/messages", MESSAGE,

@@ -182,6 +182,69 @@ def test_forecast_matches_what_is_written(org, recruiter, template, pool, schedu
     assert (campaign.queued, campaign.held, campaign.dropped) == (1, 2, 1)
 
 
+def test_a_template_that_fails_for_one_candidate_drops_only_their_message(org, recruiter,
+                                                                          scheduled):
+    from rounds.outreach.models import MessageTemplate
+
+    # Saved before templates were rendered at save: an int as pluralize's argument raises.
+    legacy = MessageTemplate.objects.create(
+        organization=org, name="Years", channel="email", subject="Hi {{ candidate.name }}",
+        body="Year{{ candidate.city|pluralize:candidate.years_experience }} of practice?")
+    fine = person(org, recruiter, "Fine")
+    broken = person(org, recruiter, "Broken", years_experience=12)
+    campaign = campaigns.queue_campaign(org, template=legacy, candidates=[fine.pk, broken.pk],
+                                        actor=recruiter, at=AT)
+    assert (campaign.recipients, campaign.queued, campaign.dropped) == (2, 1, 1)
+    went = Message.objects.get(candidate=fine)
+    assert (went.status, went.subject) == (MessageStatus.QUEUED, "Hi Fine")
+    dropped = Message.objects.get(candidate=broken)
+    assert dropped.status == MessageStatus.DROPPED
+    assert dropped.status_reason.startswith(
+        "The template could not be filled in for this candidate: TypeError")
+    assert (dropped.body, dropped.thread) == ("", None)
+
+
+def test_a_template_with_a_filter_no_longer_allowed_drops_every_message_with_why(
+        login, org, recruiter, pool, noon):
+    from rounds.outreach.models import MessageTemplate
+
+    legacy = MessageTemplate.objects.create(
+        organization=org, name="Round", channel="email", subject="Hi",
+        body="{% if candidate.years_experience|divisibleby:5 %}A round number!{% endif %}")
+    url = reverse("outreach:campaign_new") + f"?ids={pool['ready'].uuid}&ids={pool['night'].uuid}"
+    response = login(recruiter).post(url, {"template": legacy.pk, "nonce": "legacy"})
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.recipients, campaign.queued, campaign.held, campaign.dropped) == (2, 0, 0, 2)
+    reasons = set(Message.objects.values_list("status_reason", flat=True))
+    assert len(reasons) == 1
+    assert "The filter “divisibleby” isn't available in messages" in reasons.pop()
+    assert not Thread.objects.exists()
+
+
+def test_a_news_campaign_skips_those_who_muted_news(org, recruiter, pool, scheduled):
+    Candidate.objects.filter(pk=pool["ready"].pk).update(muted_topics=["news"])
+    news = do_save_template(org.pk, actor=recruiter, name="Open house", topic="news",
+                            subject="Open house", body="Hi {{ candidate.name }}")
+    campaigns.queue_campaign(org, template=news, candidates=[pool["ready"].pk], actor=recruiter,
+                             at=AT)
+    message = Message.objects.get()
+    assert (message.status, message.topic) == (MessageStatus.DROPPED, "news")
+    assert "muted this topic (news)" in message.status_reason
+
+
+@pytest.mark.parametrize("query", ["job=garbage", "job=12", "template=abc&ids={uuid}",
+                                   "template=999999&ids={uuid}"])
+def test_garbage_in_the_campaign_query_string_is_a_404(login, recruiter, pool, template, noon,
+                                                       query):
+    url = reverse("outreach:campaign_new") + "?" + query.format(uuid=pool["ready"].uuid)
+    client = login(recruiter)
+    assert client.get(url).status_code == 404
+    if query.startswith("job"):
+        assert client.post(url, {"template": template.pk, "nonce": "g"}).status_code == 404
+    assert not Campaign.objects.exists()
+
+
 # --- the pages ------------------------------------------------------------------------------------
 
 @pytest.fixture

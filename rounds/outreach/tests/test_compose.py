@@ -139,6 +139,86 @@ def test_a_template_is_rendered_with_the_candidates_context(login, recruiter, re
     assert "Text message" in html and "from “Nudge”" in html
 
 
+def test_a_template_that_fails_for_this_candidate_is_a_form_error_not_a_500(
+        login, recruiter, reachable, org, noon):
+    from rounds.outreach.models import MessageTemplate
+
+    # Saved before templates were rendered at save: an int as pluralize's argument raises.
+    t = MessageTemplate.objects.create(
+        organization=org, name="Years", channel="email", subject="Hi",
+        body="{{ candidate.years_experience }} year{{ candidate.city|pluralize:"
+             "candidate.years_experience }}")
+    response = login(recruiter).get(compose_url(reachable, template=t.pk))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "“Years” can&#x27;t be used for Amara Okafor. The template could not be filled in " \
+           "for this candidate: TypeError" in html
+    assert "Fix the template, or write the message yourself." in html
+    assert not Message.objects.exists()
+
+
+def test_a_template_saved_with_a_filter_no_longer_allowed_is_a_form_error(login, recruiter,
+                                                                         reachable, org, noon):
+    from rounds.outreach.models import MessageTemplate
+
+    t = MessageTemplate.objects.create(
+        organization=org, name="Round", channel="email", subject="Hi",
+        body="{% if candidate.years_experience|divisibleby:5 %}A round number!{% endif %}")
+    response = login(recruiter).get(compose_url(reachable, template=t.pk))
+    assert response.status_code == 200
+    assert "The filter “divisibleby” isn&#x27;t available in messages" in (
+        response.content.decode())
+
+
+@pytest.mark.parametrize("query", ["job=garbage", "job=12", "application=garbage",
+                                   "template=abc"])
+def test_garbage_in_the_query_string_is_a_404(login, recruiter, reachable, noon, query):
+    client = login(recruiter)
+    url = reverse("outreach:compose", args=[reachable.uuid]) + "?" + query
+    assert client.get(url).status_code == 404
+    field, value = query.split("=")
+    assert send(client, reachable, **{field: value}).status_code == 404
+    assert not Message.objects.exists()
+
+
+def test_a_template_on_a_muted_topic_is_refused_for_that_candidate(login, recruiter, reachable,
+                                                                   org, noon):
+    from rounds.outreach.actions import do_save_template
+
+    reachable.muted_topics = ["news"]
+    reachable.save()
+    news = do_save_template(org.pk, actor=recruiter, name="Open house", topic="news",
+                            subject="Open house on Friday", body="Hi {{ candidate.name }}!")
+    jobs = do_save_template(org.pk, actor=recruiter, name="Role", subject="A role",
+                            body="Hi {{ candidate.name }}")
+    client = login(recruiter)
+    html = client.get(compose_url(reachable, template=news.pk)).content.decode()
+    assert "Email: refused" in html and "muted this topic (news)" in html
+    response = send(client, reachable, nonce="news-1", template=news.pk)
+    assert response.status_code == 400
+    assert "muted this topic (news)" in response.content.decode()
+    assert not Message.objects.exists()
+    # The same person, a jobs template: it goes, recorded as jobs.
+    assert send(client, reachable, nonce="jobs-1", template=jobs.pk).status_code == 302
+    message = Message.objects.get()
+    assert (message.topic, message.template, message.status) == ("jobs", jobs,
+                                                                 MessageStatus.QUEUED)
+
+
+def test_the_action_takes_the_templates_topic(recruiter, reachable, org, noon):
+    from rounds.outreach.actions import do_save_template
+
+    reachable.muted_topics = ["news"]
+    reachable.save()
+    news = do_save_template(org.pk, actor=recruiter, name="Open house", topic="news",
+                            subject="Open house", body="Hi")
+    with pytest.raises(ValidationError) as info:
+        do_send_message(reachable, actor=recruiter, channel="email", subject="Open house",
+                        body="Hi", template=news, nonce="n-news")
+    assert "muted this topic (news)" in info.value.message_dict["channel"][0]
+    assert not Message.objects.exists()
+
+
 def test_sending_answers_the_candidates_respond_now_item(login, recruiter, reachable, job,
                                                          noon):
     from rounds.outreach import followups

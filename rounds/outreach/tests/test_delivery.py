@@ -18,6 +18,7 @@ from rounds.outreach import delivery
 from rounds.outreach.choices import MessageStatus, SuppressionReason
 from rounds.outreach.models import Message, OutreachSettings, Suppression
 from rounds.outreach.outbox import queue_message
+from rounds.outreach.testing import SmtpServer
 
 from .conftest import NOON_EDMONTON
 
@@ -534,7 +535,9 @@ def test_a_bug_while_sending_keeps_what_is_known(org, recruiter, smtp_server, mo
     with pytest.raises(RuntimeError):
         delivery.drain(now=NOON_EDMONTON)
     assert fresh(first).status == MessageStatus.SENT
-    assert fresh(second).status == MessageStatus.UNKNOWN  # it may have gone out
+    second = fresh(second)
+    assert second.status == MessageStatus.UNKNOWN  # it may have gone out
+    assert second.status_reason == delivery.UNKNOWN_AFTER_CRASH  # not the SMS provider's words
     third = fresh(third)
     assert third.status == MessageStatus.QUEUED and third.attempts == 0
     monkeypatch.undo()
@@ -590,3 +593,160 @@ def test_batch_timeline_entry_is_the_one_log_activity_writes(org, recruiter, job
         ))
     assert entries[0] == entries[1]
     assert entries[0][0]["body"] == "Exactly what went out"
+
+
+# --- A lost connection: before DATA nothing was sent, after it the server may have it ---
+
+
+class HangsUp(SmtpServer):
+    """Drops the line without answering at the `on`-th RCPT or DATA it sees (at DATA, after it
+    has taken the message, as a server that crashes before its 250 would)."""
+
+    def __init__(self, stage: str, on: int):
+        super().__init__()
+        self.stage, self.on, self.seen = stage, on, 0
+
+    def _hang_up_now(self, server, stage: str) -> bool:
+        if stage != self.stage:
+            return False
+        self.seen += 1
+        if self.seen == self.on:
+            server.transport.close()  # what follows never reaches the client
+            return True
+        return False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not self._hang_up_now(server, "RCPT"):
+            envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        self._hang_up_now(server, "DATA")
+        return answer
+
+
+@pytest.fixture
+def hangs_up(settings):
+    servers = []
+
+    def start(stage: str, on: int) -> HangsUp:
+        server = HangsUp(stage, on).__enter__()
+        servers.append(server)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 10
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def test_a_connection_lost_after_data_is_unknown_and_never_resent(org, recruiter, hangs_up):
+    server = hangs_up("DATA", on=2)
+    first, second = [email_to(p, f"data-{i}") for i, p in
+                     enumerate(people(org, recruiter, 2, channels=("email",)))]
+    assert delivery.drain(now=NOON_EDMONTON) == 1
+    assert len(server.wait_for(2)) == 2  # the server has both
+    assert fresh(first).status == MessageStatus.SENT
+    second = fresh(second)
+    assert second.status == MessageStatus.UNKNOWN and second.attempts == 1
+    assert second.status_reason == delivery.UNKNOWN_AFTER_DATA
+    assert "may have been sent" in second.status_reason
+    # Not in this drain, not in the next: a person decides whether to send it again.
+    assert delivery.drain(now=NOON_EDMONTON + timedelta(hours=2)) == 0
+    assert len(server.messages) == 2
+
+
+def test_a_connection_lost_before_data_is_retried_and_sent_once(org, recruiter, hangs_up):
+    server = hangs_up("RCPT", on=2)
+    messages = [email_to(p, f"rcpt-{i}") for i, p in
+                enumerate(people(org, recruiter, 2, channels=("email",)))]
+    # The second lost the line at RCPT on a connection already used: reopened, sent once.
+    assert delivery.drain(now=NOON_EDMONTON) == 2
+    assert len(server.wait_for(2)) == 2
+    assert [fresh(m).status for m in messages] == [MessageStatus.SENT] * 2
+    assert len(server.messages) == 2
+
+
+def test_a_connection_lost_before_data_on_a_new_connection_is_retried_later(reachable, hangs_up):
+    server = hangs_up("RCPT", on=1)
+    message = email_to(reachable, "rcpt-first")
+    assert delivery.drain(now=NOON_EDMONTON) == 0
+    message = fresh(message)
+    assert message.status == MessageStatus.QUEUED and message.send_after > NOON_EDMONTON
+    assert delivery.drain(now=message.send_after) == 1
+    assert len(server.wait_for(1)) == 1
+
+
+# --- Claimed, then no longer wanted: judged again before it goes ---
+
+
+def after_claim(monkeypatch, meanwhile):
+    """Run `meanwhile` between the claim and the judging, as a reply arriving then would."""
+    original = delivery._Drain.claim
+
+    def claim(self):
+        claimed = original(self)
+        if claimed:
+            meanwhile()
+        return claimed
+
+    monkeypatch.setattr(delivery._Drain, "claim", claim)
+
+
+def test_a_claimed_sequence_step_is_dropped_when_the_candidate_replies_meanwhile(
+        org, recruiter, reachable, smtp_server, monkeypatch):
+    from rounds.outreach import sequences
+    from rounds.outreach.models import Enrollment, Sequence
+
+    sequence = Sequence.objects.create(organization=org, name="Nurture", created_by=recruiter)
+    enrollment = Enrollment.objects.create(organization=org, sequence=sequence,
+                                           candidate=reachable, started_by=recruiter)
+    step = email_to(reachable, f"seq:{enrollment.pk}:0", enrollment=enrollment,
+                    sequence_step=0)
+    # Claimed rows are not cancelled by the stop (the worker owns them): the judge drops it.
+    after_claim(monkeypatch, lambda: sequences.stop_for_candidate(reachable, "replied"))
+    assert delivery.drain(now=NOON_EDMONTON) == 0
+    step = fresh(step)
+    assert step.status == MessageStatus.DROPPED
+    assert step.status_reason == ("The sequence stopped before this step went out (candidate "
+                                  "replied).")
+    assert smtp_server.messages == []
+
+
+def test_a_claimed_locum_offer_is_dropped_once_the_shift_is_filled(
+        org, recruiter, smtp_server, monkeypatch):
+    from rounds.accounts.models import Site
+    from rounds.locums.broadcast import offer_key
+    from rounds.locums.choices import OfferStatus
+    from rounds.locums.models import NetworkMember, Shift, ShiftOffer
+
+    site = Site.objects.create(organization=org, name="Red Deer Clinic")
+    shift = Shift.objects.create(organization=org, site=site, profession="physician",
+                                 starts_at=NOON_EDMONTON + timedelta(days=7),
+                                 ends_at=NOON_EDMONTON + timedelta(days=7, hours=10))
+    offers = {}
+    for person in people(org, recruiter, 3, channels=("email",)):
+        member = NetworkMember.objects.create(organization=org, candidate=person)
+        offer = ShiftOffer.objects.create(organization=org, shift=shift, member=member,
+                                          candidate=person, channel="email",
+                                          status=OfferStatus.QUEUED)
+        offers[offer] = email_to(person, offer_key(shift.pk, member.pk), topic="locums")
+    taken, waiting, other = list(offers)
+
+    def filled():
+        # Someone else took it: the other offers are withdrawn (one waits for a later tier).
+        ShiftOffer.objects.filter(pk=taken.pk).update(status=OfferStatus.ACCEPTED)
+        ShiftOffer.objects.filter(pk=other.pk).update(status=OfferStatus.WITHDRAWN)
+        ShiftOffer.objects.filter(pk=waiting.pk).update(status=OfferStatus.LATER_TIER)
+
+    after_claim(monkeypatch, filled)
+    assert delivery.drain(now=NOON_EDMONTON) == 1
+    assert fresh(offers[waiting]).status == MessageStatus.SENT
+    for offer in (taken, other):
+        message = fresh(offers[offer])
+        assert message.status == MessageStatus.DROPPED
+        assert message.status_reason.startswith("The shift offer is no longer open")
+    assert len(smtp_server.wait_for(1)) == 1

@@ -397,3 +397,24 @@ def test_two_workers_at_once_run_a_step_once(org, recruiter, templates, reachabl
     assert Message.objects.filter(enrollment=enrollment).count() == 1
     enrollment.refresh_from_db()
     assert enrollment.next_position == 1
+
+
+def test_a_template_that_cannot_be_written_skips_the_step_with_the_reason(
+    org, recruiter, reachable
+):
+    """A template saved before today's rules (a filter messages no longer allow) must cost its
+    step, with the reason on the timeline, never fail the run again and again."""
+    broken = MessageTemplate.objects.create(
+        organization=org, name="Old", channel="email", subject="Hi",
+        body="{{ candidate.years_experience|divisibleby:5 }}")
+    sequence = sequences.do_create_sequence(org, name="Old one", actor=recruiter, steps=[
+        {"action": "email", "delay_hours": 0, "template": broken},
+        {"action": "call_task", "delay_hours": 0, "note": "Call"},
+    ])
+    enrollment = sequences.do_enroll(sequence, reachable, actor=recruiter, at=NOON_EDMONTON)
+    sequences.run_due(now=NOON_EDMONTON)
+    enrollment.refresh_from_db()
+    assert enrollment.next_position == 1  # moved on
+    assert not Message.objects.filter(enrollment=enrollment).exists()
+    skipped = Activity.objects.filter(candidate=reachable, subject__startswith="Skipped step 1")
+    assert skipped.exists() and "can't be written" in skipped.get().subject

@@ -102,10 +102,15 @@ def _preview(request, subject: str, body: str, channel: str) -> dict:
         ctx = templating.context_for(candidate, sender=request.user)
     else:
         ctx = templating.sample_context(org, sender=request.user)
-    rendered = "" if "body" in problems else templating.render(body, ctx)
+    rendered = {"subject": "", "body": ""}
+    for part, text in (("subject", subject), ("body", body)):
+        if part not in problems:
+            rendered[part], error = templating.render_or_error(text, ctx)
+            if error:
+                problems[part] = error
     return {
-        "preview_subject": "" if "subject" in problems else templating.render(subject, ctx),
-        "preview_body": rendered, "preview_length": len(rendered),
+        "preview_subject": rendered["subject"],
+        "preview_body": rendered["body"], "preview_length": len(rendered["body"]),
         "preview_problems": problems, "preview_candidate": candidate,
         "preview_channel": channel,
     }
@@ -135,6 +140,7 @@ def _template_page(request, template: MessageTemplate | None):
                        source.get("channel", MessageChannel.EMAIL) or MessageChannel.EMAIL)
     return render(request, "outreach/template_form.html", {
         "nav": "outreach", "form": form, "template": template, "fields": templating.FIELDS,
+        "allowed_tags": templating.ALLOWED_TAGS, "allowed_filters": templating.ALLOWED_FILTERS,
         "candidates": _preview_choices(request), **preview,
     }, status=status)
 
@@ -210,17 +216,23 @@ def _channel_options(choice: policy.ChannelChoice) -> list[dict]:
     } for ch, verdict in choice.options.items()]
 
 
-def _draft_for(request, candidate, *, channel, job, template):
+def _draft_for(request, candidate, *, channel, job, template) -> tuple[drafts.Draft, str]:
     """The text to start from: the chosen template rendered for this candidate, else a
-    personal first message from their record."""
+    personal first message from their record; and why the template can't be used, if so."""
     if template is not None:
         ctx = templating.context_for(candidate, job=job, sender=request.user)
-        subject = templating.render(template.subject, ctx).strip() if (
-            channel == MessageChannel.EMAIL) else ""
-        return drafts.Draft(subject=subject, body=templating.render(template.body, ctx).strip(),
+        subject, error = templating.render_or_error(template.subject, ctx) if (
+            channel == MessageChannel.EMAIL) else ("", "")
+        body, body_error = templating.render_or_error(template.body, ctx)
+        error = error or body_error
+        if error:
+            return drafts.Draft(subject="", body="", facts=[], channel=channel), (
+                f"“{template.name}” can't be used for {candidate.full_name}. {error} Fix the "
+                "template, or write the message yourself.")
+        return drafts.Draft(subject=subject.strip(), body=body.strip(),
                             facts=[f"Template: {template.name} (version {template.version})"],
-                            channel=channel)
-    return drafts.first_message(candidate, sender=request.user, job=job, channel=channel)
+                            channel=channel), ""
+    return drafts.first_message(candidate, sender=request.user, job=job, channel=channel), ""
 
 
 def _compose_candidate(request, uuid):
@@ -235,15 +247,19 @@ def _compose_candidate(request, uuid):
 def compose(request, uuid):
     candidate = _compose_candidate(request, uuid)
     job, application = _job_and_application(request, candidate)
-    choice = policy.choose_channel(candidate, topic=Topic.JOBS)
     params = request.POST if request.method == "POST" else request.GET
-    channel = params.get("channel") or choice.channel or MessageChannel.EMAIL
-    if channel not in policy.MESSAGE_CHANNELS:
-        channel = choice.channel or MessageChannel.EMAIL
     templates = MessageTemplate.objects.visible_to(request.user).filter(is_archived=False)
     template = None
     if params.get("template"):
         template = access_object(templates, request.user, pk=params["template"])
+    # A message from a template is about the template's topic: a candidate who muted it is not
+    # written to on it.
+    topic = template.topic if template is not None else Topic.JOBS
+    choice = policy.choose_channel(candidate, topic=topic)
+    channel = params.get("channel") or choice.channel or MessageChannel.EMAIL
+    if channel not in policy.MESSAGE_CHANNELS:
+        channel = choice.channel or MessageChannel.EMAIL
+    if template is not None:
         channel = template.channel
     status = 200
     if request.method == "POST":
@@ -255,7 +271,7 @@ def compose(request, uuid):
                     message = actions.do_send_message(
                         candidate, actor=request.user, channel=data["channel"],
                         subject=data["subject"], body=data["body"], application=application,
-                        template=template, nonce=data["nonce"],
+                        template=template, nonce=data["nonce"], topic=topic,
                     )
             except ValidationError as exc:
                 _form_errors(form, exc)
@@ -265,11 +281,18 @@ def compose(request, uuid):
         status = 400
         draft = None
     else:
-        draft = _draft_for(request, candidate, channel=channel, job=job, template=template)
+        draft, template_error = _draft_for(request, candidate, channel=channel, job=job,
+                                           template=template)
         form = ComposeForm(initial={
             "channel": channel, "subject": draft.subject, "body": draft.body,
             "nonce": new_nonce(), "template": template.pk if template else None,
         })
+        if template_error:
+            # Shown next to the message, on the page as it is (nothing was submitted yet).
+            form.full_clean()
+            form.cleaned_data = {}
+            form.add_error("body", template_error)
+            draft = None
     verdict = choice.options.get(channel)
     return render(request, "outreach/compose.html", {
         "nav": "candidates", "candidate": candidate, "job": job, "application": application,
@@ -425,7 +448,8 @@ def campaign_new(request):
     else:
         initial_template = None
         if request.GET.get("template"):
-            initial_template = templates.filter(pk=request.GET["template"]).first()
+            initial_template = access_object(templates, request.user,
+                                             pk=request.GET["template"])
         form = CampaignForm(templates=templates, initial={
             "nonce": new_nonce(), "template": initial_template,
             "name": f"{job.title} — top matches" if job else "",
