@@ -297,7 +297,8 @@ class _OrgLoader:
             children[Education] += [Education(**common, **x) for x in p.education]
             children[Availability] += [Availability(**common, **x) for x in p.availability]
             for consent in p.consents:
-                consent["obtained_at"] = max(consent["obtained_at"], created + timedelta(hours=1))
+                consent["obtained_at"] = min(
+                    max(consent["obtained_at"], created + timedelta(hours=1)), self.now)
                 do_record_consent(candidate, actor=self.recruiter, via=VIA, **consent)
             self.summary.counts["consent records"] += len(p.consents)
             if p.note:
