@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import CharField, OuterRef, Subquery, Value
@@ -51,6 +50,7 @@ from rounds.outreach.models import Message
 
 from .choices import OPEN_SHIFT_STATUSES, OfferStatus, ShiftStatus
 from .fit import FitReport, Person, fit_members, shift_zone
+from .links import FastSigner
 from .models import NetworkMember, Shift, ShiftOffer
 
 OFFER_COLUMNS = ("member_id", "candidate_id", "tier", "rank", "score", "channel",
@@ -462,7 +462,8 @@ class _Composer:
         self.zones: dict[str, tuple[str, str]] = {}
         self.link_parts: tuple[str, str] | None = None
         self.settings_parts: tuple[str, str] | None = None
-        self.signer: signing.Signer | None = None
+        self.signer: FastSigner | None = None
+        self.member_signer: FastSigner | None = None
 
     def link(self, offer) -> str:
         """`links.accept_url(offer)`: reversed once, then only the token changes per offer
@@ -470,7 +471,7 @@ class _Composer:
         from .links import ACCEPT, accept_url
 
         if self.signer is None:
-            self.signer = signing.Signer(salt=ACCEPT, algorithm="sha256")
+            self.signer = FastSigner(ACCEPT)
         token = self.signer.sign(f"{offer.pk}.{offer.shift.uuid.hex}")
         if self.link_parts is None:
             url = accept_url(offer)
@@ -483,9 +484,12 @@ class _Composer:
 
     def settings_link(self, member_id: int, candidate_uuid) -> str:
         """`links.offer_settings_url`: reversed once, then only the token changes."""
-        from .links import member_token, offer_settings_url
+        from .links import MEMBER, offer_settings_url
 
-        token = member_token(member_id, candidate_uuid)
+        if self.member_signer is None:
+            self.member_signer = FastSigner(MEMBER)
+        uuid_hex = candidate_uuid.hex if hasattr(candidate_uuid, "hex") else str(candidate_uuid)
+        token = self.member_signer.sign(f"{member_id}.{uuid_hex.replace('-', '')}")
         if self.settings_parts is None:
             url = offer_settings_url(member_id, candidate_uuid)
             if token not in url or not _TOKEN.fullmatch(token):

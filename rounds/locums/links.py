@@ -60,3 +60,23 @@ def offer_settings_url(member_id: int, candidate_uuid) -> str:
     from; every offer email links it."""
     return absolute(reverse("locums_public:offer_settings",
                             args=[member_token(member_id, candidate_uuid)]))
+
+
+class FastSigner:
+    """`signing.Signer(salt=…, algorithm="sha256").sign` for many values: the same tokens, with
+    the key derived once instead of once a value (a 10,000-member broadcast signs two links a
+    member)."""
+
+    def __init__(self, salt: str):
+        import hashlib
+        import hmac
+
+        from django.conf import settings
+
+        key = hashlib.sha256(f"{salt}signer{settings.SECRET_KEY}".encode()).digest()
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+
+    def sign(self, value: str) -> str:
+        mac = self._mac.copy()
+        mac.update(value.encode())
+        return f"{value}:{signing.b64_encode(mac.digest()).decode()}"

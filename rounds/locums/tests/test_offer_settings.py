@@ -77,3 +77,14 @@ def test_every_offer_email_links_the_settings_and_a_muted_list_gets_no_offer(
     night_shift.lists.set([nights])
     do_broadcast(night_shift, actor=recruiter)
     assert not ShiftOffer.objects.filter(shift=night_shift, member=member).exists()
+
+
+def test_the_broadcasts_fast_signer_makes_the_same_tokens_as_djangos_signer():
+    from django.core import signing
+
+    from rounds.locums.links import ACCEPT, MEMBER, FastSigner
+
+    for salt in (ACCEPT, MEMBER):
+        for value in ("12.0123456789abcdef0123456789abcdef", "7.x", "é"):
+            assert FastSigner(salt).sign(value) == signing.Signer(
+                salt=salt, algorithm="sha256").sign(value)
