@@ -24,10 +24,8 @@ from rounds.outreach.ical import (
     METHODS,
     REQUEST,
     escape_text,
-    fold,
     mimetype,
     param_value,
-    utc_stamp,
 )
 
 PRODID = "-//Rounds//Locums//EN"
@@ -72,17 +70,6 @@ def invite(booking, *, method: str = REQUEST, now: datetime | None = None) -> st
     where = ", ".join(p for p in (shift.site.name, shift.site.one_line_address.replace(
         " · ", ", ")) if p)
     lines = [
-        "BEGIN:VCALENDAR",
-        f"PRODID:{PRODID}",
-        "VERSION:2.0",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{booking.ical_uid}",
-        f"DTSTAMP:{utc_stamp(now)}",
-        f"DTSTART:{utc_stamp(booking.starts_at)}",
-        f"DTEND:{utc_stamp(booking.ends_at)}",
-        f"SEQUENCE:{booking.ical_sequence}",
         f"SUMMARY:{escape_text(shift_title(shift))}",
         f"LOCATION:{escape_text(where)}",
         f"DESCRIPTION:{escape_text(details(shift, candidate))}",
@@ -94,13 +81,10 @@ def invite(booking, *, method: str = REQUEST, now: datetime | None = None) -> st
             f"ATTENDEE;CN={param_value(candidate.full_name)};ROLE=REQ-PARTICIPANT;"
             f"PARTSTAT=ACCEPTED:{attendee}"
         )
-    lines += [
-        f"STATUS:{'CANCELLED' if method == CANCEL else 'CONFIRMED'}",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(fold(line) + "\r\n" for line in lines)
+    return outreach_ical.calendar(
+        method, prodid=PRODID, uid=booking.ical_uid, sequence=booking.ical_sequence,
+        start=booking.starts_at, end=booking.ends_at, now=now, properties=lines,
+    )
 
 
 def current_method(booking) -> str:

@@ -142,20 +142,7 @@ def invite(meeting, *, method: str = REQUEST, now: datetime | None = None) -> st
     end = start + timedelta(minutes=meeting.duration_minutes)
     organizer = meeting.organizer
     candidate = meeting.candidate
-    lines = [
-        "BEGIN:VCALENDAR",
-        f"PRODID:{PRODID}",
-        "VERSION:2.0",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{meeting.ical_uid}",
-        f"DTSTAMP:{utc_stamp(now)}",
-        f"DTSTART:{utc_stamp(start)}",
-        f"DTEND:{utc_stamp(end)}",
-        f"SEQUENCE:{meeting.ical_sequence}",
-        f"SUMMARY:{escape_text(meeting.title)}",
-    ]
+    lines = [f"SUMMARY:{escape_text(meeting.title)}"]
     if meeting.location:
         lines.append(f"LOCATION:{escape_text(meeting.location)}")
     lines.append(f"DESCRIPTION:{escape_text(description(meeting))}")
@@ -167,7 +154,28 @@ def invite(meeting, *, method: str = REQUEST, now: datetime | None = None) -> st
             f"ATTENDEE;CN={param_value(candidate.full_name)};ROLE=REQ-PARTICIPANT;"
             f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:{attendee}"
         )
-    lines += [
+    return calendar(method, prodid=PRODID, uid=meeting.ical_uid, sequence=meeting.ical_sequence,
+                    start=start, end=end, now=now, properties=lines)
+
+
+def calendar(method: str, *, prodid: str, uid: str, sequence: int, start: datetime,
+             end: datetime, now: datetime, properties: list[str]) -> str:
+    """One VEVENT in a VCALENDAR (RFC 5545/5546): the envelope, UID, DTSTAMP, times in UTC,
+    SEQUENCE and STATUS around the event's own `properties`; CRLF, lines folded. Meetings and
+    locum bookings both write their invites with it."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        f"PRODID:{prodid}",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{utc_stamp(now)}",
+        f"DTSTART:{utc_stamp(start)}",
+        f"DTEND:{utc_stamp(end)}",
+        f"SEQUENCE:{sequence}",
+        *properties,
         f"STATUS:{'CANCELLED' if method == CANCEL else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
         "END:VEVENT",
