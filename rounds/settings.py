@@ -1,22 +1,67 @@
 """Settings for Rounds. Everything that differs between a laptop and production comes from the
-environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, MEDIA_ROOT."""
+environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, MEDIA_ROOT…
+
+Production is the default. A laptop opts in: `ROUNDS_DEMO=1` (what `make demo` sets: plain
+http on loopback, a secret key of its own kept in var/, printed email and texts) or `DEBUG=1`
+(Django's debug pages, for development); the test suite is its own opt-in."""
 
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TESTING = "pytest" in sys.modules or os.environ.get("ROUNDS_TESTING") == "1"
 
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-DEBUG = os.environ.get("DEBUG", "1") == "1"  # the embedded demo default; production sets DEBUG=0
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG=0: the built-in key is public.")
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use 1 or 0.")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r}: a whole number is needed.") from exc
+
+
+TESTING = "pytest" in sys.modules or envbool("ROUNDS_TESTING")
+DEBUG = envbool("DEBUG")
+DEMO = envbool("ROUNDS_DEMO")
+# A machine of one person (the demo, development, the tests), not a server on the internet.
+LOCAL = DEBUG or DEMO or TESTING
+
+
+SECRET_KEY_FILE = Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+
+
+def _local_secret_key() -> str:
+    """The key of this checkout, made once on a local machine and kept in var/ (so the command
+    line works after `make demo`); never a key written in the code."""
+    if not SECRET_KEY_FILE.exists():
+        if not LOCAL:
+            raise ImproperlyConfigured(
+                "Set SECRET_KEY (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+                ", or ROUNDS_DEMO=1 to run the local demo."
+            )
+        from django.core.management.utils import get_random_secret_key
+
+        SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SECRET_KEY_FILE.write_text(get_random_secret_key())
+        SECRET_KEY_FILE.chmod(0o600)
+    return SECRET_KEY_FILE.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -151,7 +196,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "reply.rounds.local")
 # Inbound email arrives from the mail provider's inbound webhook, signed with this secret.
-INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "dev-inbound-secret")
+# Without it (on a server) the webhook refuses every call: a known default would let anyone post a
+# forged "STOP" for a real candidate.
+INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or (
+    "dev-inbound-secret" if LOCAL else ""
+)
 # Texts: an adapter speaking Twilio's REST API. Without an account the console backend logs
 # what would be sent (like Django's console email backend).
 SMS_BACKEND = os.environ.get(
@@ -179,8 +228,11 @@ LOGGING = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if not LOCAL:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Without DEBUG the app serves its own static files (WhiteNoise); the demo reads them where they
+# are, production from `collectstatic`.
+WHITENOISE_USE_FINDERS = DEMO or DEBUG
 
 AUTHENTICATION_BACKENDS = ["rounds.accounts.backends.EmailBackend"]
