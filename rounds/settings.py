@@ -157,9 +157,19 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:
-    EMAIL_BACKEND = os.environ.get(
-        "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    # SMTP on a server (any provider: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+    # EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL); the demo prints what it would send.
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+        "django.core.mail.backends.console.EmailBackend" if DEMO or DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
     )
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rounds <no-reply@rounds.local>")
 
 LANGUAGE_CODE = "en"
@@ -225,14 +235,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# --- Serving on the internet -------------------------------------------------------------------
+# Safe when nothing is set; the environment may relax what it must (e.g. HSTS while trying a
+# domain). Behind a proxy that terminates TLS, set TRUST_PROXY_HEADERS=1 and TRUSTED_PROXIES
+# to the number of proxies in front of Rounds (it reads the client's address from
+# X-Forwarded-For, counting from the right).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
-if not LOCAL:
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not LOCAL)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not LOCAL)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the load balancer's check speaks plain http
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if LOCAL else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not LOCAL)
+# The header alone enrols nothing: a domain is preloaded only when its owner submits it.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not LOCAL)
+TRUST_PROXY_HEADERS = envbool("TRUST_PROXY_HEADERS")
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 1 if TRUST_PROXY_HEADERS else 0)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = envbool("USE_X_FORWARDED_HOST", True)
+# Forms posted from these origins pass the CSRF check (PUBLIC_URL's origin is always one).
+CSRF_TRUSTED_ORIGINS = [
+    o.strip().rstrip("/") for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
+]
 # Without DEBUG the app serves its own static files (WhiteNoise); the demo reads them where they
 # are, production from `collectstatic`.
 WHITENOISE_USE_FINDERS = DEMO or DEBUG
 
 AUTHENTICATION_BACKENDS = ["rounds.accounts.backends.EmailBackend"]
+
+# The address in links is where people reach Rounds: forms posted from it pass the CSRF check.
+_public_origin = "/".join(PUBLIC_URL.split("/")[:3])
+if _public_origin.startswith("https://") and _public_origin not in CSRF_TRUSTED_ORIGINS:
+    CSRF_TRUSTED_ORIGINS.append(_public_origin)
