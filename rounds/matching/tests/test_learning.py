@@ -159,3 +159,15 @@ def test_pipeline_outcomes_reach_the_match_profile(org, recruiter, setup):
     for_organization(org.pk)
     assert MatchProfile.objects.get(candidate=near).hired == 1
     assert int(index.cols["hired"][index.row_of[near.pk]]) == 1
+
+
+def test_learning_cannot_drive_a_component_to_nothing(org, recruiter, setup):
+    """A hundred signals pushing the same way leave every component within half and twice its
+    default: distance still counts after many thumbs up on a distant candidate."""
+    job, _near, far = setup
+    for _ in range(100):
+        actions.learn(job, far, FeedbackSource.THUMBS_UP, actor=recruiter)
+    w = weights_for(org.pk)
+    for key, default in DEFAULT_WEIGHTS.items():
+        assert default / 2 - 1e-3 <= w[key] <= default * 2 + 1e-3, (key, w[key], default)
+    assert abs(sum(w.values()) - 1) < 0.001
