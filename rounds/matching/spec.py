@@ -36,6 +36,12 @@ def _specialty_of(reading: understand.Reading, profession: str | None,
     return None
 
 
+def specialty_for(reading: understand.Reading, profession: str | None) -> str | None:
+    """The first specialty of a reading that belongs to this profession (public: locum shifts
+    read theirs from their lists' names and notes this way)."""
+    return _specialty_of(reading, profession)
+
+
 COMMUTE_KM = 40.0
 # Short-term work (locums, contracts) is travelled to, up to about a day's travel.
 TRAVEL_KM = 1500.0
