@@ -98,6 +98,13 @@ def _specialty_table(wanted: str, also: str | None = None) -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _general_table() -> np.ndarray:
+    """Per specialty id (the last slot: none), whether it is a profession's general entry
+    ("Registered Nurse", "Pharmacist": no particular specialty)."""
+    return np.array([info.general for info in knowledge.specialties().values()] + [True])
+
+
 @lru_cache(maxsize=256)
 def _portability_table(wanted: str, fallback: str) -> tuple[np.ndarray, np.ndarray]:
     """Per profession id (the last slot: profession unknown, read as `fallback`), the masks of
@@ -253,6 +260,9 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         # a real gap, another specialty of the profession more; none on record, a near-miss.
         gap = np.where(value >= 0.9, 0, np.where(unknown | (value >= 0.75), 1, np.where(
             value >= 0.6, 2, 3)))
+        # Only a general entry on record says no more than no specialty: a near-miss.
+        only_general = _general_table()[np.where(spec_ids < 0, -1, spec_ids)].all(axis=1)
+        gap = np.where(only_general & (gap > 1), 1, gap)
         if knowledge.specialty(spec.specialty).general and not also:
             # A post for the profession in general ("Registered Nurse"): any specialty of it.
             gap = np.where(unknown | (value >= 0.6), 0, np.where(value > 0, 2, 3))
@@ -511,10 +521,14 @@ def final_scores(components: dict[str, np.ndarray], weights: dict[str, float],
     band = band_of(gaps)
     floors = np.array([b[0] for b in BANDS], dtype=np.float32)[band]
     widths = np.array([b[1] for b in BANDS], dtype=np.float32)[band]
-    within = np.clip((mean / 100.0 - 0.4) / 0.6, 0, 1)
+    # The weighted components place a row in its band: spread over the upper part of their
+    # range in the bands above weak (they all have the profession, specialty and licence that
+    # make most of the weight), over all of it in the weak band.
+    q = mean / 100.0
+    within = np.where(band < 3, np.clip((q - 0.4) / 0.6, 0, 1), np.clip(q, 0, 1))
     # More gap points within one band place a row lower in it.
     extra = np.where(band == 0, 0, np.where(band < 3, gaps - (band - 1), (gaps - 2) / 4))
-    within = np.clip(within - 0.25 * np.clip(extra, 0, 1), 0, 1)
+    within = within * (1 - 0.25 * np.clip(extra, 0, 1))
     return (floors + (widths - 0.1) * within).astype(np.float32)
 
 

@@ -86,6 +86,9 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
                         else "No specialty recorded")
         elif closeness >= 1:
             reasons.append(best_name)
+        elif closeness < 0.75 and wanted and all(
+                all_specialties[k].general for k in specs if k in all_specialties):
+            gaps.append(f"No particular specialty ({best_name}); {wanted.name} wanted")
         elif closeness >= 0.75:
             reasons.append(f"{best_name}, close to {wanted.name}" if wanted else best_name)
         elif closeness >= 0.6:

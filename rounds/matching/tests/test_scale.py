@@ -180,3 +180,20 @@ def test_nice_to_haves_are_understood_and_appear_in_reasons_when_met(org, recrui
     assert "Speaks Cree (nice-to-have)" in got["Obs"].reasons
     assert not any("nice-to-have" in r for r in got["Plain"].reasons)
     assert got["Obs"].score > got["Plain"].score
+
+
+def test_a_profession_in_general_is_a_near_miss_for_its_specialist_post(org, recruiter):
+    """A pharmacist with no particular specialty on a clinical-pharmacist post lacks no more
+    than one with nothing on record; the weak band still orders its members (no ties at 0)."""
+    york = site(org, "Portland", "ME", 43.661, -70.255)
+    job = do_create_job(org.pk, actor=recruiter, title="Clinical Pharmacist",
+                        profession="pharmacist", site=york, licence_jurisdiction="US-ME",
+                        status="open")
+    person(org, recruiter, "General", profession="pharmacist", specialties=["183500000X"],
+           licences=["US-ME"])
+    person(org, recruiter, "Counsellor", profession="other", specialties=["Counseling"],
+           city="Bangor")
+    got = by_name(rank(spec_for_job(job), organization_id=org.pk))
+    assert got["General"].band == "Good fit", got["General"]
+    assert any("No particular specialty" in g for g in got["General"].gaps)
+    assert got["Counsellor"].score > 0
