@@ -311,8 +311,10 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         if spec.short_term:
             gap = np.where(distance <= TRAVEL_KM, 0, 1)
         else:
-            gap = np.where(near_by | within, 0, np.where(
-                reloc, 1, np.where(distance <= 2.5 * COMMUTE_KM, 0.5, 2)))
+            # Not moving: a long commute (up to 100 km) a small gap, a drive of a couple of
+            # hours (up to 250 km) a near-miss, farther a real gap.
+            gap = np.where(near_by | within, 0, np.where(reloc, 1, np.where(
+                distance <= LONG_COMMUTE_KM, 0.5, np.where(distance <= DRIVE_KM, 1, 2))))
         gaps += np.where(np.isnan(distance), 0.5, gap)
 
     # Availability for locum and contract dates.
@@ -494,6 +496,9 @@ def combine(components: dict[str, np.ndarray], weights: dict[str, float]) -> np.
         return np.zeros(0, dtype=np.float32)
     return (total / weight_sum * 100.0).astype(np.float32)
 
+
+LONG_COMMUTE_KM = 100.0
+DRIVE_KM = 250.0
 
 # The score's bands: what a number means. A candidate with no gap is a strong fit; one near-miss
 # (a licence obtainable, a related specialty, an NP on an RN post, beyond their relocation
