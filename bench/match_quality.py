@@ -26,9 +26,9 @@ Both rankers see the same pool and the same postings:
   rounds.matching.engine.rank (top 10, in the engine's own order, which settles its ties).
 
 Metrics, averaged over the queries of each set: nDCG@10 with gains 2^grade - 1 and the ideal
-DCG from every labelled relevant pool member; P@10 counting grade >= 1 as relevant. Also the mean per-query
-difference with a paired bootstrap 95% interval. Reads ../shared/data beside the checkout and
-skips with a message (exit 0) where that folder is absent.
+DCG from every labelled relevant pool member; P@10 counting grade >= 1 as relevant. Also the
+mean per-query difference with a paired bootstrap 95% interval. Reads ../shared/data beside
+the checkout and skips with a message (exit 0) where that folder is absent.
 """
 
 from __future__ import annotations

@@ -106,7 +106,10 @@ def learn(job, candidate, source: str, *, actor=None, stage_change=None) -> Matc
         value = match.components[key]
         values = [m.components.get(key, value) for m in baseline] or [value]
         mean = sum(values) / len(values)
-        moved = before[key] + direction * rate * (value - mean) * before[key] / 0.15
+        # A yes says what mattered and what didn't; a no only what they lacked (a far
+        # candidate turned down says distance matters, not that their specialty doesn't).
+        step = value - mean if direction > 0 else min(value - mean, 0.0)
+        moved = before[key] + direction * rate * step * before[key] / 0.15
         low, high = _bounds(key, before[key])
         after[key] = min(max(moved, low), high)
     # Only the components that applied to this job move: they keep their share between them,

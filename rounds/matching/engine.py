@@ -497,6 +497,7 @@ def combine(components: dict[str, np.ndarray], weights: dict[str, float]) -> np.
     return (total / weight_sum * 100.0).astype(np.float32)
 
 
+CORE = (Component.PROFESSION, Component.SPECIALTY, Component.LICENCE, Component.DISTANCE)
 LONG_COMMUTE_KM = 100.0
 DRIVE_KM = 250.0
 
@@ -526,11 +527,16 @@ def final_scores(components: dict[str, np.ndarray], weights: dict[str, float],
     band = band_of(gaps)
     floors = np.array([b[0] for b in BANDS], dtype=np.float32)[band]
     widths = np.array([b[1] for b in BANDS], dtype=np.float32)[band]
-    # The weighted components place a row in its band: spread over the upper part of their
-    # range in the bands above weak (they all have the profession, specialty and licence that
-    # make most of the weight), over all of it in the weak band.
+    # The weighted components place a row in its band. Above the weak band, the profession,
+    # specialty, licence and distance are (nearly) met by everyone, so what tells them apart
+    # is the rest: the range is spread from what those four alone would give. In the weak band,
+    # the whole range.
     q = mean / 100.0
-    within = np.where(band < 3, np.clip((q - 0.4) / 0.6, 0, 1), np.clip(q, 0, 1))
+    used = {k: weights.get(k, 0.0) for k in components if weights.get(k, 0.0) > 0}
+    core = sum(w for k, w in used.items() if k in CORE) / (sum(used.values()) or 1.0)
+    low = 0.9 * core
+    spread = np.where(q >= low, 0.2 + 0.8 * (q - low) / (1 - low), 0.2 * q / max(low, 1e-6))
+    within = np.clip(np.where(band < 3, spread, q), 0, 1)  # strictly rising in q: no ties
     # More gap points within one band place a row lower in it.
     extra = np.where(band == 0, 0, np.where(band < 3, gaps - (band - 1), (gaps - 2) / 4))
     within = within * (1 - 0.25 * np.clip(extra, 0, 1))
