@@ -281,10 +281,9 @@ def still_fits(shift: Shift, candidate, *, at: datetime) -> list[str]:
     judge = _Judge(shift, None, required, last_day, today)
     good: list[str] = []
     judge.profession(candidate, reasons)
-    if shift.licence_jurisdiction:
-        judge.licence(list(Licence.objects.filter(
-            candidate_id=candidate.pk, jurisdiction=shift.licence_jurisdiction,
-        ).values_list("status", "expires_on")), reasons, good)
+    if judge.jurisdiction:  # the shift's, else where its site is (fit.shift_jurisdiction)
+        judge.licence(list(Licence.objects.filter(candidate_id=candidate.pk).values_list(
+            "jurisdiction", "status", "expires_on")), reasons, good, candidate.profession)
     if required:
         judge.credentials(list(Certification.objects.filter(candidate_id=candidate.pk)
                                .values_list("name", "expires_on")), reasons, good)

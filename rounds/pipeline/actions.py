@@ -11,6 +11,7 @@ from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
+from rounds.candidates.actions import mark_changed
 from rounds.candidates.choices import Source
 
 from .models import DEFAULT_STAGES, Application, Stage, StageChange
@@ -79,6 +80,8 @@ def do_add_to_pipeline(
         actor=actor, occurred_at=now,
     )
     audit.record(actor=actor, action=AuditAction.CREATE, obj=application, via=via)
+    # Applications count in the candidate's match profile: its stamp must move.
+    mark_changed(candidate.pk)
     if application.source in CANDIDATE_APPLIED or actor is None:
         # The candidate applied (or an API/import brought applicants in): the respond-now clock
         # starts, in this transaction.
@@ -134,6 +137,8 @@ def do_move_application(
     )
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=application, via=via,
                  changes={"stage": [from_name, stage.name]})
+    # Engaged, hired and rejected count in the candidate's match profile: its stamp must move.
+    mark_changed(application.candidate_id)
     from rounds.matching.tasks import queue_learning
 
     queue_learning(change)  # engaged, hired or rejected-for-fit tunes the match weights

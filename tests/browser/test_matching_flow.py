@@ -16,6 +16,30 @@ from rounds.pipeline.models import Application
 from tests.browser.conftest import look, sign_in
 
 POSTING = Path(__file__).resolve().parents[2] / "docs" / "examples" / "posting.json"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def assert_accessible(page, screenshots_dir, name):
+    """axe-core's WCAG 2.1 A/AA rules on the page's content (<main>: the site's top bar is
+    checked by the shared helper) as a phone (390x844) and a laptop (1366 wide) see it, with a
+    screenshot of each (until the shared look() helper is on this branch)."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    original = page.viewport_size
+    problems = []
+    for size in ({"width": 390, "height": 844}, {"width": 1366, "height": 900}):
+        page.set_viewport_size(size)
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(AXE_SCRIPT)
+        problems += page.evaluate(
+            "tags => axe.run({include: [['main']]}, {runOnly: {type: 'tag', values: tags}})"
+            ".then(r => "
+            "r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' '))"
+            ".slice(0, 3).join(', ')))", AXE_TAGS)
+        page.screenshot(path=str(screenshots_dir / f"{name}-{size['width']}.png"),
+                        full_page=True)
+    page.set_viewport_size(original)
+    assert problems == [], problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +113,16 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     rows = page.locator(".match-list > li.match")
     first = rows.first
     expect(first.locator(".match-name")).to_have_text("Amara Okafor")
-    expect(first.locator(".match-rank")).to_have_text("1")
+    expect(first.locator(".match-rank")).to_have_text("Rank 1")
+    expect(first.locator(".band")).to_have_text("Strong fit")
+    expect(page.locator("p.bands")).to_contain_text("Strong fit 80–100, no gap")
+    # The per-component breakdown: what each part weighs and how well they meet it.
+    first.locator("details.breakdown summary").click()
+    expect(first.locator("table.parts")).to_contain_text("Licence / eligibility")
+    expect(page.locator(".match-understood")).to_contain_text("CCFP certification (nice-to-have)")
+    bilal = rows.filter(has_text="Bilal Rahman")
+    expect(bilal.locator(".band")).not_to_have_text("Strong fit")
+    assert_accessible(page, screenshots_dir, "matches")
     expect(first.locator("li.reason")).to_contain_text(["Licensed in AB"])
     expect(page.locator(".results-head")).to_contain_text("Ranked 6 candidates in")
     expect(page.locator("details.excluded summary")).to_have_text("Excluded (2)")
@@ -106,7 +139,7 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     expect(page.locator("#weights-signals")).to_have_text("tuned by 1 signal")
 
     # Add to pipeline: one click, and the row says where they are.
-    first.get_by_role("button", name="Add Amara Okafor to the pipeline").click()
+    first.get_by_role("button", name="Add to pipeline: Amara Okafor").click()
     expect(first.locator(".in-pipeline")).to_have_text("In pipeline · Sourced")
     assert Application.objects.filter(job=job, candidate=people["Amara"]).exists()
 

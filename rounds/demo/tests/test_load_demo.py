@@ -159,3 +159,28 @@ def test_reset_reloads_the_same_people():
                                                 "profession", "postal_code")) == people
     assert sorted(Application.objects.values_list("candidate__email", "job__title",
                                                   "stage__name")) == stages
+
+
+def test_the_demo_weights_are_sensible_and_explained(django_capture_on_commit_callbacks):
+    """The demo's invented pipeline history does not teach matching (it is no recruiter's
+    judgement); the demo's recruiter gives a few thumbs on real matches instead, so its weights
+    move a little, well inside the learned bounds, licence and distance keep their weight, and
+    every change is explained on the weights page."""
+    from rounds.matching.choices import DEFAULT_WEIGHTS, learned_bounds
+    from rounds.matching.models import MatchFeedback, MatchWeights, WeightChange
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        load()
+    assert not [c for c in callbacks if "learn" in getattr(c, "__qualname__", "")
+                or "learn" in repr(getattr(c, "__code__", ""))]
+    assert not MatchFeedback.objects.exclude(source__in=["thumbs_up", "thumbs_down"]).exists()
+    for org in Organization.objects.filter(slug__in=DEMO_SLUGS):
+        weights = MatchWeights.objects.get(organization=org)
+        assert weights.signals >= 4
+        effective = weights.effective()
+        for key, value in effective.items():  # tuned, nowhere near the learned bounds
+            low, high = learned_bounds(key)
+            assert low + 0.01 < value < high - 0.01, (org.slug, key, value)
+        for key in ("licence", "distance"):  # still weigh: no drift towards nothing
+            assert effective[key] >= 0.75 * DEFAULT_WEIGHTS[key], (org.slug, key, effective)
+        assert WeightChange.objects.filter(organization=org, summary__startswith="Thumbs").exists()

@@ -12,9 +12,9 @@ from django.utils import timezone
 from rounds.accounts.models import Site
 from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
-from rounds.candidates.actions import do_create_candidate, do_record_consent
+from rounds.candidates.actions import do_add_related, do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.candidates.models import Candidate
+from rounds.candidates.models import Candidate, Licence
 from rounds.locums import actions
 from rounds.locums.choices import (
     BookingStatus,
@@ -54,6 +54,8 @@ def make_member(org, actor, i=0, *, email=True, phone=True, prefix=""):
         do_record_consent(cand, channel=channel, basis=ConsentBasis.EXPRESS, actor=actor,
                           evidence="Joined the locum network",
                           obtained_at=datetime(2026, 1, 10, tzinfo=UTC))
+    # The shifts here are in Alberta: a current licence there is required (rounds.locums.fit).
+    do_add_related(cand, Licence, actor=actor, jurisdiction="CA-AB", status="active")
     return NetworkMember.objects.create(organization=org, candidate=cand)
 
 
@@ -484,6 +486,7 @@ def test_a_licence_that_lapsed_since_the_offer_is_refused_with_the_reason(org, s
 
     shift = make_shift(org, site=site, licence_jurisdiction="CA-AB")
     yesterday = edmonton_time(12, days=-1).date()
+    Licence.objects.filter(candidate=members[0].candidate).delete()
     Licence.objects.create(organization=org, candidate=members[0].candidate,
                            jurisdiction="CA-AB", expires_on=yesterday)
     offer = make_offer(shift, members[0])
