@@ -16,31 +16,6 @@ from rounds.pipeline.models import Application
 from tests.browser.conftest import look, sign_in
 
 POSTING = Path(__file__).resolve().parents[2] / "docs" / "examples" / "posting.json"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_accessible(page, screenshots_dir, name):
-    """axe-core's WCAG 2.1 A/AA rules on the page's content (<main>: the site's top bar is
-    checked by the shared helper) as a phone (390x844) and a laptop (1366 wide) see it, with a
-    screenshot of each (until the shared look() helper is on this branch)."""
-    from axe_playwright_python.base import AXE_SCRIPT
-
-    original = page.viewport_size
-    problems = []
-    for size in ({"width": 390, "height": 844}, {"width": 1366, "height": 900}):
-        page.set_viewport_size(size)
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.evaluate(AXE_SCRIPT)
-        problems += page.evaluate(
-            "tags => axe.run({include: [['main']]}, {runOnly: {type: 'tag', values: tags}})"
-            ".then(r => "
-            "r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' '))"
-            ".slice(0, 3).join(', ')))", AXE_TAGS)
-        page.screenshot(path=str(screenshots_dir / f"{name}-{size['width']}.png"),
-                        full_page=True)
-    page.set_viewport_size(original)
-    assert problems == [], problems
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PEOPLE = [
@@ -122,7 +97,7 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     expect(page.locator(".match-understood")).to_contain_text("CCFP certification (nice-to-have)")
     bilal = rows.filter(has_text="Bilal Rahman")
     expect(bilal.locator(".band")).not_to_have_text("Strong fit")
-    assert_accessible(page, screenshots_dir, "matches")
+    look(page, "matches-breakdown-open")
     expect(first.locator("li.reason")).to_contain_text(["Licensed in AB"])
     expect(page.locator(".results-head")).to_contain_text("Ranked 6 candidates in")
     expect(page.locator("details.excluded summary")).to_have_text("Excluded (2)")
