@@ -204,12 +204,15 @@ def do_offer_meeting(
     candidate, *, organizer, kind: str, title: str, location: str = "", duration: int = 30,
     proposed_times: list | None = None, application=None,
     send_by: str | None = MessageChannel.EMAIL, actor, now: datetime | None = None,
+    key=None,
 ) -> Meeting:
     """Offer a meeting: a few `proposed_times` (aware datetimes or ISO strings), or, without
     them, a self-scheduling link over the organizer's free slots. With `send_by` (email or
     sms) the offer goes to the candidate through the outbox as a commercial message — the
     send policy decides whether it goes now, waits, or can't go; None sends nothing (the
-    recruiter shares the link themselves). Raises ValidationError naming the field."""
+    recruiter shares the link themselves). `key` is the meeting's UUID when its link was
+    written before it existed (an answer carrying it). Raises ValidationError naming the
+    field."""
     now = now or timezone.now()
     title = (title or "").strip()
     location = (location or "").strip()
@@ -238,6 +241,7 @@ def do_offer_meeting(
         organization_id=candidate.organization_id, candidate=candidate, application=application,
         organizer=organizer, kind=kind, title=title, location=location,
         duration_minutes=duration, proposed_times=[t.isoformat() for t in times], created_at=now,
+        **({"uuid": key} if key is not None else {}),
     )
     mark_changed(candidate.pk)
     if send_by:
