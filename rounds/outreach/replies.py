@@ -26,7 +26,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from rounds.accounts.choices import CompensationModel
-from rounds.candidates.choices import EmploymentType
+from rounds.candidates.choices import EmploymentType, Profession
 
 from .choices import MessageChannel
 from .drafts import Draft, _clean, _end, _first_sentences, signature_lines
@@ -376,12 +376,16 @@ def answers(reading: Reading, *, job, organization) -> tuple[list[Answer], list[
             if job is not None and job.pay_display:
                 answer.sentences.append(f"The {_clean(job.title)} role pays {job.pay_display}.")
                 answer.facts.append(f"Pay range: {job.pay_display} (the job)")
-            details = _clean(profile.compensation_details) if profile else ""
+            # The employer profile's terms (practice model, split, overhead) are about
+            # physicians' practice: quoted for a physician's job, or when the job has no pay of
+            # its own, never to a nurse paid by the hour.
+            general = not answer.sentences or job.profession == Profession.PHYSICIAN
+            details = _clean(profile.compensation_details) if profile and general else ""
             if details:
                 answer.sentences.append(
                     f"Compensation: {_end(_first_sentences(details, ANSWER_CHARS))}")
                 answer.facts.append("Compensation details (employer profile)")
-            elif profile is not None and profile.compensation_model:
+            elif profile is not None and profile.compensation_model and general:
                 label = CompensationModel(profile.compensation_model).label.lower()
                 answer.sentences.append(f"Compensation is {label}.")
                 answer.facts.append(f"Compensation model: {label} (employer profile)")
@@ -390,16 +394,19 @@ def answers(reading: Reading, *, job, organization) -> tuple[list[Answer], list[
                 label = EmploymentType(job.employment_type).label.lower()
                 answer.sentences.append(f"It's a {label} role.")
                 answer.facts.append(f"Employment type: {label} (the job)")
+            # The job's own words first; the employer profile's only when the job says
+            # nothing about call or schedule.
             sources = [(job.description if job else "", "the job description")]
             if profile is not None:
                 sources += [(profile.admin_support, "employer profile, admin support"),
                             (profile.team_based_care, "employer profile, team")]
             for text, where in sources:
-                for part in clauses(text, SCHEDULE_FACT):
-                    if len(answer.facts) >= 3:
-                        break
+                found_here = clauses(text, SCHEDULE_FACT)
+                for part in found_here:
                     answer.sentences.append(_end(_capital(part)))
                     answer.facts.append(f"“{part}” ({where})")
+                if found_here:
+                    break
         elif topic == "location":
             if site is not None and _clean(site.name):
                 where = ", ".join(p for p in (_clean(site.address_line), _clean(site.city))

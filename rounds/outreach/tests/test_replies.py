@@ -144,7 +144,7 @@ def test_a_question_about_pay_and_call_gets_the_facts_and_a_call_not_a_pitch(
     assert "Compensation: 70/30 FFS split, overhead capped at $8,500/month." in body
     assert "It's a permanent full-time role." in body
     assert "One weekend in six on call." in body
-    assert "After-hours call shared across all sites." in body
+    assert "After-hours call" not in body  # the job's own words come first
     assert "we run the clinic." in body  # the value proposition
     # The next step: a link to pick one of the sender's free times (they wrote by email).
     assert call.mode == replies.LINK and call.url and call.url in body
@@ -152,6 +152,30 @@ def test_a_question_about_pay_and_call_gets_the_facts_and_a_call_not_a_pitch(
     assert "someone you know" not in body
     assert any("Pay range" in f for f in draft.facts)
     assert draft.gaps == []
+
+
+def test_without_a_word_on_call_in_the_job_the_employer_profile_answers(reachable, sender,
+                                                                       red_deer):
+    red_deer.description = "Take over a 1,300-patient panel."
+    red_deer.save()
+    draft, _call = draft_for(reachable, PAY_AND_CALL, sender=sender, job=red_deer)
+    assert "After-hours call shared across all sites." in draft.body
+    assert "1,300" not in draft.body
+    assert "“after-hours call shared across all sites” (employer profile, admin support)" \
+        in draft.facts
+
+
+def test_the_employer_profiles_physician_terms_are_not_quoted_for_a_nurses_job(
+        reachable, sender, red_deer):
+    red_deer.profession, red_deer.pay_period = "registered_nurse", "hour"
+    red_deer.pay_min, red_deer.pay_max = 42, 52
+    red_deer.description = "Chronic disease clinics, 0.6 FTE."
+    red_deer.save()
+    draft, _call = draft_for(reachable, PAY_AND_CALL, sender=sender, job=red_deer)
+    assert "pays CAD 42–52 per hour." in draft.body
+    assert "70/30" not in draft.body
+    assert "0.6 FTE." in draft.body
+    assert "After-hours call" not in draft.body  # the job says what its schedule is
 
 
 def test_a_decline_naming_a_colleague_gets_thanks_and_the_number_not_a_pitch(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rounds.candidates.choices import Profession
 from rounds.candidates.models import Candidate
 from rounds.lib.permissions import can_edit, editor_required, pipeline_required
 from rounds.lib.tenancy import access_object
@@ -159,9 +160,11 @@ def _render(request, inbound: Message, *, form=None, referral_form=None, status=
         referred = list(Candidate.objects.visible_to(request.user).current().filter(
             referred_by=candidate, last_name__iexact=colleague.last_name or colleague.first_name))
         if referral_form is None:
+            # "Dr." in healthcare is most often a physician; otherwise a colleague shares the
+            # candidate's profession. Either way the recruiter sees it and may change it.
             referral_form = ReferralForm(initial={
                 "first_name": colleague.first_name, "last_name": colleague.last_name,
-                "profession": candidate.profession})
+                "profession": Profession.PHYSICIAN if colleague.title else candidate.profession})
     return render(request, "outreach/reply.html", {
         "nav": "candidates", "inbound": inbound, "candidate": candidate, "name": name,
         "application": application, "applications": choices, "job": job,
