@@ -350,14 +350,17 @@ def rejection_message(candidate, *, sender, application,
         facts.append("The reason is said because it is kind and plain; other reasons are not.")
     else:
         facts.append("The reason is not said: tell it yourself if it helps them.")
-    decision = f"we won't be taking things further for the {title} role"
+    decision = "we won't be taking things further this time"
     if channel == MessageChannel.SMS:
         who = f"it's {first} from {organization}" if first else f"it's {organization}"
         parts = [f"Hi {name}, {who}." if name else f"Hi, {who}.",
-                 f"Thank you for your time and interest. I'm sorry to say {decision}."]
-        if reason:
-            parts.append(reason)
-        parts.append("I'd be glad to keep you in mind for future roles, if you'd like.")
+                 f"Thank you for your time and interest in the {title} role. I'm sorry to say "
+                 f"{decision}."]
+        for optional in (reason, "Happy to keep you in mind for future roles."):
+            if optional and len(" ".join([*parts, optional])) <= SMS_LIMIT:
+                parts.append(optional)
+        if reason and reason not in parts:
+            facts[-1] = "The reason didn't fit in the text: tell it yourself if it helps them."
         return Draft(subject="", body=" ".join(parts), facts=facts, channel=MessageChannel.SMS)
     paragraphs = [
         f"Hi {name}," if name else "Hello,",

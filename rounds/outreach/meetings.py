@@ -376,6 +376,7 @@ def do_book(meeting: Meeting, starts_at, *, via: str = "link", actor=None,
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, offer_too=True, reason="The meeting was booked.")
     _log(fresh, "booked", actor=actor, via=via)
+    _follow(fresh, actor=actor, via=via)
     _confirm(fresh, ical.REQUEST, actor=actor, via=via, now=now)
     return fresh
 
@@ -412,6 +413,7 @@ def do_reschedule(meeting: Meeting, starts_at, *, actor, via: str = "web",
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, reason="Superseded: the meeting was moved.")
     _log(fresh, "moved", actor=actor, via=via, previous=previous)
+    _follow(fresh, actor=actor, via=via)
     _confirm(fresh, ical.REQUEST, actor=actor, via=via, now=now, previous=previous)
     return fresh
 
@@ -434,6 +436,7 @@ def do_cancel(meeting: Meeting, *, actor=None, via: str = "web", reason: str = "
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, offer_too=True, reason="The meeting was cancelled.")
     _log(fresh, "cancelled", actor=actor, via=via, note=reason)
+    _follow(fresh, actor=actor, via=via)
     if was_booked:
         _confirm(fresh, ical.CANCEL, actor=actor, via=via, now=now, note=reason)
     return fresh
@@ -546,6 +549,13 @@ def _email_organizer(meeting: Meeting, method: str, *, now: datetime,
     # Only once the booking is saved; a mail server that is down must not undo the booking
     # (robust: the failure is logged, the candidate's confirmation still goes by the outbox).
     transaction.on_commit(send, robust=True)
+
+
+def _follow(meeting: Meeting, *, actor, via: str) -> None:
+    """The application's next action follows the meeting (booked, moved, cancelled)."""
+    from rounds.pipeline.actions import do_follow_meeting
+
+    do_follow_meeting(meeting, actor=actor, via=via)
 
 
 def _log(meeting: Meeting, what: str, *, actor, via: str, previous: datetime | None = None,

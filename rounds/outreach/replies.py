@@ -52,46 +52,76 @@ TOPICS = {
 }
 _I = re.IGNORECASE
 TOPIC_PATTERNS = {
-    "pay": re.compile(r"\b(pay|pays|paid|salary|salaries|compensation|remuneration|income|"
-                      r"earn|earnings?|wages?|rates?|billing|overhead|split|stipend|how much "
-                      r"(would|will|could|do|does|can) (i|you|one|it|the role|the job) "
-                      r"(make|earn|get))\b", _I),
+    "pay": re.compile(
+        r"\b(pay|pays|paid|salary|salaries|compensation|remuneration|income|"
+        r"earn|earnings?|wages?|rates?|billing|overhead|split|stipend|how much "
+        r"(would|will|could|do|does|can) (i|you|one|it|the role|the job) "
+        r"(make|earn|get))\b",
+        _I,
+    ),
     "schedule": re.compile(
         r"\b(call schedule|on[- ]?call|call (duties|coverage|burden|requirements?|rota)|"
         r"how much call|\d+[- ]in[- ]\d+|schedules?|hours|shifts?|nights?|weekends?|evenings?|"
-        r"part[- ]time|full[- ]time|fte|days? (a|per) week|workload|rotation)\b", _I),
-    "location": re.compile(r"\b(where|location|located|address|commute|relocat\w*|"
-                           r"which (site|clinic|city|town))\b", _I),
-    "start": re.compile(r"\b(start date|start(ing)? when|when (would|does|do|could|can|will) "
-                        r"(it|i|the role|the job|you need)|how soon|timeline|timeframe|begin)\b",
-                        _I),
+        r"part[- ]time|full[- ]time|fte|days? (a|per) week|workload|rotation)\b",
+        _I,
+    ),
+    "location": re.compile(
+        r"\b(where|location|located|address|commute|relocat\w*|"
+        r"which (site|clinic|city|town))\b",
+        _I,
+    ),
+    "start": re.compile(
+        r"\b(start date|start(ing)? when|when (would|does|do|could|can|will) "
+        r"(it|i|the role|the job|you need)|how soon|timeline|timeframe|begin)\b",
+        _I,
+    ),
     "team": re.compile(r"\b(team|teams|support staff|nurses|moas?|staffing)\b", _I),
     "emr": re.compile(r"\b(emr|ehr|electronic (medical|health) records?|charting)\b", _I),
 }
 # A sentence asks when it is a question or a request; "I'm happy with my hours" asks nothing.
-ASKING = re.compile(r"\?|\b(could|can|would|will) you\b|\b(send|share|tell|let me know|"
-                    r"details|info|information|more about|wondering|curious|what|how|which|"
-                    r"when|where)\b", _I)
+ASKING = re.compile(
+    r"\?|\b(could|can|would|will) you\b|\b(send|share|tell|let me know|"
+    r"details|info|information|more about|wondering|curious|what|how|which|"
+    r"when|where)\b",
+    _I,
+)
 DECLINE = re.compile(
     r"\b(not for me|not interested|no longer interested|not looking|not the right (time|fit|"
     r"move)|no,? thanks|no,? thank you|not at (this|the) (time|moment)|happy where i am|"
     r"i'?ll pass\b(?! (on|along))|pass on this|not considering|not a good fit|(have|going) to "
-    r"pass\b(?! (on|along))|decline)\b", _I)
-INTERESTED = re.compile(r"\b(interested|happy to (chat|talk|hear)|keen|sounds (good|great|"
-                        r"interesting)|tell me more|hear more|yes|sure|love to|would like to)\b",
-                        _I)
-WANTS_CALL = re.compile(r"\b(call me|give me a (call|ring)|phone me|ring me|happy to (chat|talk)|"
-                        r"a (quick )?(call|chat)|speak)\b", _I)
-SHARE = re.compile(r"\b(pass (on|along) your (number|details|contact|email)|share your (number|"
-                   r"details|contact|email)|give (him|her|them) your (number|details|contact|"
-                   r"email))\b", _I)
+    r"pass\b(?! (on|along))|decline)\b",
+    _I,
+)
+INTERESTED = re.compile(
+    r"\b(interested|happy to (chat|talk|hear)|keen|sounds (good|great|"
+    r"interesting)|tell me more|hear more|yes|sure|love to|would like to)\b",
+    _I,
+)
+WANTS_CALL = re.compile(
+    r"\b(call me|give me a (call|ring)|phone me|ring me|happy to (chat|talk)|"
+    r"a (quick )?(call|chat)|speak)\b",
+    _I,
+)
+SHARE = re.compile(
+    r"\b(pass (on|along) your (number|details|contact|email)|share your (number|"
+    r"details|contact|email)|give (him|her|them) your (number|details|contact|"
+    r"email))\b",
+    _I,
+)
 WANTS_LINK = re.compile(r"\b(link|calendly|calendar|booking page|book (a time )?online)\b", _I)
-WANTS_TIMES = re.compile(r"\b((text|send|email) me (a few|some) times|what times|which times|"
-                         r"a few times|some times that)\b", _I)
-_DAY = (r"(?:today|tonight|tomorrow|(?:this|next) (?:morning|afternoon|evening|week)|"
-        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?: (?:morning|afternoon|evening))?)")
-_CLOCK = (r"(?:(?:after|before|around|at|from) \d{1,2}(?::\d{2})?(?:\s?(?:am|pm))?|"
-          r"\d{1,2}(?::\d{2})?\s?(?:am|pm))")
+WANTS_TIMES = re.compile(
+    r"\b((text|send|email) me (a few|some) times|what times|which times|"
+    r"a few times|some times that)\b",
+    _I,
+)
+_DAY = (
+    r"(?:today|tonight|tomorrow|(?:this|next) (?:morning|afternoon|evening|week)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?: (?:morning|afternoon|evening))?)"
+)
+_CLOCK = (
+    r"(?:(?:after|before|around|at|from) \d{1,2}(?::\d{2})?(?:\s?(?:am|pm))?|"
+    r"\d{1,2}(?::\d{2})?\s?(?:am|pm))"
+)
 SUGGESTED_TIME = re.compile(rf"\b({_DAY}(?: {_CLOCK})?|{_CLOCK}(?: {_DAY})?)\b", _I)
 
 # Naming a colleague: conservative on purpose. A name is one or two capitalised words (after
@@ -100,14 +130,18 @@ SUGGESTED_TIME = re.compile(rf"\b({_DAY}(?: {_CLOCK})?|{_CLOCK}(?: {_DAY})?)\b",
 _NAME = r"[A-Z][a-zA-Z'’-]+"
 _TITLE = r"(?:Dr\.?|Doctor)"
 _PERSON = rf"(?P<title>{_TITLE}\s+)?(?P<first>{_NAME})(?:\s+(?P<last>{_NAME}))?"
-_RELATION = (r"(?i:colleague|co-?worker|friend|partner|classmate|former resident|resident|"
-             r"fellow)")
+_RELATION = (
+    r"(?i:colleague|co-?worker|friend|partner|classmate|former resident|resident|"
+    r"fellow)"
+)
 # Names are told by their capital letter, so only the surrounding words ignore case.
 COLLEAGUE_PATTERNS = [
     re.compile(rf"\b(?i:my|a|our)\s+(?:\w+\s+)?{_RELATION}(?i:\s+of mine)?,?\s+{_PERSON}"),
     re.compile(rf"\b(?i:talk to|speak to|speak with|reach out to|contact|try|ask)\s+{_PERSON}"),
-    re.compile(rf"{_PERSON}\s+(?i:is|might be|may be|would be|could be)\s+(?i:looking|"
-               r"interested)"),
+    re.compile(
+        rf"{_PERSON}\s+(?i:is|might be|may be|would be|could be)\s+(?i:looking|"
+        r"interested)"
+    ),
 ]
 _ORDINARY = """
 i i'm im he she they we you it the this that these those there here is are was were who what
@@ -196,11 +230,16 @@ class Reading:
             return self
         asks = set(params.getlist("ask"))
         return Reading(
-            asks=[t for t in TOPICS if t in asks], declined=params.get("declined") == "1",
-            interested=self.interested, wants_call=self.wants_call,
-            asks_to_share=params.get("share") == "1", wants_link=self.wants_link,
-            wants_times=self.wants_times, suggested_time=self.suggested_time,
-            colleague=Colleague.parse(params.get("colleague", "")[:120]), corrected=True,
+            asks=[t for t in TOPICS if t in asks],
+            declined=params.get("declined") == "1",
+            interested=self.interested,
+            wants_call=self.wants_call,
+            asks_to_share=params.get("share") == "1",
+            wants_link=self.wants_link,
+            wants_times=self.wants_times,
+            suggested_time=self.suggested_time,
+            colleague=Colleague.parse(params.get("colleague", "")[:120]),
+            corrected=True,
         )
 
 
@@ -268,20 +307,30 @@ def default_mode(reading: Reading, channel: str) -> tuple[str, str]:
     if reading.declined:
         return NO_CALL, "They said no for now: the answer doesn't push for a call."
     if reading.suggested_time:
-        return THEIRS, (f"They suggested a time (“{reading.suggested_time}”): the answer "
-                        "accepts it. Check your calendar before sending.")
+        return THEIRS, (
+            f"They suggested a time (“{reading.suggested_time}”): the answer "
+            "accepts it. Check your calendar before sending."
+        )
     if reading.wants_link:
         return LINK, "They asked for a link: the answer has one to pick a time."
     if reading.wants_times:
         return TIMES, "They asked for a few times: the answer offers three of your free times."
     if channel == MessageChannel.SMS:
-        return TIMES, ("They wrote by text: the answer offers three of your free times; they "
-                       "reply 1, 2 or 3.")
+        return TIMES, (
+            "They wrote by text: the answer offers three of your free times; they reply 1, 2 or 3."
+        )
     return LINK, "They wrote by email: the answer has a link to pick one of your free times."
 
 
-def plan_call(candidate, *, sender, mode: str, why: str, key: uuid_lib.UUID | None = None,
-              now: datetime | None = None) -> CallStep:
+def plan_call(
+    candidate,
+    *,
+    sender,
+    mode: str,
+    why: str,
+    key: uuid_lib.UUID | None = None,
+    now: datetime | None = None,
+) -> CallStep:
     """The call step for `mode`: free times and the link of the meeting to be (its key kept
     from the form, so the link in the text is the one that will work)."""
     from . import links, meetings
@@ -294,8 +343,10 @@ def plan_call(candidate, *, sender, mode: str, why: str, key: uuid_lib.UUID | No
     slots = meetings.free_slots(sender, duration=CALL_MINUTES, now=now)
     if not slots:
         step.mode = ASK
-        step.why = ("You have no free time in your meeting hours in the next days: the answer "
-                    "asks when suits them instead.")
+        step.why = (
+            "You have no free time in your meeting hours in the next days: the answer "
+            "asks when suits them instead."
+        )
         return step
     zone = meetings.candidate_zone(candidate)
     step.zone_name = zone.key
@@ -330,7 +381,9 @@ def spread(slots: list[datetime], zone) -> list[datetime]:
 SCHEDULE_FACT = re.compile(
     r"\b(on[- ]?call|call|schedules?|hours|shifts?|nights?|weekends?|weekdays?|evenings?|"
     r"mornings?|afternoons?|(mon|tues|wednes|thurs|fri|satur|sun)days?|days?(/| a | per )week|"
-    r"\d+x\d+|\d+-hour|\d*\.?\d+ fte|part[- ]time|full[- ]time|rotation|blocks?)\b", _I)
+    r"\d+x\d+|\d+-hour|\d*\.?\d+ fte|part[- ]time|full[- ]time|rotation|blocks?)\b",
+    _I,
+)
 
 
 @dataclass
@@ -383,7 +436,8 @@ def answers(reading: Reading, *, job, organization) -> tuple[list[Answer], list[
             details = _clean(profile.compensation_details) if profile and general else ""
             if details:
                 answer.sentences.append(
-                    f"Compensation: {_end(_first_sentences(details, ANSWER_CHARS))}")
+                    f"Compensation: {_end(_first_sentences(details, ANSWER_CHARS))}"
+                )
                 answer.facts.append("Compensation details (employer profile)")
             elif profile is not None and profile.compensation_model and general:
                 label = CompensationModel(profile.compensation_model).label.lower()
@@ -398,8 +452,10 @@ def answers(reading: Reading, *, job, organization) -> tuple[list[Answer], list[
             # nothing about call or schedule.
             sources = [(job.description if job else "", "the job description")]
             if profile is not None:
-                sources += [(profile.admin_support, "employer profile, admin support"),
-                            (profile.team_based_care, "employer profile, team")]
+                sources += [
+                    (profile.admin_support, "employer profile, admin support"),
+                    (profile.team_based_care, "employer profile, team"),
+                ]
             for text, where in sources:
                 found_here = clauses(text, SCHEDULE_FACT)
                 for part in found_here:
@@ -409,10 +465,14 @@ def answers(reading: Reading, *, job, organization) -> tuple[list[Answer], list[
                     break
         elif topic == "location":
             if site is not None and _clean(site.name):
-                where = ", ".join(p for p in (_clean(site.address_line), _clean(site.city))
-                                  if p and p.lower() not in _clean(site.name).lower())
+                where = ", ".join(
+                    p
+                    for p in (_clean(site.address_line), _clean(site.city))
+                    if p and p.lower() not in _clean(site.name).lower()
+                )
                 answer.sentences.append(
-                    f"It's at our {_clean(site.name)} site" + (f", {where}." if where else "."))
+                    f"It's at our {_clean(site.name)} site" + (f", {where}." if where else ".")
+                )
                 answer.facts.append(f"Site: {_clean(site.name)} (the job)")
                 community = _clean(profile.community_points) if profile else ""
                 city = _clean(site.city)
@@ -424,8 +484,9 @@ def answers(reading: Reading, *, job, organization) -> tuple[list[Answer], list[
         elif topic == "start":
             if job is not None and job.start_date:
                 if job.end_date:
-                    answer.sentences.append(f"It runs from {date_words(job.start_date)} to "
-                                            f"{date_words(job.end_date)}.")
+                    answer.sentences.append(
+                        f"It runs from {date_words(job.start_date)} to {date_words(job.end_date)}."
+                    )
                 else:
                     answer.sentences.append(f"It starts on {date_words(job.start_date)}.")
                 answer.facts.append("Start date (the job)")
@@ -475,8 +536,16 @@ def _list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def reply_draft(candidate, *, sender, reading: Reading, channel: str, job=None,
-                call: CallStep | None = None, subject: str = "") -> Draft:
+def reply_draft(
+    candidate,
+    *,
+    sender,
+    reading: Reading,
+    channel: str,
+    job=None,
+    call: CallStep | None = None,
+    subject: str = "",
+) -> Draft:
     """The answer to a reply, on `channel`, from the reading (as the recruiter corrected it)
     and the record; `call` is the next step (None: no call)."""
     organization = candidate.organization
@@ -486,13 +555,17 @@ def reply_draft(candidate, *, sender, reading: Reading, channel: str, job=None,
     facts = [f"Their reply, as read: {'; '.join(reading.lines()) or 'nothing in particular'}"]
     for answer in found:
         facts.extend(answer.facts)
-    gaps = [f"They asked about {TOPICS[t]}: nothing on record, so the answer promises to "
-            "confirm it. Add it to the job or employer profile for next time." for t in missing]
+    gaps = [
+        f"They asked about {TOPICS[t]}: nothing on record, so the answer promises to "
+        "confirm it. Add it to the job or employer profile for next time."
+        for t in missing
+    ]
 
     colleague = reading.colleague
     if reading.declined:
         thanks = "Thank you for letting me know" + (
-            f", and for thinking of {colleague.label}." if colleague else ".")
+            f", and for thinking of {colleague.label}." if colleague else "."
+        )
     else:
         thanks = "Thanks for getting back to me."
 
@@ -512,24 +585,39 @@ def reply_draft(candidate, *, sender, reading: Reading, channel: str, job=None,
             source = _clean(profile.value_proposition)
         if source:
             value = _end(_first_sentences(source, 220))
-            facts.append("Value proposition — " + (
-                "the job's" if job is not None and _clean(job.value_proposition)
-                else "the employer profile's"))
+            facts.append(
+                "Value proposition — "
+                + (
+                    "the job's"
+                    if job is not None and _clean(job.value_proposition)
+                    else "the employer profile's"
+                )
+            )
 
     contact_phone = s.phone or s.contact_phone
     contact = contact_phone or s.email
+    if (reading.asks_to_share or colleague) and not contact_phone:
+        gaps.append(
+            "They may pass on your details, but no phone number is on record (yours "
+            "or the organization's contact phone): "
+            + ("the answer gives your email." if contact else "the answer gives none.")
+        )
     sharing = ""
     if contact and (reading.asks_to_share or colleague):
         what = "number" if contact_phone else "email"
         if reading.asks_to_share:
             sharing = f"Yes, please do pass on my {what}: {contact}."
         else:
-            sharing = f"If {colleague.label} would like to hear more, please pass on my {what}: " \
-                      f"{contact}."
+            sharing = (
+                f"If {colleague.label} would like to hear more, please pass on my {what}: "
+                f"{contact}."
+            )
         if colleague:
             sharing += f" I'll leave it to {colleague.label} to get in touch."
-        facts.append(f"Your {what}: {contact}" + ("" if contact == s.phone or contact == s.email
-                                                   else " (the organization's)"))
+        facts.append(
+            f"Your {what}: {contact}"
+            + ("" if contact == s.phone or contact == s.email else " (the organization's)")
+        )
     closing = ""
     if reading.declined:
         closing = "If things change, I'd be glad to hear from you."
@@ -538,8 +626,11 @@ def reply_draft(candidate, *, sender, reading: Reading, channel: str, job=None,
 
     step = _call_text(call, channel, reading) if not reading.declined else ""
     if call is not None and call.makes_meeting:
-        facts.append(f"Call offer: {len(call.times)} of your free times and the link to pick one"
-                     if call.mode == TIMES else "Call offer: your link to pick a free time")
+        facts.append(
+            f"Call offer: {len(call.times)} of your free times and the link to pick one"
+            if call.mode == TIMES
+            else "Call offer: your link to pick a free time"
+        )
     if channel == MessageChannel.SMS:
         return _sms(name, s, thanks, found, promise, value, sharing, closing, step, facts, gaps)
     paragraphs = [f"Hi {name}," if name else "Hello,", thanks]
@@ -549,10 +640,18 @@ def reply_draft(candidate, *, sender, reading: Reading, channel: str, job=None,
     for part in (sharing, closing, step):
         if part:
             paragraphs.append(part)
-    paragraphs.append("\n".join(["Thank you,", *signature_lines(s.name, s.title, s.organization,
-                                                                s.phone, s.email)]))
-    return Draft(subject=subject[:200], body="\n\n".join(paragraphs), facts=facts,
-                 channel=MessageChannel.EMAIL, gaps=gaps)
+    paragraphs.append(
+        "\n".join(
+            ["Thank you,", *signature_lines(s.name, s.title, s.organization, s.phone, s.email)]
+        )
+    )
+    return Draft(
+        subject=subject[:200],
+        body="\n\n".join(paragraphs),
+        facts=facts,
+        channel=MessageChannel.EMAIL,
+        gaps=gaps,
+    )
 
 
 def _call_text(call: CallStep | None, channel: str, reading: Reading) -> str:
@@ -572,12 +671,25 @@ def _call_text(call: CallStep | None, channel: str, reading: Reading) -> str:
 
         return f"{ask} {listed}. {reply_phrase(len(call.labels))}, or pick here: {call.url}"
     listed = "\n".join(f"  {i}. {label}" for i, label in enumerate(call.labels, 1))
-    return (f"{ask} Here are a few times that work on my side ({call.zone_name} time):\n"
-            f"{listed}\nPick one with a single click: {call.url}")
+    return (
+        f"{ask} Here are a few times that work on my side ({call.zone_name} time):\n"
+        f"{listed}\nPick one with a single click: {call.url}"
+    )
 
 
-def _sms(name, s: _Sender, thanks, found: list[Answer], promise, value, sharing, closing, step,
-         facts, gaps) -> Draft:
+def _sms(
+    name,
+    s: _Sender,
+    thanks,
+    found: list[Answer],
+    promise,
+    value,
+    sharing,
+    closing,
+    step,
+    facts,
+    gaps,
+) -> Draft:
     """One text: the first sentence of each answer, what is promised and the next step always;
     the other sentences of the answers, then the value proposition, while the text fits."""
     who = f"it's {s.first}" if s.first else f"it's {s.organization}"
@@ -599,13 +711,19 @@ def _sms(name, s: _Sender, thanks, found: list[Answer], promise, value, sharing,
         tail.insert(1 if promise else 0, value)
     else:
         left_out += [f for f in facts if f.startswith("Value proposition")]
-    return Draft(subject="", body=text(), facts=[f for f in facts if f not in left_out],
-                 channel=MessageChannel.SMS, gaps=gaps)
+    return Draft(
+        subject="",
+        body=text(),
+        facts=[f for f in facts if f not in left_out],
+        channel=MessageChannel.SMS,
+        gaps=gaps,
+    )
 
 
 def reply_subject(message) -> str:
-    """"Re: " and the subject they wrote under (or the thread's)."""
-    subject = _clean(message.subject) or (_clean(message.thread.subject)
-                                          if message.thread_id else "")
+    """ "Re: " and the subject they wrote under (or the thread's)."""
+    subject = _clean(message.subject) or (
+        _clean(message.thread.subject) if message.thread_id else ""
+    )
     subject = re.sub(r"(?i)^\s*((re|fw|fwd|tr)\s*:\s*)+", "", subject)
     return f"Re: {subject}"[:200] if subject else "Re: your message"

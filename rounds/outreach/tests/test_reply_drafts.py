@@ -55,26 +55,55 @@ def cases(draw):
         parts.append(f"Could you call me after {draw(st.integers(1, 9))} today?")
     pay = draw(st.one_of(st.none(), st.tuples(amounts, amounts).map(sorted)))
     return {
-        "first_name": draw(names), "preferred_name": draw(maybe(names)),
-        "reply": " ".join(parts), "asked": asked, "declined": declined,
+        "first_name": draw(names),
+        "preferred_name": draw(maybe(names)),
+        "reply": " ".join(parts),
+        "asked": asked,
+        "declined": declined,
         "channel": draw(st.sampled_from(["email", "sms"])),
-        "sender": (draw(names), draw(names), draw(maybe(phrases)),
-                   draw(st.sampled_from(["", "+1 403 555 0100"]))),
-        "job": draw(st.one_of(st.none(), st.fixed_dictionaries({
-            "title": phrases, "pay": st.just(pay),
-            "period": st.sampled_from(PayPeriod.values),
-            "employment_type": st.sampled_from(EmploymentType.values),
-            "description": maybe(st.tuples(phrases, phrases).map(
-                lambda p: f"{p[0]}, {p[1]} on call.")),
-            "value": maybe(phrases), "start": st.one_of(st.none(), st.integers(10, 400)),
-            "site": st.one_of(st.none(), st.tuples(phrases, maybe(phrases), maybe(phrases))),
-        }))),
-        "profile": draw(st.one_of(st.none(), st.fixed_dictionaries({
-            "value": maybe(phrases), "details": maybe(phrases),
-            "model": maybe(st.sampled_from(CompensationModel.values)),
-            "admin": maybe(phrases.map(lambda p: f"{p}, nights and weekends shared")),
-            "team": maybe(phrases), "emr": maybe(names), "community": maybe(phrases),
-        }))),
+        "sender": (
+            draw(names),
+            draw(names),
+            draw(maybe(phrases)),
+            draw(st.sampled_from(["", "+1 403 555 0100"])),
+        ),
+        "job": draw(
+            st.one_of(
+                st.none(),
+                st.fixed_dictionaries(
+                    {
+                        "title": phrases,
+                        "pay": st.just(pay),
+                        "period": st.sampled_from(PayPeriod.values),
+                        "employment_type": st.sampled_from(EmploymentType.values),
+                        "description": maybe(
+                            st.tuples(phrases, phrases).map(lambda p: f"{p[0]}, {p[1]} on call.")
+                        ),
+                        "value": maybe(phrases),
+                        "start": st.one_of(st.none(), st.integers(10, 400)),
+                        "site": st.one_of(
+                            st.none(), st.tuples(phrases, maybe(phrases), maybe(phrases))
+                        ),
+                    }
+                ),
+            )
+        ),
+        "profile": draw(
+            st.one_of(
+                st.none(),
+                st.fixed_dictionaries(
+                    {
+                        "value": maybe(phrases),
+                        "details": maybe(phrases),
+                        "model": maybe(st.sampled_from(CompensationModel.values)),
+                        "admin": maybe(phrases.map(lambda p: f"{p}, nights and weekends shared")),
+                        "team": maybe(phrases),
+                        "emr": maybe(names),
+                        "community": maybe(phrases),
+                    }
+                ),
+            )
+        ),
     }
 
 
@@ -82,30 +111,48 @@ def build(org, sender, case):
     first, last, title, phone = case["sender"]
     sender.first_name, sender.last_name, sender.title, sender.phone = first, last, title, phone
     sender.save()
-    cand = Candidate.objects.create(organization=org, profession="physician", last_name="Zxaa",
-                                    first_name=case["first_name"],
-                                    preferred_name=case["preferred_name"])
+    cand = Candidate.objects.create(
+        organization=org,
+        profession="physician",
+        last_name="Zxaa",
+        first_name=case["first_name"],
+        preferred_name=case["preferred_name"],
+    )
     job = None
     if case["job"]:
         j = case["job"]
         site = None
         if j["site"]:
-            site = Site.objects.create(organization=org, name=j["site"][0],
-                                       address_line=j["site"][1], city=j["site"][2])
+            site = Site.objects.create(
+                organization=org, name=j["site"][0], address_line=j["site"][1], city=j["site"][2]
+            )
         start = date(2026, 11, 18) + timedelta(days=j["start"]) if j["start"] else None
         job = Job.objects.create(
-            organization=org, title=j["title"], profession="physician", site=site,
-            employment_type=j["employment_type"], description=j["description"],
-            value_proposition=j["value"], start_date=start, pay_period=j["period"],
+            organization=org,
+            title=j["title"],
+            profession="physician",
+            site=site,
+            employment_type=j["employment_type"],
+            description=j["description"],
+            value_proposition=j["value"],
+            start_date=start,
+            pay_period=j["period"],
             pay_min=Decimal(j["pay"][0]) if j["pay"] else None,
-            pay_max=Decimal(j["pay"][1]) if j["pay"] else None)
+            pay_max=Decimal(j["pay"][1]) if j["pay"] else None,
+        )
     EmployerProfile.objects.filter(organization=org).delete()
     if case["profile"]:
         p = case["profile"]
         EmployerProfile.objects.create(
-            organization=org, value_proposition=p["value"], compensation_details=p["details"],
-            compensation_model=p["model"], admin_support=p["admin"], team_based_care=p["team"],
-            emr=p["emr"], community_points=p["community"])
+            organization=org,
+            value_proposition=p["value"],
+            compensation_details=p["details"],
+            compensation_model=p["model"],
+            admin_support=p["admin"],
+            team_based_care=p["team"],
+            emr=p["emr"],
+            community_points=p["community"],
+        )
     org.refresh_from_db()
     return Candidate.objects.select_related("organization").get(pk=cand.pk), job
 
@@ -145,8 +192,11 @@ def noon():
         yield
 
 
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=cases())
 @pytest.mark.django_db
 def test_an_answer_never_states_a_fact_the_record_does_not_hold(org, recruiter, case):
@@ -157,7 +207,8 @@ def test_an_answer_never_states_a_fact_the_record_does_not_hold(org, recruiter, 
         assert reading.declined is case["declined"]
         mode, why = replies.default_mode(reading, case["channel"])
         call = replies.plan_call(cand, sender=recruiter, mode=mode, why=why)
-        draft = replies.reply_draft(cand, sender=recruiter, reading=reading,
-                                    channel=case["channel"], job=job, call=call)
+        draft = replies.reply_draft(
+            cand, sender=recruiter, reading=reading, channel=case["channel"], job=job, call=call
+        )
         check_honest(case, draft, call, job)
         transaction.set_rollback(True)
