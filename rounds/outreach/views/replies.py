@@ -22,7 +22,7 @@ from rounds.lib.permissions import can_edit, editor_required, pipeline_required
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Application
 
-from .. import actions, links, policy, replies
+from .. import actions, links, meetings, policy, replies
 from ..choices import Direction, MessageChannel, Topic
 from ..forms import ReferralForm, ReplyForm, new_nonce
 from ..inbound import current_record
@@ -79,9 +79,7 @@ def _application(params, inbound: Message, choices: list[Application]) -> Applic
 def _channel(params, inbound: Message, choice, name: str) -> tuple[str, str]:
     """The channel to answer on and why: theirs, unless the policy refuses it (then the next
     one allowed, with the reason) or the recruiter picked another allowed one."""
-    theirs = (
-        inbound.channel if inbound.channel in policy.MESSAGE_CHANNELS else (MessageChannel.EMAIL)
-    )
+    theirs = inbound.channel if inbound.channel in policy.MESSAGE_CHANNELS else "email"
     label = MessageChannel(theirs).label.lower()
     asked = params.get("channel")
     if asked in policy.MESSAGE_CHANNELS and asked != theirs and not choice.refused(asked):
@@ -111,6 +109,9 @@ def _call(request, candidate, reading, channel, params, posted=None) -> replies.
             step.key = key
             step.url = links.meeting_url(Meeting(uuid=key))
             step.times = posted.get("call_times") or []
+            zone = meetings.candidate_zone(candidate)
+            step.zone_name = zone.key
+            step.labels = [meetings.when_label(t, zone) for t in step.times]
         return step
     chosen = params.get("call")
     if chosen in replies.CALL_MODES and chosen != mode:
