@@ -204,12 +204,15 @@ def do_offer_meeting(
     candidate, *, organizer, kind: str, title: str, location: str = "", duration: int = 30,
     proposed_times: list | None = None, application=None,
     send_by: str | None = MessageChannel.EMAIL, actor, now: datetime | None = None,
+    key=None,
 ) -> Meeting:
     """Offer a meeting: a few `proposed_times` (aware datetimes or ISO strings), or, without
     them, a self-scheduling link over the organizer's free slots. With `send_by` (email or
     sms) the offer goes to the candidate through the outbox as a commercial message — the
     send policy decides whether it goes now, waits, or can't go; None sends nothing (the
-    recruiter shares the link themselves). Raises ValidationError naming the field."""
+    recruiter shares the link themselves). `key` is the meeting's UUID when its link was
+    written before it existed (an answer carrying it). Raises ValidationError naming the
+    field."""
     now = now or timezone.now()
     title = (title or "").strip()
     location = (location or "").strip()
@@ -238,6 +241,7 @@ def do_offer_meeting(
         organization_id=candidate.organization_id, candidate=candidate, application=application,
         organizer=organizer, kind=kind, title=title, location=location,
         duration_minutes=duration, proposed_times=[t.isoformat() for t in times], created_at=now,
+        **({"uuid": key} if key is not None else {}),
     )
     mark_changed(candidate.pk)
     if send_by:
@@ -372,6 +376,7 @@ def do_book(meeting: Meeting, starts_at, *, via: str = "link", actor=None,
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, offer_too=True, reason="The meeting was booked.")
     _log(fresh, "booked", actor=actor, via=via)
+    _follow(fresh, actor=actor, via=via)
     _confirm(fresh, ical.REQUEST, actor=actor, via=via, now=now)
     return fresh
 
@@ -408,6 +413,7 @@ def do_reschedule(meeting: Meeting, starts_at, *, actor, via: str = "web",
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, reason="Superseded: the meeting was moved.")
     _log(fresh, "moved", actor=actor, via=via, previous=previous)
+    _follow(fresh, actor=actor, via=via)
     _confirm(fresh, ical.REQUEST, actor=actor, via=via, now=now, previous=previous)
     return fresh
 
@@ -430,6 +436,7 @@ def do_cancel(meeting: Meeting, *, actor=None, via: str = "web", reason: str = "
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, offer_too=True, reason="The meeting was cancelled.")
     _log(fresh, "cancelled", actor=actor, via=via, note=reason)
+    _follow(fresh, actor=actor, via=via)
     if was_booked:
         _confirm(fresh, ical.CANCEL, actor=actor, via=via, now=now, note=reason)
     return fresh
@@ -542,6 +549,13 @@ def _email_organizer(meeting: Meeting, method: str, *, now: datetime,
     # Only once the booking is saved; a mail server that is down must not undo the booking
     # (robust: the failure is logged, the candidate's confirmation still goes by the outbox).
     transaction.on_commit(send, robust=True)
+
+
+def _follow(meeting: Meeting, *, actor, via: str) -> None:
+    """The application's next action follows the meeting (booked, moved, cancelled)."""
+    from rounds.pipeline.actions import do_follow_meeting
+
+    do_follow_meeting(meeting, actor=actor, via=via)
 
 
 def _log(meeting: Meeting, what: str, *, actor, via: str, previous: datetime | None = None,
