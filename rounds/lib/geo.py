@@ -203,8 +203,16 @@ def bounding_box(lat: float, lng: float, km: float) -> tuple[float, float, float
 
 COUNTRY_WORDS = {"CA": "Canada", "US": "the US"}  # the countries Rounds can place names in
 COUNTRY_LABELS = {"CA": "Canada", "US": "USA"}
-_COUNTRY_ALIASES = {"CA": "CA", "CAN": "CA", "CANADA": "CA", "US": "US", "USA": "US",
-                    "UNITED STATES": "US", "U.S.": "US", "U.S.A.": "US"}
+_COUNTRY_ALIASES = {
+    "CA": "CA",
+    "CAN": "CA",
+    "CANADA": "CA",
+    "US": "US",
+    "USA": "US",
+    "UNITED STATES": "US",
+    "U.S.": "US",
+    "U.S.A.": "US",
+}
 _POSTAL = re.compile(r"^\s*([A-Za-z]\d[A-Za-z](\s*-?\s*\d[A-Za-z]\d)?|\d{5}(-\d{4})?)\s*$")
 _NEAR = re.compile(r"^\s*(?:near|around|close\s+to)\s+", re.IGNORECASE)
 
@@ -238,11 +246,15 @@ def _us_names() -> dict[str, dict[str, int]]:
 
 def _ca_sizes(city: str) -> dict[str, int]:
     """Province code → number of forward sortation areas a Canadian place of this name has."""
-    rows = _ca_db().execute(
-        "select province, count(*) from PostalCodes where (city = ? collate nocase "
-        "or city like ? collate nocase or city like ? collate nocase) group by province",
-        (city, f"{city} %", f"% {city} (%"),
-    ).fetchall()
+    rows = (
+        _ca_db()
+        .execute(
+            "select province, count(*) from PostalCodes where (city = ? collate nocase "
+            "or city like ? collate nocase or city like ? collate nocase) group by province",
+            (city, f"{city} %", f"% {city} (%"),
+        )
+        .fetchall()
+    )
     sizes = {}
     for province, count in rows:
         code = _province_code(province)
@@ -309,7 +321,7 @@ def _country_in(parts: list[str]) -> str:
 
 
 def _with_region(parts: list[str]) -> PlaceMatch | None:
-    """"City, Region[, Country]" when a part names a province or state."""
+    """ "City, Region[, Country]" when a part names a province or state."""
     from rounds.lib import jurisdictions
 
     if len(parts) < 2:
@@ -339,8 +351,12 @@ def _bare(city: str, stated: str, home: str) -> PlaceMatch | None:
             return PlaceMatch(place, _label(place), note)
         if stated:
             return None
-    elsewhere = [(found, country) for country in COUNTRY_WORDS if country != wanted
-                 if (found := _largest(city, country)) is not None]
+    elsewhere = [
+        (found, country)
+        for country in COUNTRY_WORDS
+        if country != wanted
+        if (found := _largest(city, country)) is not None
+    ]
     if not elsewhere:
         return None
     (place, _size, regions), country = max(elsewhere, key=lambda f: f[0][1])

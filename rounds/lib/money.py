@@ -36,18 +36,17 @@ def _tail(currency: str, per: str) -> str:
 
 
 def money(amount, currency: str, per: str = "") -> str:
-    """"$1,900 CAD per day"; `per` is the unit's words ("per day"), or nothing."""
+    """ "$1,900 CAD per day"; `per` is the unit's words ("per day"), or nothing."""
     currency = (currency or "").strip().upper()
     return f"{_with_symbol(amount, currency)}{_tail(currency, per)}"
 
 
 def money_range(low, high, currency: str, per: str = "") -> str:
-    """"$250,000–$300,000 CAD per year"; one figure when only one end is known or both are
+    """ "$250,000–$300,000 CAD per year"; one figure when only one end is known or both are
     the same; "" when neither is."""
     currency = (currency or "").strip().upper()
     if low is None and high is None:
         return ""
     if low is None or high is None or Decimal(str(low)) == Decimal(str(high)):
         return money(low if low is not None else high, currency, per)
-    return (f"{_with_symbol(low, currency)}–{_with_symbol(high, currency)}"
-            f"{_tail(currency, per)}")
+    return f"{_with_symbol(low, currency)}–{_with_symbol(high, currency)}{_tail(currency, per)}"

@@ -17,7 +17,7 @@ def default_unit(country: str) -> str:
 
 
 def distance_unit(organization) -> str:
-    """"mi" or "km": the organization's choice, else miles in the US and km elsewhere."""
+    """ "mi" or "km": the organization's choice, else miles in the US and km elsewhere."""
     chosen = getattr(organization, "distance_unit", "") or ""
     return chosen if chosen in UNITS else default_unit(getattr(organization, "country", ""))
 
@@ -31,7 +31,7 @@ def from_km(km: float, unit: str) -> float:
 
 
 def distance_text(km: float | None, unit: str) -> str:
-    """"12 mi", "1,450 km", "under 1 km"; "" when the distance is unknown."""
+    """ "12 mi", "1,450 km", "under 1 km"; "" when the distance is unknown."""
     if km is None or not math.isfinite(km):
         return ""
     value = from_km(km, unit)

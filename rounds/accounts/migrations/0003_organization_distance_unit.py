@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_invitation_revoked_user_queryset'),
+        ("accounts", "0002_invitation_revoked_user_queryset"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='distance_unit',
-            field=models.CharField(blank=True, choices=[('km', 'Kilometres (km)'), ('mi', 'Miles (mi)')], default='', help_text='How distances are shown and typed; empty: miles in the US, km elsewhere (rounds.lib.units.distance_unit).', max_length=2),
+            model_name="organization",
+            name="distance_unit",
+            field=models.CharField(
+                blank=True,
+                choices=[("km", "Kilometres (km)"), ("mi", "Miles (mi)")],
+                default="",
+                help_text="How distances are shown and typed; empty: miles in the US, km elsewhere (rounds.lib.units.distance_unit).",
+                max_length=2,
+            ),
         ),
     ]

@@ -151,6 +151,13 @@ def _job_url(job) -> str:
         return f"/jobs/{job.uuid}/"
 
 
+def _form_kwargs(request, key: str) -> dict:
+    """The licence form lists the organization's own country's jurisdictions first."""
+    if key == "licence":
+        return {"country": request.user.organization.country}
+    return {}
+
+
 def section_context(request, candidate: Candidate, key: str, form=None) -> dict:
     model, form_class, title = SECTIONS[key]
     today = timezone.localdate()
@@ -167,7 +174,8 @@ def section_context(request, candidate: Candidate, key: str, form=None) -> dict:
         row.expiry_state = _expiry_state(getattr(row, "expires_on", None), today)
         if key == "availability":
             row.expiry_state = "expired" if row.end_date < today else ""
-    return {"key": key, "title": title, "rows": rows, "form": form or form_class(prefix=key),
+    return {"key": key, "title": title, "rows": rows,
+            "form": form or form_class(prefix=key, **_form_kwargs(request, key)),
             "row_template": f"candidates/_rows_{key}.html", "candidate": candidate}
 
 
@@ -348,7 +356,7 @@ def related_add(request, uuid, section):
         raise Http404("Unknown section")
     candidate = get_candidate(request, uuid, Candidate.objects.current())
     model, form_class, title = SECTIONS[section]
-    form = form_class(request.POST, prefix=section)
+    form = form_class(request.POST, prefix=section, **_form_kwargs(request, section))
     ok = False
     if form.is_valid():
         fields = row_fields(form)

@@ -8,8 +8,7 @@ from rounds.lib.geo import find_place
 
 def test_a_bare_name_is_the_largest_place_of_that_name_in_the_organizations_country():
     austin = find_place("Austin", "US")
-    assert (austin.place.city, austin.place.region, austin.place.country) == ("Austin", "TX",
-                                                                               "US")
+    assert (austin.place.city, austin.place.region, austin.place.country) == ("Austin", "TX", "US")
     assert str(austin) == "Austin, TX (the largest Austin in the US)"
     assert austin.place.time_zone == "America/Chicago"
 
@@ -33,10 +32,17 @@ def test_a_name_not_in_the_organizations_country_is_found_elsewhere_and_says_so(
     assert houston.note == "no Houston in Canada; the largest in the US"
 
 
-@pytest.mark.parametrize("text, region", [
-    ("Red Deer, AB", "AB"), ("Houston, Texas", "TX"), ("Austin TX", "TX"),
-    ("Springfield, MA", "MA"), ("Springfield Illinois", "IL"), ("Portland, ME", "ME"),
-])
+@pytest.mark.parametrize(
+    "text, region",
+    [
+        ("Red Deer, AB", "AB"),
+        ("Houston, Texas", "TX"),
+        ("Austin TX", "TX"),
+        ("Springfield, MA", "MA"),
+        ("Springfield Illinois", "IL"),
+        ("Portland, ME", "ME"),
+    ],
+)
 def test_a_stated_province_or_state_wins_over_the_largest(text, region):
     match = find_place(text, "US")
     assert match.place.region == region and match.note == ""
