@@ -100,9 +100,7 @@ def when_text(shift: Shift, candidate) -> str:
 
 
 def rate_text(shift: Shift) -> str:
-    if shift.rate is None:
-        return ""
-    return f"{shift.rate:,.2f} {shift.currency} {shift.get_rate_unit_display()}"
+    return shift.rate_display
 
 
 def details(shift: Shift, candidate) -> str:

@@ -578,8 +578,4 @@ def _when(shift: Shift, zone: ZoneInfo) -> str:
 
 
 def _rate(shift: Shift) -> str:
-    if shift.rate is None:
-        return "rate to be agreed"
-    amount = f"{shift.rate:,.0f}" if shift.rate == shift.rate.to_integral() else \
-        f"{shift.rate:,.2f}"
-    return f"${amount} {shift.currency} {shift.get_rate_unit_display()}"
+    return shift.rate_display or "rate to be agreed"

@@ -158,7 +158,7 @@ def test_booked_member_gets_a_confirmation_email_with_the_details(shift, offers)
     assert confirmation.status == MessageStatus.QUEUED
     assert "Red Deer Clinic" in confirmation.body
     assert "MST" in confirmation.body  # the member's zone
-    assert "1,800.00 CAD per day" in confirmation.body
+    assert "Rate: $1,800 CAD per day" in confirmation.body
     # Offered by email: no text.
     assert not Message.objects.filter(candidate=offers[0].candidate, channel="sms",
                                       kind=MessageKind.TRANSACTIONAL).exists()

@@ -54,7 +54,7 @@ def test_get_shows_the_shift_and_never_accepts(anon, offer, shift):
     assert "Take this shift" in page
     assert "Red Deer Clinic" in page and "4920 49 St" in page
     assert "MST" in page  # in the member's zone
-    assert "1,800.00 CAD per day" in page and "Call from home." in page
+    assert "$1,800 CAD per day" in page and "Call from home." in page
     assert not Booking.objects.exists()
     offer.refresh_from_db()
     assert offer.status == OfferStatus.SENT
