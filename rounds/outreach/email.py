@@ -54,14 +54,10 @@ def from_address(message, outreach_settings=None) -> str:
     """`Name <address>`: the person who sent it at the organization ("Dana Whitfield at Aspen
     Ridge Family Health"), else the organization's sender name or name; the organization's
     sender address, else the site's default address."""
-    from .sender import organization_voice, person_name, signature
+    from .sender import display_name
 
     s = outreach_settings or _settings(message)
-    org = message.organization
-    if person_name(message.created_by):
-        name = signature(org, message.created_by, s, joiner=" at ")
-    else:
-        name = organization_voice(org, s)
+    name = display_name(message.organization, message.created_by, s)
     address = s.sender_email.strip() or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return formataddr((name, address))
 

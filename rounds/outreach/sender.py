@@ -50,6 +50,14 @@ def signature(
     return f"{name}{joiner}{org}"
 
 
+def display_name(organization, user=None, outreach_settings=None) -> str:
+    """The name a message goes out under (From, an invite's ORGANIZER): "Dana Whitfield at
+    Aspen Ridge Family Health", else the organization's voice alone."""
+    if person_name(user):
+        return signature(organization, user, outreach_settings, joiner=" at ")
+    return organization_voice(organization, outreach_settings)
+
+
 def last_sender(candidate):
     """The person who last wrote to `candidate` (the latest outbound message with a person
     behind it), for a page reached from a link that doesn't say which message it came in."""
