@@ -154,7 +154,7 @@ def test_a_member_no_channel_may_reach_is_unreachable_with_the_reason(shift, org
     assert offer.status == OfferStatus.UNREACHABLE
     assert offer.message is None
     assert offer.status_reason == (
-        "No channel allowed. email: No consent on record for email (CASL).; text messages: No "
+        "No channel allowed. Email: No consent on record for email (CASL); text messages: No "
         "consent on record for text messages (CASL).")
     assert [(m.pk, why) for m, why in result.unreachable] == [(member.pk, offer.status_reason)]
     assert result.by_channel == {}
