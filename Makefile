@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Links in messages point at the address served (settings.PUBLIC_URL).
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test install serve worker migrate lint format bench clean chromium
 
@@ -22,21 +24,21 @@ migrate: install
 
 # Install, migrate, load the demo organizations, start a background worker and serve on SQLite.
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "  Rounds is starting on http://$(HOST):$(PORT)/"
 	@echo "  Sign in as  demo@rounds.test / rounds-demo  (Alberta clinic group, owner)"
 	@echo "          or  staffing@rounds.test / rounds-demo  (US medical staffing firm, owner)"
 	@echo ""
 	@trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
-	  $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+	  PUBLIC_URL=$(PUBLIC_URL) $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
+	  PUBLIC_URL=$(PUBLIC_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: migrate
-	$(BIN)/python manage.py db_worker
+	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/python manage.py db_worker
 
 # Browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
 chromium:

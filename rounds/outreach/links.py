@@ -30,7 +30,9 @@ def read_token(salt: str, token: str) -> str | None:
 
 
 def absolute(path: str) -> str:
-    return f"{settings.PUBLIC_URL}{path}"
+    from rounds.lib.public import absolute as public_absolute
+
+    return public_absolute(path)
 
 
 def _message_part(message) -> str:
