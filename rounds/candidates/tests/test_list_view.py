@@ -211,3 +211,11 @@ def test_list_runs_a_bounded_number_of_queries(org, recruiter, login,
             response = c.get(URL, params)
         assert response.status_code == 200
         assert len(response.context["result"].items) == int(params["per_page"])
+
+
+def test_a_relocation_radius_is_shown_in_the_organizations_unit(other_org, outsider, login):
+    person = do_create_candidate(other_org.pk, actor=outsider, first_name="Ana",
+                                 last_name="Austin", profession="physician",
+                                 willing_to_relocate=True, relocation_radius_km=161)
+    html = login(outsider).get(reverse("candidates:detail", args=[person.uuid])).content.decode()
+    assert "will relocate · 100 mi" in html

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from rounds.activities.actions import timeline_queryset
 from rounds.activities.forms import CallForm, MeetingForm, NoteForm
 from rounds.jobs.models import Job
+from rounds.lib import units
 from rounds.lib.contact import format_phone
 from rounds.lib.permissions import can_edit, editor_required, member_required
 from rounds.lib.tenancy import access_object
@@ -204,6 +205,9 @@ def detail_context(request, candidate: Candidate, **bound) -> dict:
         "phone_display": format_phone(candidate.phone),
         "prefs": preference_labels(candidate),
         "location_unresolved": has_address and not located,
+        "relocation_radius": units.organization_distance(
+            candidate.relocation_radius_km, request.user.organization)
+        if candidate.relocation_radius_km else "",
         "sections": [section_context(request, candidate, key, bound.get(f"{key}_form"))
                      for key in SECTION_ORDER],
         "consents": consent_summary(candidate),
