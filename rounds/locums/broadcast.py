@@ -552,11 +552,12 @@ class _Composer:
         if channel == MessageChannel.SMS:
             return "", self.sms(offer, person, when, link)
         first = person.preferred_name or person.first_name or "there"
-        subject = f"Locum shift: {self.what} at {self.shift.site.name}, {day}"
+        what = f"{self.what[:1].upper()}{self.what[1:]}"
+        subject = f"Locum shift: {what} at {self.shift.site.name}, {day}"
         lines = [
             f"Hi {first},", "",
             f"{self.asking} has a locum shift that fits your background:", "",
-            f"What: {self.what[:1].upper()}{self.what[1:]}",
+            f"What: {what}",
             f"Where: {self.place}",
             f"When: {when}",
             f"Rate: {self.rate}",

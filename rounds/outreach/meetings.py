@@ -322,7 +322,8 @@ def offer_key(meeting: Meeting) -> str:
 
 
 def offer_message(meeting: Meeting, channel: str, *, actor, now: datetime | None = None) -> Message:
-    """Queue the offer (a commercial message: it asks for the candidate's time) once."""
+    """Queue the offer (a commercial message: it asks for the candidate's time) once. It is
+    from the organizer, whoever (`actor`) offered the meeting on their calendar."""
     from .outbox import queue_message
 
     subject, body = offer_body(meeting, channel)

@@ -483,8 +483,12 @@ def test_the_offer_names_the_person_who_sent_it_not_the_configured_sender(site, 
 
 def test_a_site_named_for_its_city_is_not_named_twice(org, recruiter):
     site = make_site(org, name="Red Deer", city="Red Deer")
-    shift = make_shift(org, site, created_by=recruiter)
+    shift = make_shift(org, site, created_by=recruiter, specialty="", specialty_code="")
     tomas = make_member(org, recruiter, "Tomas", channels=["sms"])
+    amara = make_member(org, recruiter, "Amara", channels=["email"])
     do_broadcast(shift, actor=recruiter, at=AT)
     body = offers(shift)[tomas.pk].message.body
     assert "at Red Deer." in body and "Red Deer, Red Deer" not in body
+    email = offers(shift)[amara.pk].message
+    assert email.subject == "Locum shift: Physician at Red Deer, 14 Dec"
+    assert "What: Physician\n" in email.body
