@@ -252,9 +252,10 @@ class LicenceForm(forms.ModelForm):
                   "expires_on"]
         widgets = {"issued_on": DATE, "expires_on": DATE}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, country: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].choices = [("", "— choose —"), *jurisdictions.CHOICES]
+        self.fields["jurisdiction"].choices = [("", "— choose —"),
+                                               *jurisdictions.grouped_choices(country)]
 
     def clean(self):
         data = super().clean()

@@ -59,15 +59,17 @@ def load(loader) -> dict[str, int]:
     org, now, rng = loader.org, loader.now, loader.rng
     counts: dict[str, int] = {}
     settings = OutreachSettings.for_org(org.pk)
-    settings.sender_name = f"{loader.recruiter.get_full_name()} at {org.name}"
+    # Messages are from whoever sends them; one nobody sent speaks for the organization by
+    # its own name (an empty sender name), never as one of its people.
+    settings.sender_name = ""
     settings.contact_phone = "+1 587 555 0199" if org.country == "CA" else "+1 512 555 0199"
     settings.sms_from_number = "+15875550100" if org.country == "CA" else "+15125550100"
     settings.backup_responder = loader.owner
     settings.save()
 
     first = do_save_template(org.pk, actor=loader.owner, name="First touch: you, or someone "
-                             "you know?", subject="A {{ organization.name }} role: you, or "
-                             "someone you know?", body=FIRST_TOUCH, channel=MessageChannel.EMAIL)
+                             "you know?", subject="A role at {{ organization.name }}: you, "
+                             "or someone you know?", body=FIRST_TOUCH, channel=MessageChannel.EMAIL)
     nudge = do_save_template(org.pk, actor=loader.owner, name="Text nudge after the email",
                              body=TEXT_NUDGE, channel=MessageChannel.SMS)
     do_save_template(org.pk, actor=loader.owner, name="Locum availability check",
@@ -193,7 +195,7 @@ def _book_call(loader, cand, now) -> None:
     if not slots:
         return
     meeting = do_offer_meeting(cand, organizer=loader.recruiter, kind=MeetingKind.CALL,
-                               title=f"Call with {cand.first_name} {cand.last_name}",
+                               title="Introductory call",
                                location=loader.recruiter.phone or "Phone", duration=30,
                                proposed_times=slots[:3], send_by=None, actor=loader.recruiter,
                                now=now)

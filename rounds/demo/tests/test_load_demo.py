@@ -184,3 +184,30 @@ def test_the_demo_weights_are_sensible_and_explained(django_capture_on_commit_ca
         for key in ("licence", "distance"):  # still weigh: no drift towards nothing
             assert effective[key] >= 0.75 * DEFAULT_WEIGHTS[key], (org.slug, key, effective)
         assert WeightChange.objects.filter(organization=org, summary__startswith="Thumbs").exists()
+
+
+def test_demo_messages_are_from_who_sent_them_in_plain_words():
+    """The owner and the recruiter both post and send shifts; every offer is from the one who
+    sent it, no configured sender names a person, and the words read right."""
+    from rounds.locums.models import Shift, ShiftOffer
+    from rounds.outreach.email import email_text
+    from rounds.outreach.models import Meeting, Message, MessageTemplate, OutreachSettings
+
+    load()
+    alberta = Organization.objects.get(slug=DEMO_SLUGS[0])
+    owner = User.objects.get(email="demo@rounds.test")
+    assert OutreachSettings.for_org(alberta.pk).sender_name == ""
+    posters = set(Shift.objects.filter(organization=alberta).values_list("created_by", flat=True))
+    assert owner.pk in posters and len(posters) == 2
+    for offer in ShiftOffer.objects.filter(organization=alberta, message__isnull=False
+                                           ).select_related("message", "shift"):
+        assert offer.message.created_by_id == offer.shift.created_by_id
+    owners = Message.objects.filter(organization=alberta, created_by=owner, channel="email",
+                                    idempotency_key__startswith="shift:").first()
+    text = email_text(owners)
+    assert "Dana Whitford at Aspen Ridge Family Health has a locum shift" in text
+    assert "Jordan" not in text
+    template = MessageTemplate.objects.get(organization=alberta, name__startswith="First touch")
+    assert template.subject.startswith("A role at {{ organization.name }}")
+    meeting = Meeting.objects.get(organization=alberta)
+    assert meeting.title == "Introductory call"

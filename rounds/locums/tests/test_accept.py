@@ -159,8 +159,8 @@ def test_booked_member_gets_a_confirmation_email_with_the_details(shift, offers)
     assert confirmation.kind == MessageKind.TRANSACTIONAL
     assert confirmation.status == MessageStatus.QUEUED
     assert "Red Deer Clinic" in confirmation.body
-    assert "MST" in confirmation.body  # the member's zone
-    assert "1,800.00 CAD per day" in confirmation.body
+    assert "MST" in confirmation.body  # the site's zone
+    assert "Rate: $1,800 CAD per day" in confirmation.body
     # Offered by email: no text.
     assert not Message.objects.filter(candidate=offers[0].candidate, channel="sms",
                                       kind=MessageKind.TRANSACTIONAL).exists()
@@ -568,3 +568,43 @@ def test_cancelling_the_shift_tells_the_waitlist_once(shift, offers, recruiter):
     # Nobody who never said yes is told.
     assert not Message.objects.filter(
         idempotency_key=f"locums:shift-cancelled:{offers[3].pk}").exists()
+
+
+def test_the_booking_messages_are_from_who_sent_the_offer_in_the_sites_time(org, recruiter,
+                                                                            owner):
+    """Dana posts and sends the shift; the member lives in Halifax; the organization's sender
+    name names someone else. The booking email and text name Dana, and give the shift in Red
+    Deer's time with its zone."""
+    from conftest import make_user
+    from rounds.accounts.choices import Role
+    from rounds.outreach.email import email_text
+    from rounds.outreach.models import OutreachSettings
+    from rounds.outreach.sms import sms_text
+
+    dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
+    s = OutreachSettings.for_org(org.pk)
+    s.sender_name = "Olivia Owner at Prairie Family Clinics"
+    s.save()
+    shift = make_shift(org, created_by=dana)
+    member = make_member(org, recruiter, 0)
+    member.candidate.time_zone = "America/Halifax"
+    member.candidate.save(update_fields=["time_zone"])
+    offer = make_offer(shift, member, channel="sms")
+    offer.message.created_by = dana
+    offer.message.save(update_fields=["created_by"])
+
+    result = actions.do_accept(offer, via="sms")
+
+    from rounds.locums import ical
+
+    assert ical.organizer(result.booking)[0] == "Dana Whitfield at Prairie Family Clinics"
+    booked = Message.objects.filter(candidate=member.candidate, kind=MessageKind.TRANSACTIONAL)
+    email = booked.get(channel="email")
+    text = booked.get(channel="sms")
+    assert email.created_by == dana and text.created_by == dana
+    assert "Dana Whitfield, Prairie Family Clinics" in email_text(email)
+    assert "— Dana, Prairie Family Clinics." in sms_text(text)
+    assert "Olivia" not in email_text(email) + sms_text(text)
+    assert "Prairie Family Clinics: you're booked" in text.body
+    assert actions.when_text(shift) in text.body and "MST" in text.body
+    assert "AST" not in text.body and "AST" not in email.body
