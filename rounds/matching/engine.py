@@ -26,7 +26,7 @@ from rounds.lib import jurisdictions
 from . import knowledge
 from .choices import DEFAULT_WEIGHTS, Component
 from .index import MatchIndex, days, for_organization, mask, split128
-from .reasons import explain
+from .reasons import explain, org_unit
 from .spec import ANY_BOARD, COMMUTE_KM, TRAVEL_KM, JobSpec, spec_for_job
 
 __all__ = ["JobSpec", "Match", "Ranking", "jobs_for_candidate", "rank", "score_candidate",
@@ -599,6 +599,7 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
             ranked = ranked[index.cols["alive"][ranked]]
             total -= len(missing)
             listed -= len(missing)
+        unit = org_unit(index.organization_id) if page_rows is not None and len(page_rows) else None
         for position, row in enumerate(page_rows, start=offset + 1):
             cid = int(ids[row])
             comp = {k: float(v[row]) for k, v in components.items()}
@@ -609,7 +610,7 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
                 else "",
                 external_id=people[cid].external_id, rank=position,
             )
-            explain(match, spec, index, row, scored)
+            explain(match, spec, index, row, scored, unit=unit)
             results.append(match)
     applicable = [k for k in components if applicable_weights.get(k, 0) > 0]
     return Ranking(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rounds.candidates.choices import CandidateStatus, EmploymentType, Profession
-from rounds.lib import jurisdictions
+from rounds.lib import jurisdictions, units
 
 from . import knowledge
 from .choices import Component
@@ -47,7 +47,16 @@ def _fmt_date(d: date) -> str:
     return f"{d.day} {d.strftime('%b')}"
 
 
-def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Scored) -> None:
+def org_unit(organization_id: int) -> str:
+    """The organization's distance unit (miles in the US unless it chose otherwise)."""
+    from rounds.accounts.models import Organization
+
+    org = Organization.objects.only("country", "distance_unit").filter(pk=organization_id).first()
+    return units.distance_unit(org) if org else units.KM
+
+
+def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Scored, *,
+            unit: str | None = None) -> None:
     """Short human-readable reasons (what fits) and gaps (what is missing) for one row."""
     c = index.cols
     v = index.vocab
@@ -140,7 +149,8 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         if math.isnan(d):
             gaps.append("Location unknown")
         else:
-            km = f"{d:,.0f} km from {place}"
+            unit = unit or org_unit(index.organization_id)
+            km = f"{units.distance_text(d, unit)} from {place}"
             reloc = bool(c["reloc"][row])
             radius = float(c["radius"][row])
             if d <= COMMUTE_KM:
@@ -150,7 +160,7 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
             elif spec.short_term and d <= TRAVEL_KM:
                 reasons.append(f"{km} (travel for short-term work)")
             elif reloc:
-                gaps.append(f"{km}; relocation radius {radius:,.0f} km")
+                gaps.append(f"{km}; relocation radius {units.distance_text(radius, unit)}")
             else:
                 gaps.append(f"{km}; not open to relocating")
 
