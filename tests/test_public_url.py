@@ -81,8 +81,9 @@ def _links(text: str) -> list[str]:
 @pytest.mark.django_db
 def test_every_link_in_a_message_uses_public_url(settings, org, recruiter, owner, login):
     from rounds.accounts.models import Site
-    from rounds.candidates.actions import do_create_candidate, do_record_consent
+    from rounds.candidates.actions import do_add_related, do_create_candidate, do_record_consent
     from rounds.candidates.choices import ConsentBasis
+    from rounds.candidates.models import Licence
     from rounds.locums.broadcast import do_broadcast
     from rounds.locums.models import NetworkMember, Shift
     from rounds.outreach import meetings
@@ -141,6 +142,9 @@ def test_every_link_in_a_message_uses_public_url(settings, org, recruiter, owner
         country="CA",
         time_zone="America/Edmonton",
     )
+    # A shift that names no licence needs one where its site is (Alberta).
+    do_add_related(person, Licence, actor=recruiter, jurisdiction="CA-AB", status="active",
+                   number="AB-1", expires_on=(datetime.now(UTC) + timedelta(days=365)).date())
     NetworkMember.objects.create(organization=org, candidate=person)
     start = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
     shift = Shift.objects.create(

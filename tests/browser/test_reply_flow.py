@@ -146,7 +146,7 @@ def test_a_question_about_pay_is_answered_with_the_facts_and_the_call_is_booked(
     expect(page.locator("#reading")).to_contain_text("Asks about the schedule and call")
     expect(page.locator("#reply-form h2")).to_have_text("Email to Amara")
     answer = page.locator("#reply-form textarea[name=body]").input_value()
-    assert "pays CAD 320,000–480,000 per year." in answer
+    assert "pays $320,000–$480,000 CAD per year." in answer
     assert "Compensation: 70/30 FFS split" in answer
     assert "One weekend in six on call." in answer
     assert "Pick a time that suits you here: " in answer
@@ -159,7 +159,7 @@ def test_a_question_about_pay_is_answered_with_the_facts_and_the_call_is_booked(
     assert delivery.drain() >= 1
     answered = smtp.wait_for(2)[1]
     assert answered["In-Reply-To"] == reply["Message-ID"]
-    assert "pays CAD 320,000–480,000 per year." in email_text(answered)
+    assert "pays $320,000–$480,000 CAD per year." in email_text(answered)
     link = link_in_email(answered, "/o/meet/")
     phone_page.goto(link)
     look(phone_page, "pick-a-time")

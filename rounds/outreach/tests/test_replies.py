@@ -205,7 +205,7 @@ def test_the_employer_profiles_physician_terms_are_not_quoted_for_a_nurses_job(
     red_deer.description = "Chronic disease clinics, 0.6 FTE."
     red_deer.save()
     draft, _call = draft_for(reachable, PAY_AND_CALL, sender=sender, job=red_deer)
-    assert "pays CAD 42–52 per hour." in draft.body
+    assert "pays $42–$52 CAD per hour." in draft.body
     assert "70/30" not in draft.body
     assert "0.6 FTE." in draft.body
     assert "After-hours call" not in draft.body  # the job says what its schedule is
