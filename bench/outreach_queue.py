@@ -100,9 +100,9 @@ def main() -> None:
     from django.db import connection, transaction
 
     from rounds.candidates.models import Candidate
+    from rounds.messaging.models import Message, Thread
     from rounds.outreach.actions import do_save_template
     from rounds.outreach.campaigns import queue_campaign
-    from rounds.outreach.models import Message, Thread
 
     prepare_pool(org, user, random.Random(seed.SEED))
     with transaction.atomic():

@@ -9,7 +9,7 @@ Builds a fresh SQLite database of its own (bench/seed.py's generated people, nev
 and makes every candidate reachable by email: express consent, an address, no opt-out, and a
 time zone where it is daytime now (or at `--at`). Queues one email each through the real
 campaign path (`campaigns.queue_campaign`), starts the aiosmtpd server of
-`rounds.outreach.testing` (in a process of its own, like a real mail server), points
+`rounds.messaging.testing` (in a process of its own, like a real mail server), points
 Django's SMTP backend at it and times `delivery.drain()`:
 claiming in batches, the send policy for every message, Message-ID and footer, one SMTP
 connection for the drain, recording and the candidate timeline. Prints the rate and what the
@@ -81,7 +81,7 @@ def make_reachable(org, user, zone: str, at: datetime) -> int:
 def serve_smtp(pipe) -> None:
     """Child process: run the loopback SMTP server, tell the parent its port, and when the
     parent says how many were sent, wait for them and answer what arrived."""
-    from rounds.outreach.testing import SmtpServer
+    from rounds.messaging.testing import SmtpServer
 
     with SmtpServer() as server:
         pipe.send(server.port)
@@ -118,10 +118,10 @@ def main() -> None:
     from django.utils import timezone
 
     from rounds.candidates.models import Candidate
-    from rounds.outreach import delivery
+    from rounds.messaging import delivery
+    from rounds.messaging.models import Message
     from rounds.outreach.actions import do_save_template
     from rounds.outreach.campaigns import queue_campaign
-    from rounds.outreach.models import Message
 
     at = args.at or timezone.now()
     zone = daytime_zone(at)

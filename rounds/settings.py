@@ -83,7 +83,10 @@ INSTALLED_APPS = [
     "rounds.imports",
     "rounds.audit",
     "rounds.matching",
+    "rounds.messaging",
     "rounds.outreach",
+    "rounds.scheduling",
+    "rounds.followups",
     "rounds.locums",
     "rounds.demo",
 ]
@@ -220,15 +223,15 @@ INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or (
 # what would be sent (like Django's console email backend).
 SMS_BACKEND = os.environ.get(
     "SMS_BACKEND",
-    "rounds.outreach.sms.TwilioBackend" if os.environ.get("SMS_ACCOUNT_SID")
-    else "rounds.outreach.sms.ConsoleBackend",
+    "rounds.messaging.sms.TwilioBackend" if os.environ.get("SMS_ACCOUNT_SID")
+    else "rounds.messaging.sms.ConsoleBackend",
 )
 SMS_API_BASE = os.environ.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/")
 SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
 SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
 SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "+15875550100")
 if TESTING:
-    SMS_BACKEND = "rounds.outreach.sms.LocmemBackend"
+    SMS_BACKEND = "rounds.messaging.sms.LocmemBackend"
 
 # Imports at or below this many rows run inside the request; larger ones go to the worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, reverse
 import rounds
 from rounds.candidates.actions import current_consent, do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.outreach import links
+from rounds.messaging import links
 
 WEBHOOK_PREFIX = "hooks/"  # provider webhooks authenticate by signature, not by a link
 
@@ -87,7 +87,7 @@ def reachable(org, recruiter):
 @pytest.fixture
 def preferences_path(reachable):
     return reverse(
-        "outreach_public:preferences",
+        "messaging_public:preferences",
         args=[links.make_token(links.PREFERENCES, reachable.uuid.hex)],
     )
 

@@ -86,11 +86,11 @@ def test_every_link_in_a_message_uses_public_url(settings, org, recruiter, owner
     from rounds.candidates.models import Licence
     from rounds.locums.broadcast import do_broadcast
     from rounds.locums.models import NetworkMember, Shift
-    from rounds.outreach import meetings
-    from rounds.outreach.email import email_text
-    from rounds.outreach.models import Message
-    from rounds.outreach.outbox import queue_message
-    from rounds.outreach.sms import sms_text
+    from rounds.messaging.email import email_text
+    from rounds.messaging.models import Message
+    from rounds.messaging.outbox import queue_message
+    from rounds.messaging.sms import sms_text
+    from rounds.scheduling import meetings
 
     settings.PUBLIC_URL = PUBLIC
     person = do_create_candidate(
@@ -121,10 +121,11 @@ def test_every_link_in_a_message_uses_public_url(settings, org, recruiter, owner
         subject="Hi",
         body="You, or someone?",
         idempotency_key="e",
-        actor=recruiter,
+        actor=recruiter, purpose="outreach.message",
     )
     text = queue_message(
-        person, channel="sms", body="You, or someone?", idempotency_key="t", actor=recruiter
+        person, channel="sms", body="You, or someone?", idempotency_key="t", actor=recruiter,
+            purpose="outreach.message"
     )
     meeting = meetings.do_offer_meeting(
         person,

@@ -35,22 +35,16 @@ from rounds.candidates.models import (
     Licence,
     Specialty,
 )
+from rounds.followups.choices import FollowUpKind
+from rounds.followups.models import FollowUp
 from rounds.imports.models import ImportBatch
 from rounds.jobs.models import Requirement
 from rounds.locums.models import Booking, NetworkList, NetworkMember, Shift, ShiftOffer
-from rounds.outreach.choices import Direction, FollowUpKind, MessageStatus
-from rounds.outreach.models import (
-    Campaign,
-    Enrollment,
-    FollowUp,
-    Meeting,
-    Message,
-    MessageTemplate,
-    Sequence,
-    SequenceStep,
-    Thread,
-)
+from rounds.messaging.choices import Direction, MessageStatus
+from rounds.messaging.models import Message, Thread
+from rounds.outreach.models import Campaign, Enrollment, MessageTemplate, Sequence, SequenceStep
 from rounds.pipeline.actions import do_add_to_pipeline
+from rounds.scheduling.models import Meeting
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 SECTIONS = ["specialty", "licence", "certification", "experience", "education", "availability"]

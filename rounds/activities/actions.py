@@ -57,7 +57,7 @@ def _create(candidate, *, actor, via: str, **fields) -> Activity:
                  changes={"added": str(activity)[:200]})
     if activity.actor_id and activity.kind in RESPONSE_KINDS:
         # A recruiter called or wrote: that answers the candidate's waiting reply.
-        from rounds.outreach import followups
+        from rounds.followups import actions as followups
 
         followups.mark_responded(candidate, at=activity.occurred_at, actor=actor)
     return activity

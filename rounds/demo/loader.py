@@ -144,7 +144,8 @@ def delete_demo() -> int:
     Application.objects.filter(organization_id__in=ids).delete()
     Job.objects.filter(organization_id__in=ids).delete()
     from rounds.locums.models import Shift
-    from rounds.outreach.models import Campaign, Meeting, Sequence
+    from rounds.outreach.models import Campaign, Sequence
+    from rounds.scheduling.models import Meeting
 
     # Templates are protected while a sequence or campaign uses them; organizers while they
     # have meetings; sites while they have shifts.

@@ -7,22 +7,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rounds.outreach import followups, sequences
+from rounds.followups import actions as followups
+from rounds.followups.choices import FollowUpStatus
+from rounds.followups.models import FollowUp
+from rounds.messaging.choices import Direction, MessageChannel, MessageStatus, Topic
+from rounds.messaging.models import Message, OutreachSettings
+from rounds.messaging.outbox import queue_message
+from rounds.messaging.policy import Context, decide, facts_for
+from rounds.messaging.threads import log_activity
+from rounds.outreach import sequences
 from rounds.outreach.actions import do_save_template
-from rounds.outreach.choices import (
-    Direction,
-    FollowUpStatus,
-    MeetingKind,
-    MessageChannel,
-    MessageStatus,
-    SequenceAction,
-    Topic,
-)
-from rounds.outreach.models import FollowUp, Message, OutreachSettings
-from rounds.outreach.outbox import queue_message
-from rounds.outreach.policy import Context, decide, facts_for
-from rounds.outreach.threads import log_activity
+from rounds.outreach.choices import SequenceAction
 from rounds.pipeline.actions import do_mark_contacted
+from rounds.scheduling.choices import MeetingKind
 
 FIRST_TOUCH = (
     "Hi {{ candidate.first_name }},\n\n"
@@ -97,7 +94,7 @@ def load(loader) -> dict[str, int]:
                                 "someone you know? We're hiring for " + job.title + ".",
                                 subject=f"{job.title}: you, or someone you know?",
                                 actor=loader.recruiter, idempotency_key=f"demo:first:{cand.pk}",
-                                at=when, application=application)
+                                purpose="outreach.message", at=when, application=application)
         _record_sent(message, when)
         if application is not None:
             do_mark_contacted(cand, actor=loader.recruiter, application=application,
@@ -189,7 +186,7 @@ def _answer_application_items(org, now, rng) -> None:
 
 
 def _book_call(loader, cand, now) -> None:
-    from rounds.outreach.meetings import do_book, do_offer_meeting, free_slots
+    from rounds.scheduling.meetings import do_book, do_offer_meeting, free_slots
 
     slots = free_slots(loader.recruiter, now=now)
     if not slots:

@@ -32,12 +32,13 @@ from django.utils import timezone
 from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
 from rounds.candidates.actions import mark_changed
-from rounds.outreach import outbox, policy
-from rounds.outreach.choices import MessageChannel, MessageKind, MessageStatus, Topic
-from rounds.outreach.models import Message
+from rounds.messaging import outbox, policy
+from rounds.messaging.choices import MessageChannel, MessageStatus, Topic
+from rounds.messaging.models import Message
 
 from .choices import BookingStatus, CancelledBy, OfferStatus, ShiftStatus
 from .models import Booking, NetworkMember, Shift, ShiftOffer
+from .purposes import BOOKING, BOOKING_CANCELLED, OFFER, SHIFT_CANCELLED, WAITLISTED_NOTICE
 from .words import day_text as _day
 from .words import details, offer_sender, shift_title, when_text
 from .words import org_prefix as _sender
@@ -291,7 +292,7 @@ def _waitlist(shift: Shift, offer: ShiftOffer, *, via: str, at: datetime,
     channel = _reply_channel(offer, via)
     if channel:
         _queue(offer.candidate, channel=channel, idempotency_key=f"locums:waitlisted:{offer.pk}",
-               subject=subject[:200],
+               purpose=WAITLISTED_NOTICE, ref_id=offer.pk, subject=subject[:200],
                body=f"{_sender(shift)}: {text}" if channel == MessageChannel.SMS else
                f"Hi {_first_name(offer.candidate)},\n\n{text}\n\n"
                f"{details(shift, offer.candidate)}", at=at, sender=offer_sender(offer))
@@ -313,14 +314,15 @@ def _reply_channel(offer: ShiftOffer, via: str) -> str:
     return MessageChannel.SMS if candidate.phone else ""
 
 
-def _queue(candidate, *, channel: str, idempotency_key: str, body: str, subject: str = "",
+def _queue(candidate, *, channel: str, idempotency_key: str, body: str, purpose: str,
+           ref_id: int, ref_step: int | None = None, subject: str = "",
            at: datetime | None = None, sender=None) -> Message:
     # Answers to the member's own action: transactional, so they go at once (no quiet hours),
     # but never to a suppressed address (the policy still checks). From `sender`, the person
     # the member deals with (`offer_sender`).
     return outbox.queue_message(
         candidate, channel=channel, body=body, subject=subject, idempotency_key=idempotency_key,
-        kind=MessageKind.TRANSACTIONAL, topic=Topic.LOCUMS, at=at, actor=sender,
+        purpose=purpose, ref_id=ref_id, ref_step=ref_step, at=at, actor=sender,
     )
 
 
@@ -346,7 +348,8 @@ def _confirm(booking: Booking, offer: ShiftOffer, *, via: str, at: datetime) -> 
     shift, candidate = booking.shift, booking.candidate
     sender = offer_sender(offer)
     if candidate.email:
-        _queue(candidate, channel=MessageChannel.EMAIL,
+        _queue(candidate, channel=MessageChannel.EMAIL, purpose=BOOKING, ref_id=booking.pk,
+               ref_step=booking.ical_sequence,
                idempotency_key=ical.confirmation_key(booking, ical.REQUEST),
                subject=f"Booked: {shift_title(shift)}"[:200],
                body=(f"Hi {_first_name(candidate)},\n\nYou're booked. Thank you!\n\n"
@@ -356,7 +359,7 @@ def _confirm(booking: Booking, offer: ShiftOffer, *, via: str, at: datetime) -> 
                sender=sender)
     if candidate.phone and (via == "sms" or offer.channel == MessageChannel.SMS
                             or not candidate.email):
-        _queue(candidate, channel=MessageChannel.SMS,
+        _queue(candidate, channel=MessageChannel.SMS, purpose=BOOKING, ref_id=booking.pk,
                idempotency_key=f"locums:booked-sms:{booking.pk}",
                body=(f"{_sender(shift)}: you're booked — {shift.site.name}, "
                      f"{when_text(shift, candidate)}. Thank you!"), at=at, sender=sender)
@@ -456,7 +459,8 @@ def _cancel(booking: Booking, shift: Shift, *, by: str, actor, reason: str,
 
     sender = offer_sender(booking.offer) if booking.offer_id else None
     if candidate.email:
-        _queue(candidate, channel=MessageChannel.EMAIL, sender=sender,
+        _queue(candidate, channel=MessageChannel.EMAIL, sender=sender, purpose=BOOKING_CANCELLED,
+               ref_id=booking.pk, ref_step=booking.ical_sequence,
                idempotency_key=ical.confirmation_key(booking, ical.CANCEL),
                subject=f"Cancelled: {shift_title(shift)}"[:200],
                body=(f"Hi {_first_name(candidate)},\n\nYour booking was cancelled by {who}."
@@ -465,8 +469,8 @@ def _cancel(booking: Booking, shift: Shift, *, by: str, actor, reason: str,
                      "The attached update removes it from your calendar."), at=at)
     if candidate.phone and (not candidate.email or (
             booking.offer_id and booking.offer.channel == MessageChannel.SMS)):
-        _queue(candidate, channel=MessageChannel.SMS, sender=sender,
-               idempotency_key=f"locums:cancelled-sms:{booking.pk}",
+        _queue(candidate, channel=MessageChannel.SMS, sender=sender, purpose=BOOKING_CANCELLED,
+               ref_id=booking.pk, idempotency_key=f"locums:cancelled-sms:{booking.pk}",
                body=(f"{_sender(shift)}: your booking at {shift.site.name} on "
                      f"{_day(shift, candidate)} was cancelled by {who}."), at=at)
     Activity.objects.create(
@@ -581,7 +585,7 @@ def expire_reopened_offers(now: datetime | None = None) -> int:
 
 def _moment(when: datetime, shift: Shift) -> str:
     """"Thu 10 Dec, 14:30 MST" in the site's time, with its zone (as the shift is told)."""
-    from rounds.outreach.meetings import when_label
+    from rounds.scheduling.meetings import when_label
 
     from .fit import shift_zone
 
@@ -632,7 +636,7 @@ def _offer_to_waitlist(shift: Shift, *, at: datetime) -> ShiftOffer | None:
             candidate, channel=choice.channel, body=body, actor=offer_sender(first),
             subject=f"Open again: {shift_title(shift)}"[:200],
             idempotency_key=f"locums:reopen:{first.pk}:{_reopen_count(shift)}",
-            kind=MessageKind.COMMERCIAL, topic=Topic.LOCUMS, at=at, ctx=ctx)
+            purpose=OFFER, ref_id=first.pk, at=at, ctx=ctx)
         if message.status in NOT_DELIVERED:
             _leave_waitlist(first, f"Not offered the reopened shift: {message.status_reason}")
             continue
@@ -710,6 +714,7 @@ def _tell_waitlisted_cancelled(shift: Shift, offer: ShiftOffer, *, reason: str,
                 f"cancelled by the clinic.{why} There is nothing for you to do.\n\n"
                 f"{details(shift, candidate)}")
     _queue(candidate, channel=channel, idempotency_key=f"locums:shift-cancelled:{offer.pk}",
+           purpose=SHIFT_CANCELLED, ref_id=offer.pk,
            subject=f"Cancelled: {shift_title(shift)}"[:200], body=body, at=at,
            sender=offer_sender(offer))
 

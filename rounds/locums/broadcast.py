@@ -38,19 +38,21 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from rounds.outreach import policy
-from rounds.outreach.campaigns import MESSAGE_COLUMNS, FastInsert, threads_for_many
-from rounds.outreach.choices import MessageChannel, MessageKind, MessageStatus, Topic
-from rounds.outreach.models import Message
+from rounds.lib.bulk import FastInsert
+from rounds.messaging import policy
+from rounds.messaging.choices import MessageChannel, MessageKind, MessageStatus, Topic
+from rounds.messaging.models import Message
+from rounds.messaging.outbox import BULK_COLUMNS
+from rounds.messaging.threads import threads_for_many
 
 from .choices import OPEN_SHIFT_STATUSES, OfferStatus, ShiftStatus
 from .fit import FitReport, Person, fit_members, shift_zone
 from .links import FastSigner
 from .models import NetworkMember, Shift, ShiftOffer
+from .purposes import OFFER
 
 OFFER_COLUMNS = ("member_id", "candidate_id", "tier", "rank", "score", "channel",
                  "why_channel", "status", "status_reason")
@@ -336,7 +338,7 @@ def _write_messages(shift: Shift, plans: list[_Plan], *, actor, at: datetime
     the threads found or created in bulk, the rows inserted in one statement per channel, each
     with its idempotency key; then each offer linked to its message, and delivery scheduled
     (now for the queued, at its time for each held one) on commit."""
-    from rounds.outreach.tasks import schedule_delivery
+    from rounds.messaging.tasks import schedule_delivery
 
     if not plans:
         return {}, 0
@@ -354,9 +356,9 @@ def _write_messages(shift: Shift, plans: list[_Plan], *, actor, at: datetime
         batch = [p for p in plans if p.choice.channel == channel]
         if not batch:
             continue
-        insert = FastInsert(Message, MESSAGE_COLUMNS, organization_id=organization.pk,
+        insert = FastInsert(Message, (*BULK_COLUMNS, "ref_id"), organization_id=organization.pk,
                             channel=channel, kind=MessageKind.COMMERCIAL, topic=Topic.LOCUMS,
-                            created_by_id=actor_id, created_at=at)
+                            purpose=OFFER, created_by_id=actor_id, created_at=at)
         rows = []
         for p in batch:
             verdict = p.verdict
@@ -366,21 +368,18 @@ def _write_messages(shift: Shift, plans: list[_Plan], *, actor, at: datetime
             rows.append((uuid.uuid4(), threads.get(p.person.pk), p.person.pk, status,
                          "" if verdict.allowed else verdict.reason[:300],
                          offer_key(shift.pk, p.member.pk), p.address, subject[:200], body,
-                         send_after))
+                         send_after, p.offer_id))
             by_channel[channel] += 1
             if status == MessageStatus.HELD:
                 held += 1
                 hold_times.add(send_after)
         insert.rows(rows)
-    # Each offer points at its message: found by the candidate (an indexed column) and the
-    # message's idempotency key, in one statement for every offer.
-    key = Concat(Value(f"shift:{shift.pk}:offer:"),
-                 Cast(OuterRef("member_id"), output_field=CharField()))
+    # Each offer points at its message (the message's record is the offer), in one statement
+    # for every offer.
     ShiftOffer.objects.filter(shift=shift, status=OfferStatus.QUEUED, message__isnull=True,
                               channel__in=policy.MESSAGE_CHANNELS).update(
         message=Subquery(Message.objects.filter(
-            organization_id=organization.pk, candidate_id=OuterRef("candidate_id"),
-            idempotency_key=key).values("pk")[:1]))
+            purpose=OFFER, ref_id=OuterRef("pk")).values("pk")[:1]))
     if held < len(plans):
         schedule_delivery()
     for when in sorted(hold_times):
@@ -446,7 +445,7 @@ class _Composer:
     the times once per time zone, so 10,000 offers cost little more than their links."""
 
     def __init__(self, shift: Shift, sender=None):
-        from rounds.outreach.sender import signature
+        from rounds.messaging.sender import signature
 
         from .fit import _profession_label, shift_specialty
         from .words import shift_when

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from rounds.outreach.choices import MessageStatus
+from rounds.messaging.choices import MessageStatus
 
 from .choices import OfferStatus, ShiftStatus
 from .models import Shift, ShiftOffer

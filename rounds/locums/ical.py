@@ -5,9 +5,9 @@ One booking is one VEVENT whose UID (`Booking.ical_uid`) never changes. The canc
 `Booking.ical_sequence`, so the member's calendar replaces the event rather than adding one;
 a cancel is METHOD:CANCEL with STATUS:CANCELLED. Times are in UTC (no VTIMEZONE needed).
 
-The confirmation is an outbox row (transactional email) carrying no file of its own:
-`attachment_for(message)` rebuilds the invite from the row's idempotency key
-(`booking:<id>:seq<n>:<request|cancel>`); outreach's email builder attaches what it returns."""
+The confirmation is an outbox row (purpose `locums.booking`, its record the booking) carrying
+no file of its own: the purpose's attachments (`booking_attachments`) rebuild the invite when
+the email is built."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.utils import timezone
 
-from rounds.outreach import ical as outreach_ical
-from rounds.outreach.ical import (
+from rounds.scheduling import ical as calendars
+from rounds.scheduling.ical import (
     CANCEL,
     FILENAME,
     METHODS,
@@ -31,20 +31,17 @@ from rounds.outreach.ical import (
 PRODID = "-//Rounds//Locums//EN"
 def confirmation_key(booking, method: str = REQUEST) -> str:
     """The idempotency key of the member's email for the booking's current version."""
-    return outreach_ical.confirmation_key(booking, method, kind="booking")
-
-
-def parse_key(key: str) -> tuple[int, int, str] | None:
-    """(booking id, sequence, method) from a confirmation key, or None for any other key."""
-    return outreach_ical.parse_key(key, kind="booking")
+    if method not in METHODS:
+        raise ValueError(f"Unknown iCalendar method {method!r}.")
+    return f"booking:{booking.pk}:seq{booking.ical_sequence}:{method.lower()}"
 
 
 def organizer(booking) -> tuple[str, str]:
     """(name, address) of the organizer: the person the member deals with about the shift at
     the organization (as the confirmation is from), at the organization's sender address,
     else the site's From address (an ORGANIZER must have one)."""
-    from rounds.outreach.models import OutreachSettings
-    from rounds.outreach.sender import display_name
+    from rounds.messaging.models import OutreachSettings
+    from rounds.messaging.sender import display_name
 
     from .words import offer_sender
 
@@ -86,7 +83,7 @@ def invite(booking, *, method: str = REQUEST, now: datetime | None = None) -> st
             f"ATTENDEE;CN={param_value(candidate.full_name)};ROLE=REQ-PARTICIPANT;"
             f"PARTSTAT=ACCEPTED:{attendee}"
         )
-    return outreach_ical.calendar(
+    return calendars.calendar(
         method, prodid=PRODID, uid=booking.ical_uid, sequence=booking.ical_sequence,
         start=booking.starts_at, end=booking.ends_at, now=now, properties=lines,
     )
@@ -98,24 +95,21 @@ def current_method(booking) -> str:
     return CANCEL if booking.status == BookingStatus.CANCELLED else REQUEST
 
 
-def attachment_for(message) -> tuple[str, str, str] | None:
-    """The invite to attach to an outbox message, as (filename, content, mimetype), or None
-    when the message is not a booking confirmation or cancellation.
-
-    If the booking moved on since the message was written (cancelled before the confirmation
-    went), the invite is its current version: an old email must never put a cancelled shift
-    in a calendar."""
-    parsed = parse_key(message.idempotency_key)
-    if parsed is None:
-        return None
+def booking_attachments(message) -> list[tuple[str, str, str]]:
+    """The invite an email about a booking carries (the purposes `locums.booking` and
+    `locums.booking_cancelled`), as [(filename, content, mimetype)]: the version the message
+    was written for (`ref_step`). If the booking moved on since (cancelled before the
+    confirmation went), the invite is its current version: an old email must never put a
+    cancelled shift in a calendar."""
     from .models import Booking
+    from .purposes import BOOKING_CANCELLED
 
-    booking_id, sequence, method = parsed
     booking = (Booking.objects.select_related("shift__site", "candidate__organization",
                                               "organization")
-               .filter(pk=booking_id, organization_id=message.organization_id).first())
+               .filter(pk=message.ref_id, organization_id=message.organization_id).first())
     if booking is None:
-        return None
-    if booking.ical_sequence != sequence:
+        return []
+    method = CANCEL if message.purpose == BOOKING_CANCELLED else REQUEST
+    if message.ref_step is not None and booking.ical_sequence != message.ref_step:
         method = current_method(booking)
-    return FILENAME, invite(booking, method=method), mimetype(method)
+    return [(FILENAME, invite(booking, method=method), mimetype(method))]

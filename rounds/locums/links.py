@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core import signing
 from django.urls import reverse
 
-from rounds.outreach.links import absolute
+from rounds.messaging.links import absolute
 
 ACCEPT = "locums.accept"
 

@@ -162,7 +162,7 @@ class ShiftOffer(OrgOwned):
     status = models.CharField(max_length=12, choices=OfferStatus, default=OfferStatus.QUEUED)
     status_reason = models.CharField(max_length=300, blank=True)
     message = models.ForeignKey(
-        "outreach.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -121,8 +121,8 @@ def do_remove_member(member: NetworkMember, *, actor, via: str = "web") -> Netwo
     they had stay in the history). Their offers still waiting for an answer are withdrawn and
     the messages of those not sent yet cancelled: nobody gets an offer from a network they
     were just taken out of."""
-    from rounds.outreach import outbox
-    from rounds.outreach.models import Message
+    from rounds.messaging import outbox
+    from rounds.messaging.models import Message
 
     if member.left_on is None:
         member.left_on = timezone.localdate()

@@ -20,16 +20,12 @@ saying we couldn't match it, once per number a day, never to a suppressed number
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
 
-from rounds.outreach.choices import Direction, MessageChannel, MessageKind, MessageStatus, Topic
-from rounds.outreach.optout import words
+from rounds.messaging.choices import Direction, MessageChannel, MessageStatus
+from rounds.messaging.optout import words
 
 from .choices import OfferStatus
 
@@ -95,7 +91,7 @@ def is_no(text: str) -> bool:
 def last_text(candidate):
     """The last text we wrote to the candidate that still exists for them (sent, or on its way),
     newest by when it was written."""
-    from rounds.outreach.models import Message
+    from rounds.messaging.models import Message
 
     return (Message.objects.filter(candidate=candidate, direction=Direction.OUTBOUND,
                                    channel=MessageChannel.SMS, status__in=WRITTEN)
@@ -104,14 +100,16 @@ def last_text(candidate):
 
 def answered_offer(candidate):
     """(the offer a text from the candidate answers, or None; the last text we wrote them, or
-    None). The offer is the one whose message is that last text (a broadcast's offer or a
-    reopened one), when the text has reached them; anything else answers no offer."""
+    None). The offer is the record of that last text when it was an offer (a broadcast's or a
+    reopened one: purpose `locums.offer`) and has reached them; anything else answers no
+    offer."""
     from .models import ShiftOffer
+    from .purposes import OFFER
 
     last = last_text(candidate)
-    if last is None or last.topic != Topic.LOCUMS or last.status not in REACHED:
+    if last is None or last.purpose != OFFER or last.status not in REACHED:
         return None, last
-    offer = (ShiftOffer.objects.filter(candidate=candidate, message_id=last.pk)
+    offer = (ShiftOffer.objects.filter(candidate=candidate, pk=last.ref_id)
              .select_related("shift__site", "shift__organization", "candidate__organization")
              .first())
     return offer, last
@@ -128,17 +126,18 @@ def handle_sms_reply(message, text: str) -> bool:
     if not (yes or no) or candidate is None:
         return False
     offer, last = answered_offer(candidate)
-    if last is None or last.topic != Topic.LOCUMS:
+    if last is None or not last.purpose.startswith("locums."):
         return False
     from . import actions
+    from .purposes import WHICH_SHIFT as ASKED
 
     if offer is None:
         # A confirmation, a waitlist notice, our own question, an offer not sent yet: which
         # offer a yes means is a guess, and a guess may book the wrong shift. Asked once (not
         # again in answer to our own question); a person sees the reply either way.
-        if yes and not (last.idempotency_key or "").startswith(WHICH_KEY):
+        if yes and last.purpose != ASKED:
             _reply(message, f"{_sender_name(candidate)}: {WHICH_SHIFT}",
-                   key=f"{WHICH_KEY}{message.pk}")
+                   key=f"{WHICH_KEY}{message.pk}", purpose=ASKED, ref_id=message.pk)
         log.info("Locums reply %s from candidate %s not tied to an offer (last text %s): left "
                  "to a person", message.pk, candidate.pk, last.pk)
         return False
@@ -150,11 +149,11 @@ def handle_sms_reply(message, text: str) -> bool:
 
             _reply(message, f"{actions._sender(shift)}: you're booked on this shift. To cancel, "
                    f"open {accept_url(offer)} and tap Cancel my booking.",
-                   sender=actions.offer_sender(offer))
+                   sender=actions.offer_sender(offer), ref_id=offer.pk)
             return True
         actions.do_decline(offer, via="sms")
         _reply(message, f"{actions._sender(shift)}: thanks for letting us know. We'll keep you "
-               "in mind for the next one.", sender=actions.offer_sender(offer))
+               "in mind for the next one.", sender=actions.offer_sender(offer), ref_id=offer.pk)
         return True
 
     result = actions.do_accept(offer, via="sms")
@@ -164,25 +163,53 @@ def handle_sms_reply(message, text: str) -> bool:
     # waitlist notice); the other outcomes are answered here.
     if result.outcome not in (actions.BOOKED, actions.WAITLISTED):
         _reply(message, f"{actions._sender(shift)}: {result.message}",
-               sender=actions.offer_sender(offer))
+               sender=actions.offer_sender(offer), ref_id=offer.pk)
     return True
 
 
+def answer_reply(message, text: str):
+    """The reply handler (messaging.purposes.on_reply): a YES or NO texted to a shift offer is
+    answered here — booked, waitlisted or declined — with nothing for a person to do."""
+    from rounds.messaging.purposes import Handled
+
+    if message.channel != MessageChannel.SMS:
+        return None
+    return Handled.CLOSED if handle_sms_reply(message, text) else None
+
+
+def offers_not_wanted(messages) -> dict[int, str]:
+    """Claimed offer messages whose offer is no longer open (taken, declined, withdrawn when
+    the shift was filled or cancelled) must not go: one query a batch (the purpose's
+    `still_wanted`)."""
+    from .models import ShiftOffer
+
+    pending = {OfferStatus.QUEUED, OfferStatus.SENT, OfferStatus.LATER_TIER,
+               OfferStatus.WAITLISTED}
+    status = dict(ShiftOffer.objects.filter(pk__in={m.ref_id for m in messages if m.ref_id})
+                  .values_list("pk", "status"))
+    return {m.pk: (f"The shift offer is no longer open ({status[m.ref_id]}): the shift was "
+                   "filled or cancelled, or they answered, before it went out.")
+            for m in messages if m.ref_id in status and status[m.ref_id] not in pending}
+
+
 def _sender_name(candidate) -> str:
-    from rounds.outreach.optout import sender_name
+    from rounds.messaging.optout import sender_name
 
     return sender_name(candidate.organization)
 
 
-def _reply(message, body: str, *, key: str = "", sender=None):
+def _reply(message, body: str, *, key: str = "", sender=None, purpose: str = "",
+           ref_id: int | None = None):
     """A text back to the member; from `sender`, the person they deal with about the offer
     (`words.offer_sender`), when there is one."""
-    from rounds.outreach import outbox
+    from rounds.messaging import outbox
+
+    from .purposes import ANSWER
 
     return outbox.queue_message(
         message.candidate, channel=MessageChannel.SMS, body=body,
-        idempotency_key=key or f"locums:reply:{message.pk}", kind=MessageKind.TRANSACTIONAL,
-        topic=Topic.LOCUMS, thread=message.thread, actor=sender,
+        idempotency_key=key or f"locums:reply:{message.pk}", purpose=purpose or ANSWER,
+        ref_id=ref_id, thread=message.thread, actor=sender,
     )
 
 
@@ -194,79 +221,35 @@ UNKNOWN_BODY = ("{sender}: thanks for your reply. We couldn't match this number 
                 "the number the offer was sent to.")
 
 
-def handle_unknown_sms(message, text: str) -> bool:
-    """A YES from an unknown number: a polite text saying we couldn't match it, written as an
-    outbound row (so it is on record) and sent by a task after commit. Not when the number is
-    suppressed, nor twice a day to one number. True when a reply was queued."""
-    from rounds.outreach.models import Message, Suppression
-    from rounds.outreach.optout import sender_name
+def handle_unknown_sms(message, text: str) -> None:
+    """A YES from an unknown number: a polite text saying we couldn't match it, through the
+    outbox like every message (the purpose `locums.courtesy`: asked for by the person, so no
+    consent is needed, but never to a number that said STOP), from the number they texted.
+    Not twice a day to one number. (messaging.purposes.on_unmatched_text)"""
+    from rounds.accounts.models import Organization
+    from rounds.messaging import outbox
+    from rounds.messaging.models import Message
+    from rounds.messaging.optout import sender_name
+
+    from .purposes import COURTESY
 
     if not is_yes(text) or not message.from_address:
-        return False
+        return
     org_id = message.organization_id
-    if Suppression.objects.filter(organization_id=org_id, channel=MessageChannel.SMS,
-                                  address=message.from_address).exists():
-        log.info("YES from unknown suppressed number %s: not answered", message.from_address)
-        return False
     now = timezone.now()
     recent = Message.objects.filter(
-        organization_id=org_id, direction=Direction.OUTBOUND, candidate__isnull=True,
+        organization_id=org_id, direction=Direction.OUTBOUND, purpose=COURTESY,
         channel=MessageChannel.SMS, to_address=message.from_address,
-        idempotency_key__startswith="locums:unknown-yes:", created_at__gt=now - UNKNOWN_REPLY_EVERY,
+        created_at__gt=now - UNKNOWN_REPLY_EVERY,
     )
     if recent.exists():
         log.info("YES from unknown number %s: already answered today", message.from_address)
-        return False
-    from rounds.accounts.models import Organization
-    from rounds.outreach.delivery import LEASE
-
-    # Claimed at creation (SENDING, with a lease) so the outbox worker never takes it: it has
-    # no candidate for the policy to judge. If the task dies mid-send the lease runs out and
-    # the worker marks it "may have been sent", never resending it.
-    reply = Message.objects.create(
-        organization_id=org_id, channel=MessageChannel.SMS, direction=Direction.OUTBOUND,
-        kind=MessageKind.TRANSACTIONAL, topic=Topic.LOCUMS, status=MessageStatus.SENDING,
-        status_reason="Answer to an unmatched YES.",
-        idempotency_key=f"locums:unknown-yes:{message.pk}", to_address=message.from_address,
-        from_address=message.to_address or settings.SMS_FROM_NUMBER,
+        return
+    reply = outbox.queue_to_address(
+        org_id, address=message.from_address, channel=MessageChannel.SMS,
         body=UNKNOWN_BODY.format(sender=sender_name(Organization.objects.get(pk=org_id))),
-        claim_token=secrets.token_hex(16), lease_until=now + LEASE, send_after=now,
-        created_at=now,
+        idempotency_key=f"locums:unknown-yes:{message.pk}", purpose=COURTESY,
+        ref_id=message.pk, from_address=message.to_address or "", at=now,
     )
-    log.info("YES from unknown number %s (message %s): courtesy reply %s queued",
-             message.from_address, message.pk, reply.pk)
-    transaction.on_commit(lambda: send_unmatched_reply_task.enqueue(reply.pk))
-    return True
-
-
-def send_unmatched_reply(message_id: int) -> str:
-    """Send one courtesy reply written by `handle_unknown_sms`; safe to run twice (the first
-    run claims it by a conditional update). Returns the row's status after."""
-    from rounds.outreach import sms
-    from rounds.outreach.delivery import status_callback_url
-    from rounds.outreach.models import Message
-
-    claimed = Message.objects.filter(pk=message_id, status=MessageStatus.SENDING,
-                                     attempts=0).update(attempts=1)
-    message = Message.objects.get(pk=message_id)
-    if not claimed:
-        return message.status
-    result = sms.get_backend().send(message.to_address, message.body, message.from_address,
-                                    status_callback_url(message))
-    now = timezone.now()
-    fields = {"sent_body": message.body, "claim_token": "", "lease_until": None}
-    if result.status == sms.ACCEPTED:
-        fields.update(status=MessageStatus.SENT, sent_at=now, provider_id=result.provider_id)
-    elif result.status == sms.UNKNOWN:
-        fields.update(status=MessageStatus.UNKNOWN, error=result.error[:2000])
-    else:
-        # A courtesy text is not retried: a later YES will ask again.
-        fields.update(status=MessageStatus.FAILED, error=result.error[:2000],
-                      status_reason=f"Not sent: {result.error}"[:300])
-    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(**fields)
-    return fields["status"]
-
-
-@task()
-def send_unmatched_reply_task(message_id: int) -> str:
-    return send_unmatched_reply(message_id)
+    log.info("YES from unknown number %s (message %s): courtesy reply %s (%s)",
+             message.from_address, message.pk, reply.pk, reply.status)

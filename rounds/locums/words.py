@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from rounds.outreach.models import Message
+from rounds.messaging.models import Message
 
 from .models import Shift, ShiftOffer
 
@@ -68,7 +68,7 @@ def day_text(shift: Shift, candidate=None) -> str:
 
 def org_prefix(shift: Shift) -> str:
     """What a text about the shift starts with: the organization (the text's signature names
-    the person, see rounds.outreach.sender)."""
+    the person, see rounds.messaging.sender)."""
     return shift.organization.name
 
 

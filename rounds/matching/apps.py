@@ -5,3 +5,11 @@ class MatchingConfig(AppConfig):
     name = "rounds.matching"
     label = "matching"
     verbose_name = "Matching"
+
+    def ready(self):
+        from rounds.pipeline import hooks
+
+        from .tasks import queue_learning
+
+        # Engaged, hired or rejected-for-fit tunes the organization's match weights.
+        hooks.on_moved(queue_learning)

@@ -8,17 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from rounds.candidates.choices import Channel, ConsentBasis
 from rounds.lib.permissions import can_edit, can_work_pipeline
+from rounds.messaging import policy
+from rounds.messaging.choices import Direction, MessageChannel, MessageStatus, Topic
+from rounds.messaging.models import Message
 
-from . import policy, templating
-from .choices import (
-    ChannelPreference,
-    Direction,
-    MessageChannel,
-    MessageKind,
-    MessageStatus,
-    Topic,
-)
-from .models import Message, MessageTemplate
+from . import templating
+from .choices import ChannelPreference
+from .models import MessageTemplate
 
 PREFERENCE_CHANNEL = {
     ChannelPreference.PREFERS_SMS: Channel.SMS,
@@ -31,6 +27,11 @@ PREFERENCE_CHANNEL = {
 PREFERS = {ChannelPreference.PREFERS_SMS, ChannelPreference.PREFERS_EMAIL,
            ChannelPreference.PREFERS_CALL}
 CHANNEL_WORDS = {Channel.EMAIL: "email", Channel.SMS: "text", Channel.CALL: "call"}
+
+# The purposes of what recruiters write (registered in apps.py).
+MESSAGE = "outreach.message"
+REPLY = "outreach.reply"
+REJECTION = "outreach.rejection"
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -120,9 +121,11 @@ def channel_refusal(candidate, channel: str, *, topic: str = Topic.JOBS, choice=
 def do_send_message(
     candidate, *, actor, channel: str, subject: str, body: str, application=None,
     template: MessageTemplate | None = None, nonce: str, topic: str | None = None,
-    thread=None, via: str = "web",
+    thread=None, via: str = "web", purpose: str = "outreach.message",
 ) -> Message:
-    """Queue a message the recruiter wrote (and read) to one candidate.
+    """Queue a message the recruiter wrote (and read) to one candidate: a message of their
+    own (`outreach.message`), an answer to their reply (`outreach.reply`) or the kind note
+    after a rejection (`outreach.rejection`).
 
     Refused when the actor may not write to this candidate, or when the policy drops the
     channel for them (no consent, opted out, suppressed, a muted topic…: ValidationError naming
@@ -163,18 +166,17 @@ def do_send_message(
     refused = channel_refusal(candidate, channel, topic=topic)
     if refused:
         raise ValidationError({"channel": refused})
-    from .outbox import queue_message
+    from rounds.messaging.outbox import queue_message
 
     message = queue_message(
         candidate, channel=channel, subject=subject if channel == MessageChannel.EMAIL else "",
-        body=body, idempotency_key=key, actor=actor,
-        application=application, template=template, kind=MessageKind.COMMERCIAL, topic=topic,
+        body=body, idempotency_key=key, actor=actor, application=application,
+        purpose=purpose, ref_id=template.pk if template is not None else None, topic=topic,
         thread=thread,
     )
     if message.status != MessageStatus.DROPPED:
+        from rounds.followups import actions as followups
         from rounds.pipeline.actions import do_mark_contacted
-
-        from . import followups
 
         followups.mark_responded(candidate, actor=actor)
         do_mark_contacted(candidate, actor=actor, application=application,
@@ -218,7 +220,7 @@ def do_record_channel_preference(candidate, *, actor, preference: str) -> str:
                               actor=actor, evidence=evidence)
         cancelled = 0
         if channel in (Channel.EMAIL, Channel.SMS):
-            from .outbox import cancel_pending
+            from rounds.messaging.outbox import cancel_pending
 
             cancelled = cancel_pending(
                 Message.objects.filter(candidate=candidate, channel=channel).outbound(),
@@ -247,9 +249,10 @@ def do_send_reply(inbound: Message, *, actor, channel: str, subject: str, body: 
     call it offers (`call`, a `replies.CallStep`), that meeting is created now, with the key its
     link was written with, the sender as organizer; it isn't sent separately (the answer is the
     offer), and it is withdrawn if the answer can't go."""
-    from . import meetings
-    from .choices import MeetingKind, MeetingStatus
-    from .models import Meeting
+    from rounds.scheduling import meetings
+    from rounds.scheduling.choices import MeetingKind, MeetingStatus
+    from rounds.scheduling.models import Meeting
+
     from .replies import CALL_MINUTES, TIMES
 
     candidate = inbound.candidate
@@ -274,6 +277,7 @@ def do_send_reply(inbound: Message, *, actor, channel: str, subject: str, body: 
     message = do_send_message(
         candidate, actor=actor, channel=channel, subject=subject, body=body,
         application=application, nonce=nonce, topic=Topic.JOBS, thread=inbound.thread,
+        purpose=REPLY,
     )
     if (meeting is not None and message.status == MessageStatus.DROPPED
             and meeting.status == MeetingStatus.PROPOSED):

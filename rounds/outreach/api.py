@@ -15,18 +15,20 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from ninja import Header, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
 from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
+from rounds.messaging import policy
+from rounds.messaging.choices import Direction, MessageChannel, MessageStatus, Topic
+from rounds.messaging.models import Message
 from rounds.pipeline.models import Application
 
-from . import actions, drafts, policy
-from .choices import Direction, MessageChannel, MessageStatus, Topic
-from .models import Message, MessageTemplate
+from . import actions, drafts
+from .models import MessageTemplate
 
 router = Router(tags=["Outreach"])
 MESSAGES_MAX = 200
@@ -91,8 +93,10 @@ class MessageOut(Schema):
     sent_at: datetime | None
     created_at: datetime
     application_id: int | None
-    template_id: int | None
-    campaign_id: int | None
+    purpose: str = Field(description="Why it was written (e.g. outreach.message, "
+                         "outreach.campaign, locums.offer); empty for what came in.")
+    ref_id: int | None = Field(None, description="The record the purpose is about: the "
+                               "campaign, the enrolment, the shift offer, the meeting…")
 
 
 def _require_editor(request) -> None:

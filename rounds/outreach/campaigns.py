@@ -17,17 +17,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.db.models.constants import OnConflict
 from django.template import Context, TemplateSyntaxError
 from django.utils import timezone
 
 from rounds.candidates.models import Candidate
+from rounds.lib.bulk import FastInsert
+from rounds.messaging import policy
+from rounds.messaging.choices import MessageChannel, MessageKind, MessageStatus
+from rounds.messaging.models import Message
+from rounds.messaging.outbox import BULK_COLUMNS as MESSAGE_COLUMNS
+from rounds.messaging.threads import threads_for_many
 
-from . import policy, templating
-from .choices import MessageChannel, MessageKind, MessageStatus
-from .models import Campaign, Message, MessageTemplate, Thread, new_reply_token
+from . import templating
+from .models import Campaign, MessageTemplate
 
 # The policy and the context read in chunks of 900 (SQLite's classic 999-parameter limit).
 CHUNK = 900
@@ -39,8 +43,7 @@ CANDIDATE_FIELDS = (
     "quiet_hours_end", "contact_frequency",
 )
 # What differs from one message of a campaign to the next, in the order rows are built.
-MESSAGE_COLUMNS = ("uuid", "thread_id", "candidate_id", "status", "status_reason",
-                   "idempotency_key", "to_address", "subject", "body", "send_after")
+CAMPAIGN = "outreach.campaign"  # the purpose of a campaign's messages (registered in apps.py)
 STATUS_FOR = {policy.SEND: MessageStatus.QUEUED, policy.HOLD: MessageStatus.HELD,
               policy.DROP: MessageStatus.DROPPED}
 
@@ -163,7 +166,7 @@ def queue_campaign(
     candidates it already wrote to are skipped, so nothing is written twice. `key` (the
     campaign form's one-time key) makes a form sent twice one campaign: the second call
     returns the first campaign and writes nothing."""
-    from .tasks import schedule_delivery
+    from rounds.messaging.tasks import schedule_delivery
 
     if template.organization_id != organization.pk:
         raise ValueError("The template belongs to another organization.")
@@ -195,7 +198,8 @@ def queue_campaign(
     ctx = policy.Context.for_org(organization)
     ids = candidate_ids(organization, candidates, actor)
     already = set() if created else set(
-        Message.objects.filter(campaign=campaign).values_list("candidate_id", flat=True))
+        Message.objects.filter(purpose=CAMPAIGN, ref_id=campaign.pk).values_list(
+            "candidate_id", flat=True))
     todo = [pk for pk in ids if pk not in already]
     subject_text = template.subject if template.channel == MessageChannel.EMAIL else ""
     try:
@@ -212,10 +216,9 @@ def queue_campaign(
     key_suffix = f":t{template.pk}v{template.version}"
     insert = FastInsert(
         Message, MESSAGE_COLUMNS,
-        organization_id=organization.pk, campaign_id=campaign.pk, template_id=template.pk,
-        template_version=template.version, channel=template.channel,
-        kind=MessageKind.COMMERCIAL, topic=template.topic, created_by_id=getattr(user, "pk", None),
-        created_at=at,
+        organization_id=organization.pk, purpose=CAMPAIGN, ref_id=campaign.pk,
+        channel=template.channel, kind=MessageKind.COMMERCIAL, topic=template.topic,
+        created_by_id=getattr(user, "pk", None), created_at=at,
     )
     context = Context(autoescape=False)
     counts: Counter = Counter()
@@ -271,104 +274,3 @@ def queue_campaign(
     for when in sorted(hold_times):
         schedule_delivery(when)
     return campaign
-
-
-def threads_for_many(organization, people: list[Person], rendered: dict) -> dict[int, int]:
-    """Each candidate's general thread (no application), as `threads.thread_for` finds it:
-    one query for the existing ones, one insert for the rest and one to read their ids."""
-    found = _general_threads(organization, [c.pk for c in people])
-    missing = [c for c in people if c.pk not in found]
-    if missing:
-        insert = FastInsert(Thread, ("candidate_id", "subject", "reply_token"),
-                            organization_id=organization.pk, application_id=None,
-                            created_at=timezone.now())
-        # Every thread draws its own reply token (the field's default is evaluated once per
-        # instance, so a prototype's token must never be shared by the rows).
-        rows = [(c.pk, (rendered[c.pk][0] or rendered[c.pk][1][:80])[:200], new_reply_token())
-                for c in missing]
-        insert.rows(rows)
-        # Read the new ids back by their reply tokens (unique, and a plain text lookup).
-        found.update(Thread.objects.filter(reply_token__in=[row[2] for row in rows])
-                     .values_list("candidate_id", "id"))
-    return found
-
-
-def _general_threads(organization, ids: list[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    rows = (Thread.objects.filter(organization_id=organization.pk, candidate_id__in=ids,
-                                  application__isnull=True)
-            .order_by("-last_message_at", "-id").values_list("candidate_id", "id"))
-    for candidate_id, thread_id in rows:
-        found.setdefault(candidate_id, thread_id)
-    return found
-
-
-class FastInsert:
-    """Many rows of one model in as few statements as the database allows, skipping rows that
-    break a unique constraint: what `bulk_create(..., ignore_conflicts=True)` writes, for
-    10,000 rows in a fraction of its time. bulk_create prepares every field of every object
-    through the field's methods (30 fields x 10,000 messages) and, on SQLite, splits the insert
-    into 300 statements of 999 parameters; here the columns that are the same for every row
-    (organization, campaign, template, defaults…) are prepared once from a model instance, the
-    others by type, and the rows go to the driver's executemany."""
-
-    # Types whose Python values the drivers take as they are (no preparation needed).
-    PLAIN = {"CharField", "TextField", "ForeignKey", "OneToOneField", "IntegerField",
-             "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-             "SmallIntegerField", "BooleanField", "EmailField"}
-
-    def __init__(self, model, columns: tuple[str, ...], **constants):
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        by_name = {f.attname: f for f in fields}
-        prototype = model(**constants)
-        shared_unique = [f.attname for f in fields if f.unique and f.attname not in columns
-                         and getattr(prototype, f.attname) is not None]
-        if shared_unique:
-            # One value for every row of a unique column: all but the first row would be
-            # skipped as conflicts, silently.
-            raise ValueError(f"Unique columns must vary by row: {', '.join(shared_unique)}")
-        self.columns = [f.attname for f in fields]
-        # A row starts as the prepared constants; the varying columns are filled in by position.
-        self.base = [None if f.attname in columns
-                     else f.get_db_prep_save(f.pre_save(prototype, True), connection)
-                     for f in fields]
-        self.positions = [self.columns.index(c) for c in columns]
-        self.prepare = [None if by_name[c].get_internal_type() in self.PLAIN
-                        else by_name[c] for c in columns]
-        self.memo: dict = {}
-        quote = connection.ops.quote_name
-        suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-        self.sql = "{} {} ({}) VALUES ({}) {}".format(
-            connection.ops.insert_statement(on_conflict=OnConflict.IGNORE),
-            quote(model._meta.db_table),
-            ", ".join(quote(by_name[c].column) for c in self.columns),
-            ", ".join(["%s"] * len(self.columns)), suffix,
-        ).strip()
-
-    def _prep(self, field, value):
-        if value is None:
-            return None
-        key = (field.attname, value)
-        try:
-            return self.memo[key]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable
-            return field.get_db_prep_save(value, connection)
-        prepared = field.get_db_prep_save(value, connection)
-        if field.attname != "uuid":  # unique per row: remembering them only costs memory
-            self.memo[key] = prepared
-        return prepared
-
-    def rows(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        out = []
-        slots = list(zip(self.positions, self.prepare, strict=True))
-        for row in rows:
-            values = self.base.copy()
-            for (position, prep), value in zip(slots, row, strict=True):
-                values[position] = value if prep is None else self._prep(prep, value)
-            out.append(values)
-        with connection.cursor() as cursor:
-            cursor.executemany(self.sql, out)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from rounds.accounts.choices import CompensationModel
 from rounds.candidates.choices import EmploymentType, Setting
+from rounds.messaging.choices import MessageChannel
 
-from .choices import MessageChannel
 from .templating import employer_profile, recent_certification
 
 SMS_LIMIT = 300

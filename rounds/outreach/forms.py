@@ -9,9 +9,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rounds.candidates.choices import Profession
+from rounds.messaging.choices import MessageChannel, Topic
 
 from . import templating
-from .choices import ChannelPreference, MessageChannel, Topic
+from .choices import ChannelPreference
 from .models import MessageTemplate
 
 TEMPLATE_CHANNELS = [(MessageChannel.EMAIL, "Email"), (MessageChannel.SMS, "Text message")]
@@ -108,7 +109,7 @@ class ReplyForm(ComposeForm):
     call_times = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
     def clean_call_times(self):
-        from .meetings import parse_time
+        from rounds.scheduling.meetings import parse_time
 
         values = [v for v in (self.cleaned_data.get("call_times") or "").split(",") if v.strip()]
         try:

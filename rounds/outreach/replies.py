@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from rounds.accounts.choices import CompensationModel
 from rounds.candidates.choices import EmploymentType, Profession
+from rounds.messaging.choices import MessageChannel
 
-from .choices import MessageChannel
 from .drafts import Draft, _clean, _end, _first_sentences, signature_lines
 from .templating import employer_profile
 
@@ -333,8 +333,8 @@ def plan_call(
 ) -> CallStep:
     """The call step for `mode`: free times and the link of the meeting to be (its key kept
     from the form, so the link in the text is the one that will work)."""
-    from . import links, meetings
-    from .models import Meeting
+    from rounds.scheduling import links, meetings
+    from rounds.scheduling.models import Meeting
 
     step = CallStep(mode=mode, why=why)
     if mode not in (TIMES, LINK):
@@ -519,7 +519,7 @@ class _Sender:
 
 
 def _sender(sender, organization) -> _Sender:
-    from .models import OutreachSettings
+    from rounds.messaging.models import OutreachSettings
 
     s = _Sender(organization=_clean(organization.name))
     if sender is not None and getattr(sender, "is_authenticated", False):
@@ -667,7 +667,7 @@ def _call_text(call: CallStep | None, channel: str, reading: Reading) -> str:
         return f"{ask} Pick a time that suits you here: {call.url}"
     if sms:
         listed = " ".join(f"{i}) {label}" for i, label in enumerate(call.labels, 1))
-        from .meetings import reply_phrase
+        from rounds.scheduling.meetings import reply_phrase
 
         return f"{ask} {listed}. {reply_phrase(len(call.labels))}, or pick here: {call.url}"
     listed = "\n".join(f"  {i}. {label}" for i, label in enumerate(call.labels, 1))

@@ -24,18 +24,14 @@ from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.candidates.actions import mark_changed
+from rounds.followups.choices import FollowUpKind
+from rounds.followups.models import FollowUp
+from rounds.messaging import policy
+from rounds.messaging.choices import MessageChannel, MessageStatus, Topic
+from rounds.messaging.models import Message
 
-from . import policy
-from .choices import (
-    EnrollmentStatus,
-    FollowUpKind,
-    MessageChannel,
-    MessageStatus,
-    SequenceAction,
-    StopReason,
-    Topic,
-)
-from .models import Enrollment, FollowUp, Message, MessageTemplate, Sequence, SequenceStep
+from .choices import EnrollmentStatus, SequenceAction, StopReason
+from .models import Enrollment, MessageTemplate, Sequence, SequenceStep
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +42,8 @@ RUN_BATCH = 500
 CALL_REFUSALS = {"no_address", "do_not_contact", "revoked", "suppressed", "topic_muted"}
 STEP_CHANNEL = {SequenceAction.EMAIL: MessageChannel.EMAIL, SequenceAction.SMS: MessageChannel.SMS,
                 SequenceAction.CALL_TASK: MessageChannel.CALL}
+
+STEP = "outreach.sequence_step"  # the purpose of a step's message (apps.py)
 
 
 # --- building sequences -------------------------------------------------------------------
@@ -230,6 +228,34 @@ def do_enroll(sequence: Sequence, candidate, *, actor, application=None,
     return enrollment
 
 
+def stop_on_reply(message) -> None:
+    """A reply stops the candidate's sequences (messaging.purposes.on_every_reply)."""
+    if message.candidate_id is not None:
+        stop_for_candidate(message.candidate, StopReason.REPLIED)
+
+
+def stop_on_opt_out(candidate, *, channels) -> int:
+    """An opt-out stops the candidate's sequences (messaging.purposes.on_opt_out)."""
+    return stop_for_candidate(candidate, StopReason.OPTED_OUT)
+
+
+def steps_not_wanted(messages) -> dict[int, str]:
+    """Claimed sequence steps whose enrolment stopped meanwhile must not go: one query a
+    batch (the purpose's `still_wanted`)."""
+    ids = {m.ref_id for m in messages if m.ref_id}
+    stopped = dict(Enrollment.objects.filter(
+        pk__in=ids, status=EnrollmentStatus.STOPPED).values_list("pk", "stop_reason"))
+    out = {}
+    for m in messages:
+        if m.ref_id in stopped:
+            try:
+                why = StopReason(stopped[m.ref_id]).label.lower()
+            except ValueError:
+                why = stopped[m.ref_id] or "stopped"
+            out[m.pk] = f"The sequence stopped before this step went out ({why})."
+    return out
+
+
 def stop_for_candidate(candidate, reason: str, *, actor=None, at: datetime | None = None) -> int:
     """Stop every active enrolment of the candidate at once and cancel the messages sequences
     queued or held for them. Returns how many enrolments stopped. Safe to call twice."""
@@ -245,10 +271,10 @@ def stop_for_candidate(candidate, reason: str, *, actor=None, at: datetime | Non
     ).update(status=EnrollmentStatus.STOPPED, stop_reason=reason, ended_at=at,
              next_step_at=None) if active else 0
     label = StopReason(reason).label
-    from .outbox import cancel_pending
+    from rounds.messaging.outbox import cancel_pending
 
     # Held messages of finished enrolments too: a reply or an opt-out stops everything automated.
-    cancel_pending(Message.objects.filter(candidate_id=candidate_id, enrollment__isnull=False),
+    cancel_pending(Message.objects.filter(candidate_id=candidate_id, purpose=STEP),
                    f"Sequence stopped: {label.lower()}.")
     if stopped:
         names = ", ".join(f"“{e.sequence}”" for e in active)
@@ -271,9 +297,10 @@ def do_stop_enrollment(enrollment: Enrollment, *, actor, via: str = "web") -> bo
              next_step_at=None)
     if not stopped:
         return False
-    from .outbox import cancel_pending
+    from rounds.messaging.outbox import cancel_pending
 
-    cancel_pending(enrollment.messages.all(), "Sequence stopped by a recruiter.")
+    cancel_pending(Message.objects.filter(purpose=STEP, ref_id=enrollment.pk),
+                   "Sequence stopped by a recruiter.")
     enrollment.refresh_from_db()
     _timeline(enrollment.candidate, f"Stopped “{enrollment.sequence}”: stopped by a recruiter",
               now, application=enrollment.application, actor=actor)
@@ -369,8 +396,9 @@ def owner_of(enrollment: Enrollment):
 
 
 def _send_step(enrollment: Enrollment, step: SequenceStep, now: datetime) -> Message | None:
+    from rounds.messaging.outbox import queue_message
+
     from . import templating
-    from .outbox import queue_message
 
     candidate = enrollment.candidate
     template = step.template
@@ -388,11 +416,10 @@ def _send_step(enrollment: Enrollment, step: SequenceStep, now: datetime) -> Mes
                   f"({subject_error or body_error})", now, application=enrollment.application)
         return None
     message = queue_message(
-        candidate, channel=channel, template=template, subject=subject.strip(),
-        body=body.strip(),
+        candidate, channel=channel, subject=subject.strip(), body=body.strip(),
         idempotency_key=f"seq:{enrollment.pk}:{step.position}",
         application=enrollment.application, topic=enrollment.sequence.topic,
-        enrollment=enrollment, sequence_step=step.position, at=now,
+        purpose=STEP, ref_id=enrollment.pk, ref_step=step.position, at=now,
     )
     if message.status == MessageStatus.DROPPED:
         # "A text three days later if allowed": not allowed is a skip, not a failure.
@@ -427,7 +454,7 @@ def _open_call_task(enrollment: Enrollment, step: SequenceStep, due: datetime,
         _timeline(candidate, f"Skipped step {step.position + 1} of “{enrollment.sequence}” "
                   f"(call task): {verdict.reason}", now, application=enrollment.application)
         return None
-    from .models import OutreachSettings
+    from rounds.messaging.models import OutreachSettings
 
     owner = owner_of(enrollment)
     backup = OutreachSettings.for_org(enrollment.organization_id).backup_responder

@@ -531,7 +531,7 @@ def shared_context(organization, *, job=None, sender=None) -> dict:
 
 def sender_fields(sender, organization) -> dict:
     if sender is None or not getattr(sender, "is_authenticated", False):
-        from .models import OutreachSettings
+        from rounds.messaging.models import OutreachSettings
 
         name = OutreachSettings.for_org(organization.pk).sender_name or organization.name
         return {"first_name": "", "last_name": "", "name": name, "title": "", "phone": "",

@@ -83,12 +83,11 @@ def do_add_to_pipeline(
     audit.record(actor=actor, action=AuditAction.CREATE, obj=application, via=via)
     # Applications count in the candidate's match profile: its stamp must move.
     mark_changed(candidate.pk)
-    if application.source in CANDIDATE_APPLIED or actor is None:
-        # The candidate applied (or an API/import brought applicants in): the respond-now clock
-        # starts, in this transaction.
-        from rounds.outreach import followups
+    # The features built on the pipeline hear of it in this transaction (respond-now starts its
+    # clock for someone who applied).
+    from . import hooks
 
-        followups.open_for_application(application)
+    hooks.added(application)
     return application
 
 
@@ -140,9 +139,9 @@ def do_move_application(
                  changes={"stage": [from_name, stage.name]})
     # Engaged, hired and rejected count in the candidate's match profile: its stamp must move.
     mark_changed(application.candidate_id)
-    from rounds.matching.tasks import queue_learning
+    from . import hooks
 
-    queue_learning(change)  # engaged, hired or rejected-for-fit tunes the match weights
+    hooks.moved(change)  # e.g. engaged, hired or rejected-for-fit tunes the match weights
     return change
 
 
@@ -246,37 +245,3 @@ def do_mark_engaged(candidate, *, application=None, how: str = "replied",
         note = note[:298] + "…”"
     return [do_move_application(app, target, actor=None, via="system", note=note)
             for app in _behind(candidate, target, application=application)]
-
-
-def do_follow_meeting(meeting, *, actor=None, via: str = "web") -> list[Application]:
-    """A call or interview was booked, moved or cancelled: the next action of the application
-    it is about follows it. Booked: the meeting, due when it starts (the action before it, such
-    as "Book a short call", marked done); moved: its new time; cancelled: rebook it. A meeting
-    about no job follows the candidate's one open application, if they have just one."""
-    from rounds.outreach.choices import MeetingStatus
-
-    if meeting.application_id:
-        apps = [Application.objects.select_related("stage").get(pk=meeting.application_id)]
-    else:
-        apps = list(Application.objects.filter(candidate_id=meeting.candidate_id).open()
-                    .select_related("stage")[:2])
-        apps = apps if len(apps) == 1 else []
-    text = meeting.title[:200]
-    followed = []
-    for app in apps:
-        if not app.stage.is_open:
-            continue
-        if meeting.status == MeetingStatus.BOOKED and app.next_action != text:
-            do_complete_next_action(app, actor=actor, text=text, due_at=meeting.starts_at,
-                                    via=via)
-        elif meeting.status == MeetingStatus.BOOKED:
-            if app.next_action_due_at == meeting.starts_at:
-                continue
-            do_set_next_action(app, actor=actor, text=text, due_at=meeting.starts_at, via=via)
-        elif meeting.status == MeetingStatus.CANCELLED and app.next_action == text:
-            do_set_next_action(app, actor=actor, text=f"Rebook: {text}"[:200],
-                               due_at=timezone.now() + timedelta(days=1), via=via)
-        else:
-            continue
-        followed.append(app)
-    return followed

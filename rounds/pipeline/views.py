@@ -27,7 +27,7 @@ from rounds.lib.permissions import (
 )
 from rounds.lib.tenancy import access_object
 
-from . import actions
+from . import actions, hooks
 from .choices import DispositionReason, StageKind
 from .forms import AddCandidateForm, MoveForm, NextActionForm
 from .models import Application, Stage, StageChange
@@ -77,37 +77,6 @@ def decorate_application(app: Application, now: datetime) -> Application:
     return app
 
 
-def attach_meetings(apps: list[Application], now: datetime) -> None:
-    """Set `app.meeting` on each application: its next booked call or interview, else the
-    latest offer still waiting for the candidate — the application's own, or one about no job
-    in particular. One query whatever the number of applications."""
-    from rounds.outreach.choices import MeetingStatus
-    from rounds.outreach.meetings import proposed
-    from rounds.outreach.models import Meeting
-
-    for app in apps:
-        app.meeting = None
-    if not apps:
-        return
-    by_candidate: dict[int, list] = {}
-    rows = (Meeting.objects.filter(organization_id=apps[0].organization_id,
-                                   candidate_id__in={a.candidate_id for a in apps})
-            .filter(Q(status=MeetingStatus.BOOKED, starts_at__gte=now - timedelta(hours=1))
-                    | Q(status=MeetingStatus.PROPOSED))
-            .order_by("starts_at", "-created_at", "-id"))
-    for meeting in rows:
-        if meeting.status == MeetingStatus.PROPOSED and meeting.proposed_times and not any(
-                t > now for t in proposed(meeting)):
-            continue  # every time offered has passed: nothing is waiting any more
-        by_candidate.setdefault(meeting.candidate_id, []).append(meeting)
-    for app in apps:
-        mine = [m for m in by_candidate.get(app.candidate_id, [])
-                if m.application_id in (None, app.pk)]
-        booked = [m for m in mine if m.status == MeetingStatus.BOOKED]
-        waiting = [m for m in mine if m.status == MeetingStatus.PROPOSED]
-        app.meeting = booked[0] if booked else (waiting[0] if waiting else None)
-
-
 def build_board(job: Job, user, *, error: str = "", failed_move: dict | None = None,
                 rejected: Application | None = None) -> dict:
     """Everything the board template needs, in four queries whatever the pipeline's size.
@@ -117,7 +86,7 @@ def build_board(job: Job, user, *, error: str = "", failed_move: dict | None = N
                 .select_related("candidate", "owner", "stage")
                 .order_by("next_action_due_at", "stage_entered_at", "id"))
     now = timezone.now()
-    attach_meetings([a for a in apps if a.stage.is_open], now)
+    hooks.cards([a for a in apps if a.stage.is_open], now)
     by_stage: dict[int, list[Application]] = {s.pk: [] for s in stages}
     for app in apps:
         by_stage.setdefault(app.stage_id, []).append(decorate_application(app, now))
@@ -257,7 +226,7 @@ def _render_application(request, application, *, move_form=None, next_form=None,
         })
     now = timezone.now()
     decorate_application(application, now)
-    attach_meetings([application], now)
+    hooks.cards([application], now)
     previous = history[0].at if history else application.created_at
     return render(request, "pipeline/application.html", {
         "nav": "jobs", "application": application, "candidate": application.candidate,
@@ -271,8 +240,8 @@ def _render_application(request, application, *, move_form=None, next_form=None,
 def _note_not_sent(application) -> bool:
     """Rejected, and nothing written to the candidate about this job since: the kind note is
     still to offer."""
-    from rounds.outreach.choices import Direction
-    from rounds.outreach.models import Message
+    from rounds.messaging.choices import Direction
+    from rounds.messaging.models import Message
 
     return application.stage.kind == StageKind.REJECTED and not Message.objects.filter(
         application=application, direction=Direction.OUTBOUND,
@@ -361,7 +330,7 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
     failed = failed or {}
     default_due = _default_next_due(local_now)
     groups = {"overdue": [], "today": [], "upcoming": []}
-    attach_meetings(due, now)
+    hooks.cards(due, now)
     for app in due:
         decorate_application(app, now)
         app.done_form = failed.get(app.pk)  # a refused form keeps what was typed
@@ -386,22 +355,13 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
         job.stage_counts = [per.get(s.pk, 0) for s in stages]
         job.active_total = sum(per.get(s.pk, 0) for s in stages if s.is_open)
 
-    # Respond now: the organization's response figures over 30 days (one query, two once
-    # some were answered) and, when anything waits, the items with their clocks (one more).
-    from rounds.outreach import followups
-
-    response_stats = (followups.response_stats(user.organization_id,
-                                               since=now - timedelta(days=30))
-                      if user.organization_id else {})
-    respond_now = (followups.respond_now_for(user, now=now)
-                   if response_stats.get("waiting_now") else [])
+    # What the features add to Today (respond-now's clocks and figures).
+    extra = hooks.today(user, now)
 
     return render(request, "pipeline/today.html", {
         "nav": "today", "groups": groups, "tallies": tallies, "recent": recent,
         "open_jobs": open_jobs, "stages": stages, "now": now, "has_due": bool(due),
-        "default_due": default_due, "can_move": can_work_pipeline(user),
-        "respond_now": respond_now, "response_stats": response_stats,
-        "respond_late": any(f.late_now for f in respond_now),
+        "default_due": default_due, "can_move": can_work_pipeline(user), **extra,
     }, status=status)
 
 

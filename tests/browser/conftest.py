@@ -313,7 +313,7 @@ def link_in_email(message, contains: str) -> str:
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server on loopback; the app sends through it."""
-    from rounds.outreach.testing import SmtpServer
+    from rounds.messaging.testing import SmtpServer
 
     with SmtpServer() as server:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -324,10 +324,10 @@ def smtp(settings):
 @pytest.fixture
 def sms_provider(settings):
     """The SMS provider's stand-in on loopback; the app's texts go through its REST API."""
-    from rounds.outreach.testing import SmsProvider
+    from rounds.messaging.testing import SmsProvider
 
     with SmsProvider() as provider:
-        settings.SMS_BACKEND = "rounds.outreach.sms.TwilioBackend"
+        settings.SMS_BACKEND = "rounds.messaging.sms.TwilioBackend"
         settings.SMS_API_BASE = provider.base_url
         settings.SMS_ACCOUNT_SID = provider.account_sid
         settings.SMS_AUTH_TOKEN = provider.auth_token

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from rounds.accounts.models import Site
 from rounds.locums.choices import BookingStatus, OfferStatus, ShiftStatus
 from rounds.locums.models import Booking, NetworkList, Shift, ShiftOffer
-from rounds.outreach import delivery
+from rounds.messaging import delivery
 from tests.browser.conftest import link_in_email, locum, look, sign_in
 from tests.browser.test_outreach_flow import zone_at_midday
 

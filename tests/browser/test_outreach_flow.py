@@ -17,9 +17,11 @@ from playwright.sync_api import expect
 from rounds.candidates.actions import do_add_related, do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
 from rounds.candidates.models import Experience
-from rounds.outreach import delivery
-from rounds.outreach.choices import FollowUpStatus, MessageStatus
-from rounds.outreach.models import FollowUp, Message
+from rounds.followups.choices import FollowUpStatus
+from rounds.followups.models import FollowUp
+from rounds.messaging import delivery
+from rounds.messaging.choices import MessageStatus
+from rounds.messaging.models import Message
 from tests.browser.conftest import look, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,8 +18,8 @@ from rounds.accounts.choices import Role
 from rounds.accounts.models import Site
 from rounds.candidates.actions import do_create_candidate
 from rounds.locums.models import NetworkList
-from rounds.outreach import delivery
-from rounds.outreach.models import OutreachSettings
+from rounds.messaging import delivery
+from rounds.messaging.models import OutreachSettings
 from tests.browser.conftest import email_text, link_in_email, locum, look, sign_in
 from tests.browser.test_outreach_flow import zone_at_midday
 

@@ -20,9 +20,11 @@ from rounds.candidates.models import Candidate
 from rounds.locums.broadcast import do_broadcast
 from rounds.locums.choices import BookingStatus, OfferStatus
 from rounds.locums.models import Booking, NetworkList, NetworkMember, Shift, ShiftOffer
-from rounds.outreach import delivery, meetings, outbox
-from rounds.outreach.choices import MeetingKind, MeetingStatus, Topic
-from rounds.outreach.models import OutreachSettings
+from rounds.messaging import delivery, outbox
+from rounds.messaging.choices import Topic
+from rounds.messaging.models import OutreachSettings
+from rounds.scheduling import meetings
+from rounds.scheduling.choices import MeetingKind, MeetingStatus
 from tests.browser.conftest import email_text, link_in_email, links_in, locum, look
 from tests.browser.test_outreach_flow import zone_at_midday
 
@@ -80,7 +82,7 @@ def test_candidate_manages_her_preferences_and_unsubscribes_from_the_email_she_g
         subject="A family practice in Red Deer",
         body="Hi Amara, would a role with us interest you?",
         idempotency_key="hello-amara",
-        actor=recruiter,
+        actor=recruiter, purpose="outreach.message",
     )
     deliver()
     [sent] = smtp.wait_for(1)

@@ -18,13 +18,15 @@ from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis, Source
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.outreach import delivery
+from rounds.messaging import delivery
+from rounds.messaging.choices import Direction
+from rounds.messaging.models import Message
+from rounds.messaging.testing import post_signed
 from rounds.outreach.actions import do_send_message
-from rounds.outreach.choices import Direction, MeetingStatus
-from rounds.outreach.models import Meeting, Message
-from rounds.outreach.testing import post_signed
 from rounds.pipeline.actions import do_add_to_pipeline, do_move_application
 from rounds.pipeline.models import Application, Stage
+from rounds.scheduling.choices import MeetingStatus
+from rounds.scheduling.models import Meeting
 from tests.browser.conftest import email_text, link_in_email, links_in, look, sign_in
 from tests.browser.test_outreach_flow import post_inbound_email, zone_at_midday
 

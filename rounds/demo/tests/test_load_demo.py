@@ -190,8 +190,10 @@ def test_demo_messages_are_from_who_sent_them_in_plain_words():
     """The owner and the recruiter both post and send shifts; every offer is from the one who
     sent it, no configured sender names a person, and the words read right."""
     from rounds.locums.models import Shift, ShiftOffer
-    from rounds.outreach.email import email_text
-    from rounds.outreach.models import Meeting, Message, MessageTemplate, OutreachSettings
+    from rounds.messaging.email import email_text
+    from rounds.messaging.models import Message, OutreachSettings
+    from rounds.outreach.models import MessageTemplate
+    from rounds.scheduling.models import Meeting
 
     load()
     alberta = Organization.objects.get(slug=DEMO_SLUGS[0])

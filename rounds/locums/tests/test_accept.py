@@ -23,10 +23,10 @@ from rounds.locums.choices import (
     ShiftStatus,
 )
 from rounds.locums.models import Booking, NetworkMember, Shift, ShiftOffer
-from rounds.outreach import delivery, outbox
-from rounds.outreach import sms as sms_backend
-from rounds.outreach.choices import MessageKind, MessageStatus, Topic
-from rounds.outreach.models import Message
+from rounds.messaging import delivery, outbox
+from rounds.messaging import sms as sms_backend
+from rounds.messaging.choices import MessageKind, MessageStatus, Topic
+from rounds.messaging.models import Message
 
 NAMES = ["Amara", "Bao", "Chidi", "Dana", "Emeka", "Farah", "Goran", "Hana", "Ivo", "Jun"]
 
@@ -90,8 +90,7 @@ def make_offer(shift, member, *, channel="email", queue=True, status=OfferStatus
         offer.message = outbox.queue_message(
             member.candidate, channel=channel, subject="A locum shift for you",
             body=f"Locum shift at {shift.site.name}. Take it: (link)",
-            idempotency_key=f"test-offer:{offer.pk}", topic=Topic.LOCUMS,
-            kind=MessageKind.COMMERCIAL,
+            idempotency_key=f"test-offer:{offer.pk}", purpose="locums.offer", ref_id=offer.pk,
         )
         offer.save(update_fields=["message"])
     return offer
@@ -443,7 +442,7 @@ def test_offers_held_for_the_night_never_go_once_the_shift_is_filled(shift, memb
         offer.message = outbox.queue_message(
             member.candidate, channel="email", subject="A locum shift for you",
             body="Locum shift. Take it: (link)", idempotency_key=f"test-held:{offer.pk}",
-            topic=Topic.LOCUMS, kind=MessageKind.COMMERCIAL, at=night)
+            at=night, purpose="locums.offer", ref_id=offer.pk)
         offer.save(update_fields=["message"])
         assert offer.message.status == MessageStatus.HELD
         held.append(offer)
@@ -577,9 +576,9 @@ def test_the_booking_messages_are_from_who_sent_the_offer_in_the_sites_time(org,
     Deer's time with its zone."""
     from conftest import make_user
     from rounds.accounts.choices import Role
-    from rounds.outreach.email import email_text
-    from rounds.outreach.models import OutreachSettings
-    from rounds.outreach.sms import sms_text
+    from rounds.messaging.email import email_text
+    from rounds.messaging.models import OutreachSettings
+    from rounds.messaging.sms import sms_text
 
     dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
     s = OutreachSettings.for_org(org.pk)

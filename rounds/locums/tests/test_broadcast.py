@@ -14,8 +14,8 @@ from rounds.locums.broadcast import SMS_LIMIT, do_broadcast, offer_body, run_sec
 from rounds.locums.choices import OfferStatus, ShiftStatus
 from rounds.locums.links import read_accept_token
 from rounds.locums.models import NetworkList, Shift, ShiftOffer
-from rounds.outreach.choices import MessageKind, MessageStatus, Topic
-from rounds.outreach.models import Message
+from rounds.messaging.choices import MessageKind, MessageStatus, Topic
+from rounds.messaging.models import Message
 
 from .test_fit import AT, STARTS, book, make_member, make_shift, make_site
 
@@ -439,8 +439,8 @@ def test_the_second_tier_task_is_queued_on_commit_and_safe_to_run_twice(
 
 
 def test_what_the_broadcast_queued_goes_out_with_the_outboxs_footer(shift, org, recruiter):
-    from rounds.outreach import sms
-    from rounds.outreach.delivery import drain
+    from rounds.messaging import sms
+    from rounds.messaging.delivery import drain
 
     sms.outbox.clear()
     mail.outbox.clear()
@@ -461,8 +461,8 @@ def test_the_offer_names_the_person_who_sent_it_not_the_configured_sender(site, 
                                                                          recruiter):
     from conftest import make_user
     from rounds.accounts.choices import Role
-    from rounds.outreach.models import OutreachSettings
-    from rounds.outreach.sms import sms_text
+    from rounds.messaging.models import OutreachSettings
+    from rounds.messaging.sms import sms_text
 
     dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
     s = OutreachSettings.for_org(org.pk)

@@ -12,8 +12,8 @@ from rounds.candidates.actions import do_create_candidate
 from rounds.locums import figures
 from rounds.locums.choices import OfferStatus, ShiftStatus
 from rounds.locums.models import NetworkMember, Shift, ShiftOffer
-from rounds.outreach.choices import MessageStatus
-from rounds.outreach.models import Message
+from rounds.messaging.choices import MessageStatus
+from rounds.messaging.models import Message
 
 
 @pytest.fixture

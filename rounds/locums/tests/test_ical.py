@@ -9,7 +9,9 @@ import vobject
 
 from rounds.locums import actions, ical
 from rounds.locums.choices import CancelledBy
-from rounds.outreach.models import Message, OutreachSettings
+from rounds.locums.purposes import BOOKING, BOOKING_CANCELLED
+from rounds.messaging import purposes
+from rounds.messaging.models import Message, OutreachSettings
 
 from .test_accept import make_member, make_offer, make_shift, make_site
 
@@ -66,7 +68,7 @@ def test_cancelling_sends_the_same_uid_with_a_higher_sequence(booking):
     actions.do_cancel_booking(booking, by=CancelledBy.MEMBER)
     booking.refresh_from_db()
 
-    filename, content, mimetype = ical.attachment_for(confirmation(booking, "cancel"))
+    [(filename, content, mimetype)] = purposes.attachments(confirmation(booking, "cancel"))
 
     cal = parse(content)
     assert (filename, mimetype) == ("invite.ics", "text/calendar; method=CANCEL")
@@ -77,7 +79,7 @@ def test_cancelling_sends_the_same_uid_with_a_higher_sequence(booking):
 
 
 def test_the_confirmation_carries_the_request(booking):
-    filename, content, mimetype = ical.attachment_for(confirmation(booking))
+    [(filename, content, mimetype)] = purposes.attachments(confirmation(booking))
 
     assert mimetype == "text/calendar; method=REQUEST"
     assert parse(content).vevent.uid.value == booking.ical_uid
@@ -87,20 +89,19 @@ def test_a_confirmation_sent_after_the_cancel_carries_the_cancel(booking):
     request = confirmation(booking)
     actions.do_cancel_booking(booking, by=CancelledBy.CLINIC)
 
-    _, content, mimetype = ical.attachment_for(request)
+    [(_, content, mimetype)] = purposes.attachments(request)
 
     assert mimetype == "text/calendar; method=CANCEL"
     assert parse(content).vevent.status.value == "CANCELLED"
 
 
 def test_other_messages_carry_no_invite(booking):
-    other = Message.objects.exclude(idempotency_key__startswith="booking:").first()
-    assert ical.attachment_for(other) is None
-    assert ical.parse_key("meeting:1:seq0:request") is None
-    assert ical.parse_key(f"booking:{booking.pk}:seq3:cancel") == (booking.pk, 3, "CANCEL")
+    other = Message.objects.exclude(purpose__in=[BOOKING, BOOKING_CANCELLED]).first()
+    assert other is not None and purposes.attachments(other) == []
 
 
-def test_a_key_of_another_organization_finds_nothing(booking, other_org):
-    foreign = Message(organization=other_org, idempotency_key=confirmation(booking)
-                      .idempotency_key)
-    assert ical.attachment_for(foreign) is None
+def test_a_booking_of_another_organization_carries_nothing(booking, other_org):
+    mine = confirmation(booking)
+    foreign = Message(organization=other_org, purpose=mine.purpose, ref_id=mine.ref_id,
+                      ref_step=mine.ref_step)
+    assert purposes.attachments(foreign) == []

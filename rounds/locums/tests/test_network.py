@@ -207,7 +207,7 @@ def test_removing_a_member_withdraws_their_unanswered_offers_and_unsent_messages
     from rounds.locums.broadcast import do_broadcast
     from rounds.locums.choices import OfferStatus
     from rounds.locums.models import ShiftOffer
-    from rounds.outreach.choices import MessageStatus
+    from rounds.messaging.choices import MessageStatus
 
     from .test_broadcast import MIDNIGHT
     from .test_fit import AT, STARTS, make_member, make_shift, make_site

@@ -305,7 +305,7 @@ def test_a_lapsed_credential_is_refused_on_the_page_with_the_reason(anon, org, r
 def test_the_page_names_who_sent_the_offer(anon, org, recruiter, owner):
     from conftest import make_user
     from rounds.accounts.choices import Role
-    from rounds.outreach.models import OutreachSettings
+    from rounds.messaging.models import OutreachSettings
 
     dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
     s = OutreachSettings.for_org(org.pk)

@@ -10,21 +10,21 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from rounds.followups.choices import FollowUpKind
+from rounds.followups.models import FollowUp
 from rounds.locums import actions, replies
 from rounds.locums.broadcast import do_broadcast
 from rounds.locums.choices import CancelledBy, OfferStatus, ShiftStatus
 from rounds.locums.models import Booking, ShiftOffer
-from rounds.outreach import delivery, inbound, outbox
-from rounds.outreach import sms as sms_backend
-from rounds.outreach.choices import (
+from rounds.messaging import delivery, inbound, outbox
+from rounds.messaging import sms as sms_backend
+from rounds.messaging.choices import (
     Direction,
-    FollowUpKind,
     MessageKind,
     MessageStatus,
     SuppressionReason,
-    Topic,
 )
-from rounds.outreach.models import FollowUp, Message, Suppression
+from rounds.messaging.models import Message, Suppression
 
 from .test_accept import make_member, make_offer, make_shift, make_site
 
@@ -167,7 +167,8 @@ def test_no_by_text_declines(shift, amara):
 def test_yes_to_a_job_text_is_left_to_the_recruiter(shift, amara):
     offered_by_text(shift, amara)
     job_text = outbox.queue_message(amara.candidate, channel="sms", body="A job in Red Deer: "
-                                    "interested?", idempotency_key="job-text", topic=Topic.JOBS)
+                                    "interested?", idempotency_key="job-text",
+                                    purpose="outreach.message")
     delivery.drain(now=_noon(timezone.now().date()) + timedelta(minutes=5))
     job_text.refresh_from_db()
     assert job_text.status == MessageStatus.SENT
@@ -205,15 +206,16 @@ def test_yes_from_an_unknown_number_gets_a_polite_reply_and_is_logged(
 
     assert message.status == MessageStatus.UNMATCHED  # kept in the unmatched inbox
     reply = unmatched_replies().get()
-    assert reply.to_address == UNKNOWN and reply.kind == MessageKind.TRANSACTIONAL
+    # Asked for by the person (they texted us): no consent needed, through the outbox.
+    assert reply.to_address == UNKNOWN and reply.kind == MessageKind.REQUESTED
+    assert reply.purpose == "locums.courtesy" and reply.status == MessageStatus.QUEUED
+    assert reply.from_address == message.to_address  # answered from the number they texted
     assert "couldn't match this number to a shift offer" in reply.body
     assert any("YES from unknown number" in r.getMessage() for r in caplog.records)
-    # The outbox worker leaves it alone (no candidate for the policy to judge)…
-    delivery.drain(now=timezone.now())
-    assert not sms_backend.outbox
-    # …its task sends it, once.
-    assert replies.send_unmatched_reply(reply.pk) == MessageStatus.SENT
-    assert replies.send_unmatched_reply(reply.pk) == MessageStatus.SENT
+    assert delivery.drain(now=timezone.now()) == 1
+    assert delivery.drain(now=timezone.now()) == 0  # sent once
+    reply.refresh_from_db()
+    assert reply.status == MessageStatus.SENT
     assert [t["to"] for t in sms_backend.outbox] == [UNKNOWN]
     assert "couldn't match" in sms_backend.outbox[0]["body"]
 
@@ -231,7 +233,12 @@ def test_a_suppressed_unknown_number_is_not_answered(org):
 
     text_in("YES", UNKNOWN)
 
-    assert not unmatched_replies().exists()
+    # Written with why it can't go (after a STOP only the confirmation may be texted).
+    [reply] = unmatched_replies()
+    assert reply.status == MessageStatus.DROPPED and "suppressed" in reply.status_reason
+    sms_backend.outbox.clear()
+    delivery.drain(now=timezone.now())
+    assert not sms_backend.outbox
 
 
 def test_other_texts_from_an_unknown_number_get_no_reply(org):
@@ -330,7 +337,7 @@ def test_a_yes_after_the_confirmation_asks_which_shift_once_and_goes_to_a_person
     first.refresh_from_db()
     assert first.status == OfferStatus.QUEUED
     question = which_shift_replies(amara.candidate).get()  # once, not in answer to itself
-    assert question.kind == MessageKind.TRANSACTIONAL and question.channel == "sms"
+    assert question.kind == MessageKind.REQUESTED and question.channel == "sms"
     assert "Which shift? Tap the link in the offer you want." in question.body
     assert FollowUp.objects.filter(candidate=amara.candidate, kind=FollowUpKind.REPLY).exists()
 

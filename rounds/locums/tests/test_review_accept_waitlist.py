@@ -12,8 +12,8 @@ import pytest
 from rounds.locums import actions
 from rounds.locums.choices import CancelledBy, OfferStatus, ShiftStatus
 from rounds.locums.models import Booking
-from rounds.outreach.choices import MessageKind, MessageStatus, Topic
-from rounds.outreach.models import Message
+from rounds.messaging.choices import MessageKind, MessageStatus, Topic
+from rounds.messaging.models import Message
 
 from .test_accept import edmonton_time, make_member, make_offer, make_shift, make_site
 

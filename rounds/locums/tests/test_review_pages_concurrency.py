@@ -37,7 +37,7 @@ def test_an_acceptance_during_a_broadcast_to_the_same_member_neither_waits_nor_f
         org, recruiter, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("Row locks interleave on PostgreSQL only; SQLite serializes writers.")
-    from rounds.outreach.models import OutreachSettings
+    from rounds.messaging.models import OutreachSettings
 
     OutreachSettings.for_org(org.pk)  # not created by both threads at once
     site = make_site(org)

@@ -50,8 +50,8 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 def _context(offer: ShiftOffer, **extra) -> dict:
     """What every page of the offer shows: the shift in the site's time, and who is asking —
     the person who sent the offer (else who posted the shift) at the organization — as the
-    messages do (rounds.outreach.sender)."""
-    from rounds.outreach import sender
+    messages do (rounds.messaging.sender)."""
+    from rounds.messaging import sender
 
     shift, candidate = offer.shift, offer.candidate
     person = words.offer_sender(offer)

@@ -3,7 +3,7 @@
 import datetime
 import django.db.models.deletion
 import django.utils.timezone
-import rounds.outreach.models
+import rounds.messaging.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -151,7 +151,7 @@ class Migration(migrations.Migration):
             name='Thread',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reply_token', models.CharField(default=rounds.outreach.models.new_reply_token, max_length=32, unique=True)),
+                ('reply_token', models.CharField(default=rounds.messaging.models.new_reply_token, max_length=32, unique=True)),
                 ('subject', models.CharField(blank=True, max_length=200)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('last_message_at', models.DateTimeField(blank=True, null=True)),

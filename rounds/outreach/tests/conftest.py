@@ -7,7 +7,7 @@ import pytest
 
 from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.outreach.testing import ACCOUNT_SID, AUTH_TOKEN, SmsProvider, SmtpServer
+from rounds.messaging.testing import ACCOUNT_SID, AUTH_TOKEN, SmsProvider, SmtpServer
 
 # 18:00 UTC is 11:00 or 12:00 in Edmonton: inside every sending window.
 NOON_EDMONTON = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ def smtp_server(settings):
 def sms_provider(settings):
     """The SMS provider stand-in; the Twilio adapter points at it for the test."""
     with SmsProvider() as provider:
-        settings.SMS_BACKEND = "rounds.outreach.sms.TwilioBackend"
+        settings.SMS_BACKEND = "rounds.messaging.sms.TwilioBackend"
         settings.SMS_API_BASE = provider.base_url
         settings.SMS_ACCOUNT_SID = ACCOUNT_SID
         settings.SMS_AUTH_TOKEN = AUTH_TOKEN

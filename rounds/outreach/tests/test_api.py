@@ -11,11 +11,13 @@ from django.utils import timezone
 from rounds.accounts.actions import do_create_api_token
 from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.outreach.actions import do_save_template
-from rounds.outreach.choices import MessageStatus
-from rounds.outreach.models import Message, MessageTemplate
-from rounds.outreach.tests.conftest import NOON_EDMONTON
+from rounds.messaging.choices import MessageStatus
+from rounds.messaging.models import Message
 from rounds.pipeline.actions import do_add_to_pipeline
+
+from ..actions import do_save_template
+from ..models import MessageTemplate
+from .conftest import NOON_EDMONTON
 
 BASE = "/api/outreach"
 

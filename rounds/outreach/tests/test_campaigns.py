@@ -14,12 +14,15 @@ from conftest import make_candidates
 from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
 from rounds.candidates.models import Candidate
-from rounds.outreach import campaigns, tasks
-from rounds.outreach.actions import do_save_template
-from rounds.outreach.choices import MessageStatus
-from rounds.outreach.models import Campaign, Message, Thread
-from rounds.outreach.tests.conftest import NOON_EDMONTON
+from rounds.messaging import tasks
+from rounds.messaging.choices import MessageStatus
+from rounds.messaging.models import Message, Thread
 from rounds.pipeline.actions import do_add_to_pipeline
+
+from .. import campaigns
+from ..actions import do_save_template
+from ..models import Campaign
+from .conftest import NOON_EDMONTON
 
 AT = NOON_EDMONTON
 
@@ -86,8 +89,8 @@ def test_each_candidate_is_judged_and_written_once(org, recruiter, template, poo
     assert ready.subject == "Family Medicine at Prairie Family Clinics"
     assert ready.body == "Hi Ready, Rita here. You, or someone you know?"
     assert ready.idempotency_key == f"campaign:{campaign.pk}:{ready.candidate_id}:t{template.pk}v1"
-    assert (ready.campaign, ready.template, ready.template_version, ready.created_by) == (
-        campaign, template, 1, recruiter)
+    assert (ready.purpose, ready.ref_id, ready.created_by) == (
+        campaigns.CAMPAIGN, campaign.pk, recruiter)  # the template's version is in the key
     assert ready.to_address == "ready@example.com" and ready.send_after == AT
     # One general thread each for those written to, with a reply token of its own; the one
     # not written to has the reason, no text and no thread.
@@ -129,7 +132,7 @@ def test_the_same_form_key_is_one_campaign(org, recruiter, template, pool, sched
 
 
 def test_an_existing_general_thread_is_reused(org, recruiter, template, pool, scheduled):
-    from rounds.outreach.threads import thread_for
+    from rounds.messaging.threads import thread_for
 
     existing = thread_for(pool["ready"])
     campaigns.queue_campaign(org, template=template, candidates=[pool["ready"].pk],
@@ -151,7 +154,8 @@ def test_other_organizations_merged_records_and_hidden_people_are_left_out(
     do_add_to_pipeline(pool["night"], hm_job, actor=recruiter)
     campaign = campaigns.queue_campaign(org, template=template, actor=hiring_manager, at=AT,
                                         candidates=Candidate.objects.all())
-    assert list(campaign.messages.values_list("candidate_id", flat=True)) == [
+    assert list(Message.objects.filter(purpose=campaigns.CAMPAIGN, ref_id=campaign.pk)
+                .values_list("candidate_id", flat=True)) == [
         pool["night"].pk]
 
 
@@ -184,7 +188,7 @@ def test_forecast_matches_what_is_written(org, recruiter, template, pool, schedu
 
 def test_a_template_that_fails_for_one_candidate_drops_only_their_message(org, recruiter,
                                                                           scheduled):
-    from rounds.outreach.models import MessageTemplate
+    from ..models import MessageTemplate
 
     # Saved before templates were rendered at save: an int as pluralize's argument raises.
     legacy = MessageTemplate.objects.create(
@@ -206,7 +210,7 @@ def test_a_template_that_fails_for_one_candidate_drops_only_their_message(org, r
 
 def test_a_template_with_a_filter_no_longer_allowed_drops_every_message_with_why(
         login, org, recruiter, pool, noon):
-    from rounds.outreach.models import MessageTemplate
+    from ..models import MessageTemplate
 
     legacy = MessageTemplate.objects.create(
         organization=org, name="Round", channel="email", subject="Hi",

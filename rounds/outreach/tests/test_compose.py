@@ -12,12 +12,15 @@ from django.utils.html import escape
 
 from rounds.candidates.actions import current_consent, do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.outreach.actions import do_record_channel_preference, do_send_message
-from rounds.outreach.choices import FollowUpStatus, MessageStatus
-from rounds.outreach.models import FollowUp, Message
-from rounds.outreach.outbox import queue_message
-from rounds.outreach.tests.conftest import MIDNIGHT_EDMONTON, NOON_EDMONTON
+from rounds.followups.choices import FollowUpStatus
+from rounds.followups.models import FollowUp
+from rounds.messaging.choices import MessageStatus
+from rounds.messaging.models import Message
+from rounds.messaging.outbox import queue_message
 from rounds.pipeline.actions import do_add_to_pipeline
+
+from ..actions import do_record_channel_preference, do_send_message
+from .conftest import MIDNIGHT_EDMONTON, NOON_EDMONTON
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -129,7 +132,7 @@ def test_at_night_the_page_says_held_and_the_message_waits(login, recruiter, rea
 
 def test_a_template_is_rendered_with_the_candidates_context(login, recruiter, reachable, org,
                                                            noon):
-    from rounds.outreach.actions import do_save_template
+    from ..actions import do_save_template
 
     t = do_save_template(org.pk, actor=recruiter, name="Nudge", channel="sms",
                          body="Hi {{ candidate.name }}, {{ sender.first_name }} here about "
@@ -141,7 +144,7 @@ def test_a_template_is_rendered_with_the_candidates_context(login, recruiter, re
 
 def test_a_template_that_fails_for_this_candidate_is_a_form_error_not_a_500(
         login, recruiter, reachable, org, noon):
-    from rounds.outreach.models import MessageTemplate
+    from ..models import MessageTemplate
 
     # Saved before templates were rendered at save: an int as pluralize's argument raises.
     t = MessageTemplate.objects.create(
@@ -159,7 +162,7 @@ def test_a_template_that_fails_for_this_candidate_is_a_form_error_not_a_500(
 
 def test_a_template_saved_with_a_filter_no_longer_allowed_is_a_form_error(login, recruiter,
                                                                          reachable, org, noon):
-    from rounds.outreach.models import MessageTemplate
+    from ..models import MessageTemplate
 
     t = MessageTemplate.objects.create(
         organization=org, name="Round", channel="email", subject="Hi",
@@ -183,7 +186,7 @@ def test_garbage_in_the_query_string_is_a_404(login, recruiter, reachable, noon,
 
 def test_a_template_on_a_muted_topic_is_refused_for_that_candidate(login, recruiter, reachable,
                                                                    org, noon):
-    from rounds.outreach.actions import do_save_template
+    from ..actions import do_save_template
 
     reachable.muted_topics = ["news"]
     reachable.save()
@@ -201,12 +204,12 @@ def test_a_template_on_a_muted_topic_is_refused_for_that_candidate(login, recrui
     # The same person, a jobs template: it goes, recorded as jobs.
     assert send(client, reachable, nonce="jobs-1", template=jobs.pk).status_code == 302
     message = Message.objects.get()
-    assert (message.topic, message.template, message.status) == ("jobs", jobs,
-                                                                 MessageStatus.QUEUED)
+    assert (message.topic, message.purpose, message.ref_id, message.status) == (
+        "jobs", "outreach.message", jobs.pk, MessageStatus.QUEUED)
 
 
 def test_the_action_takes_the_templates_topic(recruiter, reachable, org, noon):
-    from rounds.outreach.actions import do_save_template
+    from ..actions import do_save_template
 
     reachable.muted_topics = ["news"]
     reachable.save()
@@ -221,7 +224,7 @@ def test_the_action_takes_the_templates_topic(recruiter, reachable, org, noon):
 
 def test_sending_answers_the_candidates_respond_now_item(login, recruiter, reachable, job,
                                                          noon):
-    from rounds.outreach import followups
+    from rounds.followups import actions as followups
 
     application = do_add_to_pipeline(reachable, job, actor=recruiter)
     item = followups.open_for_application(application)
@@ -244,7 +247,7 @@ def test_read_only_gets_403_and_sends_nothing(login, read_only, reachable, noon)
 def test_outsider_gets_404_on_every_route_and_changes_nothing(login, outsider, reachable, noon,
                                                               recruiter):
     message = queue_message(reachable, channel="email", subject="s", body="b",
-                            idempotency_key="k1", actor=recruiter)
+                            idempotency_key="k1", actor=recruiter, purpose="outreach.message")
     client = login(outsider)
     assert client.get(compose_url(reachable)).status_code == 404
     assert send(client, reachable, nonce="out").status_code == 404
@@ -310,7 +313,7 @@ def test_text_me_moves_texts_first_and_records_express_consent(login, recruiter,
 def test_dont_email_revokes_consent_leaves_the_order_and_cancels_waiting_mail(
         login, recruiter, reachable, midnight):
     waiting = queue_message(reachable, channel="email", subject="s", body="b",
-                            idempotency_key="wait-1", actor=recruiter)
+                            idempotency_key="wait-1", actor=recruiter, purpose="outreach.message")
     assert waiting.status == MessageStatus.HELD
     response = login(recruiter).post(reverse("outreach:preference", args=[reachable.uuid]),
                                      {"preference": "no_email"})
@@ -366,13 +369,13 @@ def test_candidate_page_has_a_message_button_and_loads_the_thread(login, recruit
 
 def test_thread_shows_status_and_why(login, recruiter, reachable, read_only, midnight):
     held = queue_message(reachable, channel="email", subject="Held one", body="b",
-                         idempotency_key="h", actor=recruiter)
+                         idempotency_key="h", actor=recruiter, purpose="outreach.message")
     dropped = queue_message(reachable, channel="sms", body="Dropped one", idempotency_key="d",
-                            actor=recruiter)
+                            actor=recruiter, purpose="outreach.message")
     Message.objects.filter(pk=dropped.pk).update(status=MessageStatus.DROPPED,
                                                  status_reason="Amara opted out of texts.")
     unknown = queue_message(reachable, channel="sms", body="Unsure one", idempotency_key="u",
-                            actor=recruiter)
+                            actor=recruiter, purpose="outreach.message")
     Message.objects.filter(pk=unknown.pk).update(status=MessageStatus.UNKNOWN)
     response = login(read_only).get(reverse("outreach:thread", args=[reachable.uuid]))
     html = response.content.decode()
@@ -387,7 +390,7 @@ def test_thread_shows_status_and_why(login, recruiter, reachable, read_only, mid
 
 def test_message_page_and_send_again_for_unknown(login, recruiter, reachable, noon):
     message = queue_message(reachable, channel="sms", body="Are you free Friday?",
-                            idempotency_key="m1", actor=recruiter)
+                            idempotency_key="m1", actor=recruiter, purpose="outreach.message")
     client = login(recruiter)
     html = client.get(reverse("outreach:message", args=[message.uuid])).content.decode()
     assert "Are you free Friday?" in html and "Send again" not in html
@@ -408,7 +411,7 @@ def test_message_page_and_send_again_for_unknown(login, recruiter, reachable, no
 def test_read_only_sees_a_message_but_cannot_send_it_again(login, read_only, recruiter,
                                                            reachable, noon):
     message = queue_message(reachable, channel="sms", body="b", idempotency_key="m2",
-                            actor=recruiter)
+                            actor=recruiter, purpose="outreach.message")
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNKNOWN)
     client = login(read_only)
     html = client.get(reverse("outreach:message", args=[message.uuid])).content.decode()
@@ -428,7 +431,7 @@ def test_thread_panel_queries_do_not_grow_with_messages(login, recruiter, reacha
     for n in (2, 12):
         for i in range(n - Message.objects.count()):
             queue_message(reachable, channel="email", subject=f"s{i}", body="b",
-                          idempotency_key=f"q{n}-{i}", actor=recruiter)
+                          idempotency_key=f"q{n}-{i}", actor=recruiter, purpose="outreach.message")
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))

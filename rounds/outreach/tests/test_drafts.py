@@ -15,7 +15,8 @@ from rounds.accounts.models import EmployerProfile, Site
 from rounds.candidates.choices import EmploymentType, Setting
 from rounds.candidates.models import Candidate, Certification, Experience, Specialty
 from rounds.jobs.models import Job
-from rounds.outreach.drafts import CALL_ASK, SMS_LIMIT, first_message
+
+from ..drafts import CALL_ASK, SMS_LIMIT, first_message
 
 TODAY = date(2026, 11, 18)
 MARK = "Zx"  # every generated name starts with it, so the draft's names can be found
@@ -298,8 +299,9 @@ def test_text_variant_keeps_the_ask_and_stays_short(rich, red_deer_job, recruite
 ])
 def test_the_kind_note_after_a_rejection_says_only_a_kind_reason(application, recruiter, stages,
                                                                   reason, said):
-    from rounds.outreach.drafts import REASON_SENTENCES, rejection_message
     from rounds.pipeline.actions import do_move_application
+
+    from ..drafts import REASON_SENTENCES, rejection_message
 
     do_move_application(application, stages["Rejected"], actor=recruiter, reason=reason)
     cand = application.candidate

@@ -4,7 +4,8 @@
 from django.urls import reverse
 
 from rounds.candidates.actions import do_create_candidate
-from rounds.outreach import templating
+
+from .. import templating
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 HOSTILE = '<img src=x onerror="alert(document.cookie)">'

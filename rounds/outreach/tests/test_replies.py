@@ -14,17 +14,14 @@ from rounds.accounts.models import EmployerProfile, Site
 from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis, Source
 from rounds.candidates.models import Candidate
-from rounds.outreach import replies
-from rounds.outreach.choices import (
-    Direction,
-    FollowUpStatus,
-    MeetingStatus,
-    MessageChannel,
-    MessageStatus,
-)
-from rounds.outreach.models import Meeting, Message, OutreachSettings, Thread
+from rounds.followups.choices import FollowUpStatus
+from rounds.messaging.choices import Direction, MessageChannel, MessageStatus
+from rounds.messaging.models import Message, OutreachSettings, Thread
 from rounds.pipeline.actions import do_add_to_pipeline
+from rounds.scheduling.choices import MeetingStatus
+from rounds.scheduling.models import Meeting
 
+from .. import replies
 from .conftest import NOON_EDMONTON
 
 PAY_AND_CALL = (
@@ -328,7 +325,7 @@ def test_a_text_is_answered_by_text_unless_the_policy_refuses_it(login, sender, 
 def test_sending_the_answer_keeps_the_thread_offers_the_call_and_answers_the_clock(
     login, sender, reachable, red_deer
 ):
-    from rounds.outreach import followups
+    from rounds.followups import actions as followups
 
     application = do_add_to_pipeline(reachable, red_deer, actor=sender)
     message = wrote(reachable, PAY_AND_CALL, application=application)
@@ -380,7 +377,7 @@ def test_removing_the_link_from_the_answer_offers_no_call(login, sender, reachab
 
 
 def test_offered_times_taken_meanwhile_are_refused_and_nothing_is_sent(login, sender, reachable):
-    from rounds.outreach.meetings import do_book, do_offer_meeting
+    from rounds.scheduling.meetings import do_book, do_offer_meeting
 
     message = wrote(reachable, "Can you text me a few times?", channel="sms")
     client = login(sender)

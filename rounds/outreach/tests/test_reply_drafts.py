@@ -19,8 +19,8 @@ from rounds.candidates.choices import EmploymentType
 from rounds.candidates.models import Candidate
 from rounds.jobs.choices import PayPeriod
 from rounds.jobs.models import Job
-from rounds.outreach import replies
 
+from .. import replies
 from .conftest import NOON_EDMONTON
 
 MARK = "Zx"  # every generated name starts with it, so the answer's names can be found

@@ -11,17 +11,14 @@ from django.urls import reverse
 from rounds.activities.models import Activity
 from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import CandidateStatus, ConsentBasis
-from rounds.outreach import sequences
-from rounds.outreach.choices import (
-    EnrollmentStatus,
-    FollowUpKind,
-    FollowUpStatus,
-    MessageChannel,
-    MessageStatus,
-    StopReason,
-)
-from rounds.outreach.models import Enrollment, FollowUp, Message, MessageTemplate, Sequence
+from rounds.followups.choices import FollowUpKind, FollowUpStatus
+from rounds.followups.models import FollowUp
+from rounds.messaging.choices import MessageChannel, MessageStatus
+from rounds.messaging.models import Message
 
+from .. import sequences
+from ..choices import EnrollmentStatus, StopReason
+from ..models import Enrollment, MessageTemplate, Sequence
 from .conftest import MIDNIGHT_EDMONTON, NOON_EDMONTON
 
 CONSENTED = datetime(2026, 1, 10, tzinfo=UTC)
@@ -130,7 +127,7 @@ def test_steps_run_once_even_when_run_twice(three_steps, reachable, recruiter):
     enrollment = sequences.do_enroll(three_steps, reachable, actor=recruiter, at=NOON_EDMONTON)
     assert sequences.run_due(now=NOON_EDMONTON) == 1
     assert sequences.run_due(now=NOON_EDMONTON) == 0
-    sent = Message.objects.filter(enrollment=enrollment)
+    sent = Message.objects.filter(purpose=sequences.STEP, ref_id=enrollment.pk)
     assert sent.count() == 1
     message = sent.get()
     assert message.channel == "email" and message.status == MessageStatus.QUEUED
@@ -157,7 +154,7 @@ def test_delays_are_respected(three_steps, reachable, recruiter):
     assert not Message.objects.filter(channel="sms").exists()
     assert sequences.run_due(now=NOON_EDMONTON + timedelta(hours=72)) == 1
     text = Message.objects.get(channel="sms")
-    assert text.status == MessageStatus.QUEUED and text.sequence_step == 1
+    assert text.status == MessageStatus.QUEUED and text.ref_step == 1
     assert "it's Rita" in text.body
     enrollment.refresh_from_db()
     assert enrollment.next_position == 2
@@ -172,7 +169,7 @@ def test_sms_step_is_skipped_with_the_reason_then_the_call_task_opens(
         assert sequences.run_due(now=NOON_EDMONTON + timedelta(hours=hours)) == 1
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.COMPLETED
-    text = Message.objects.get(enrollment=enrollment, channel="sms")
+    text = Message.objects.get(purpose=sequences.STEP, ref_id=enrollment.pk, channel="sms")
     assert text.status == MessageStatus.DROPPED
     skipped = Activity.objects.get(candidate=cand, subject__startswith="Skipped step 2")
     assert "No consent on record for text messages" in skipped.subject + skipped.body
@@ -194,7 +191,7 @@ def test_reply_stops_the_sequence_and_cancels_what_it_held(three_steps, reachabl
     enrollment = sequences.do_enroll(three_steps, reachable, actor=recruiter,
                                      at=MIDNIGHT_EDMONTON)
     sequences.run_due(now=MIDNIGHT_EDMONTON)
-    held = Message.objects.get(enrollment=enrollment)
+    held = Message.objects.get(purpose=sequences.STEP, ref_id=enrollment.pk)
     assert held.status == MessageStatus.HELD  # midnight in Edmonton: waits for 08:00
     # What inbound does with a reply.
     assert sequences.stop_for_candidate(reachable, StopReason.REPLIED) == 1
@@ -204,7 +201,7 @@ def test_reply_stops_the_sequence_and_cancels_what_it_held(three_steps, reachabl
     held.refresh_from_db()
     assert held.status == MessageStatus.CANCELLED
     assert sequences.run_due(now=MIDNIGHT_EDMONTON + timedelta(days=10)) == 0
-    assert Message.objects.filter(enrollment=enrollment).count() == 1
+    assert Message.objects.filter(purpose=sequences.STEP, ref_id=enrollment.pk).count() == 1
     assert sequences.stop_for_candidate(reachable, StopReason.REPLIED) == 0
 
 
@@ -220,7 +217,7 @@ def test_stop_for_candidate_stops_every_sequence_at_once(org, three_steps, reach
 
 def test_inbound_text_reply_stops_the_sequence_and_opens_a_respond_now_item(
         three_steps, reachable, recruiter):
-    from rounds.outreach import inbound
+    from rounds.messaging import inbound
 
     enrollment = sequences.do_enroll(three_steps, reachable, actor=recruiter, at=NOON_EDMONTON)
     sequences.run_due(now=NOON_EDMONTON)
@@ -236,7 +233,7 @@ def test_inbound_text_reply_stops_the_sequence_and_opens_a_respond_now_item(
 
 
 def test_opt_out_stops_the_sequence(three_steps, reachable, recruiter):
-    from rounds.outreach import optout
+    from rounds.messaging import optout
 
     enrollment = sequences.do_enroll(three_steps, reachable, actor=recruiter, at=NOON_EDMONTON)
     optout.do_opt_out(reachable, "sms", via="sms", detail="STOP")
@@ -394,7 +391,7 @@ def test_two_workers_at_once_run_a_step_once(org, recruiter, templates, reachabl
     for t in threads:
         t.join()
     assert sorted(ran) == [0, 1]
-    assert Message.objects.filter(enrollment=enrollment).count() == 1
+    assert Message.objects.filter(purpose=sequences.STEP, ref_id=enrollment.pk).count() == 1
     enrollment.refresh_from_db()
     assert enrollment.next_position == 1
 
@@ -415,6 +412,6 @@ def test_a_template_that_cannot_be_written_skips_the_step_with_the_reason(
     sequences.run_due(now=NOON_EDMONTON)
     enrollment.refresh_from_db()
     assert enrollment.next_position == 1  # moved on
-    assert not Message.objects.filter(enrollment=enrollment).exists()
+    assert not Message.objects.filter(purpose=sequences.STEP, ref_id=enrollment.pk).exists()
     skipped = Activity.objects.filter(candidate=reachable, subject__startswith="Skipped step 1")
     assert skipped.exists() and "can't be written" in skipped.get().subject

@@ -13,9 +13,10 @@ from django.utils import timezone
 from rounds.accounts.models import EmployerProfile, Site
 from rounds.candidates.actions import do_add_related, do_create_candidate
 from rounds.candidates.models import Certification, Experience
-from rounds.outreach import templating
-from rounds.outreach.actions import do_save_template
-from rounds.outreach.models import MessageTemplate
+
+from .. import templating
+from ..actions import do_save_template
+from ..models import MessageTemplate
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

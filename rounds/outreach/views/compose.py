@@ -30,12 +30,15 @@ from rounds.lib.permissions import (
     pipeline_required,
 )
 from rounds.lib.tenancy import access_object
+from rounds.messaging import policy
+from rounds.messaging.choices import Direction, MessageChannel, MessageStatus, Topic
+from rounds.messaging.models import Message
 from rounds.pipeline.models import Application
 
-from .. import actions, campaigns, drafts, policy, templating
-from ..choices import ChannelPreference, Direction, MessageChannel, MessageStatus, Topic
+from .. import actions, campaigns, drafts, templating
+from ..choices import ChannelPreference
 from ..forms import CampaignForm, ComposeForm, PreferenceForm, TemplateForm, new_nonce
-from ..models import Campaign, Message, MessageTemplate
+from ..models import Campaign, MessageTemplate
 
 THREAD_MESSAGES = 30
 CAMPAIGN_TOP_DEFAULT = 50
@@ -286,6 +289,8 @@ def compose(request, uuid):
                         candidate, actor=request.user, channel=data["channel"],
                         subject=data["subject"], body=data["body"], application=application,
                         template=template, nonce=data["nonce"], topic=topic,
+                        purpose=actions.REJECTION if template is None and params.get(
+                            "draft") == REJECTION else actions.MESSAGE,
                     )
             except ValidationError as exc:
                 _form_errors(form, exc)
@@ -352,8 +357,13 @@ def _sent_message(request, candidate, message: Message) -> None:
 
 def thread_context(request, candidate, notice: str = "") -> dict:
     rows = list(Message.objects.visible_to(request.user).filter(candidate=candidate)
-                .select_related("created_by", "campaign")
+                .select_related("created_by")
                 .order_by("-created_at", "-id")[:THREAD_MESSAGES + 1])
+    names = dict(Campaign.objects.filter(
+        pk__in={m.ref_id for m in rows if m.purpose == campaigns.CAMPAIGN}
+    ).values_list("pk", "name")) if any(m.purpose == campaigns.CAMPAIGN for m in rows) else {}
+    for m in rows:
+        m.campaign_name = names.get(m.ref_id, "") if m.purpose == campaigns.CAMPAIGN else ""
     return {
         "candidate": candidate, "thread_messages": rows[:THREAD_MESSAGES],
         "thread_more": len(rows) > THREAD_MESSAGES, "thread_loaded": True,
@@ -491,7 +501,8 @@ def campaign_new(request):
 def campaign_detail(request, pk: int):
     campaign = access_object(Campaign.objects.select_related("template", "job", "created_by"),
                              request.user, pk=pk)
-    rows = (Message.objects.visible_to(request.user).filter(campaign=campaign)
+    rows = (Message.objects.visible_to(request.user)
+            .filter(purpose=campaigns.CAMPAIGN, ref_id=campaign.pk)
             .select_related("candidate").order_by("status", "candidate__last_name", "id"))
     status = request.GET.get("status")
     if status in MessageStatus.values:
@@ -507,12 +518,17 @@ def campaign_detail(request, pk: int):
 
 @member_required
 def message_detail(request, uuid):
+    from rounds.messaging import purposes
+
     message = access_object(
-        Message.objects.select_related("candidate", "thread", "campaign", "template",
-                                       "created_by", "application__job"),
+        Message.objects.select_related("candidate", "thread", "created_by", "application__job"),
         request.user, uuid=uuid)
+    purpose = purposes.find(message.purpose)
+    campaign = (Campaign.objects.visible_to(request.user).filter(pk=message.ref_id).first()
+                if message.purpose == campaigns.CAMPAIGN else None)
     return render(request, "outreach/message_detail.html", {
-        "nav": "candidates", "message": message,
+        "nav": "candidates", "message": message, "campaign": campaign,
+        "purpose_label": purpose.label if purpose else "",
         "can_resend": message.status == MessageStatus.UNKNOWN and can_work_pipeline(
             request.user),
         "can_answer": message.direction == Direction.INBOUND and message.candidate_id
@@ -526,7 +542,7 @@ def message_detail(request, uuid):
 def message_resend(request, uuid):
     """Send again a message the provider may or may not have sent (UNKNOWN), once the
     recruiter has checked that it did not arrive."""
-    from ..delivery import do_resend_unknown
+    from rounds.messaging.delivery import do_resend_unknown
 
     message = access_object(Message.objects.select_related("candidate"), request.user,
                             uuid=uuid)

@@ -20,13 +20,16 @@ from rounds.candidates.choices import Profession
 from rounds.candidates.models import Candidate
 from rounds.lib.permissions import can_edit, editor_required, pipeline_required
 from rounds.lib.tenancy import access_object
+from rounds.messaging import policy
+from rounds.messaging.choices import Direction, MessageChannel, Topic
+from rounds.messaging.inbound import current_record
+from rounds.messaging.models import Message
 from rounds.pipeline.models import Application
+from rounds.scheduling import links, meetings
+from rounds.scheduling.models import Meeting
 
-from .. import actions, links, meetings, policy, replies
-from ..choices import Direction, MessageChannel, Topic
+from .. import actions, replies
 from ..forms import ReferralForm, ReplyForm, new_nonce
-from ..inbound import current_record
-from ..models import Meeting, Message
 from .compose import _candidate_url, _channel_options, _form_errors, _sent_message, what_happens
 
 CONVERSATION = 12

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rounds.candidates.models import Candidate
 from rounds.lib.permissions import editor_required
 from rounds.lib.tenancy import access_object
+from rounds.messaging.choices import Topic
 from rounds.pipeline.models import Application
 
 from .. import sequences as actions
-from ..choices import EnrollmentStatus, SequenceAction, Topic
+from ..choices import EnrollmentStatus, SequenceAction
 from ..models import Enrollment, MessageTemplate, Sequence
 
 ENROLLMENTS_SHOWN = 100

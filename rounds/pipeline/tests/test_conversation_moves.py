@@ -15,9 +15,9 @@ from rounds.activities.models import Activity
 from rounds.candidates.actions import do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
 from rounds.jobs.models import Job
+from rounds.messaging.choices import MessageStatus
+from rounds.messaging.inbound import receive_sms
 from rounds.outreach.actions import do_send_message
-from rounds.outreach.choices import MessageStatus
-from rounds.outreach.inbound import receive_sms
 from rounds.outreach.tests.conftest import MIDNIGHT_EDMONTON, NOON_EDMONTON
 from rounds.pipeline import actions
 from rounds.pipeline.models import Application, StageChange
@@ -125,7 +125,7 @@ def test_a_message_about_no_job_moves_each_pipeline_still_at_sourced(
 
 
 def test_a_message_the_policy_drops_moves_nothing(sourced, amara, recruiter):
-    from rounds.outreach.models import Suppression
+    from rounds.messaging.models import Suppression
 
     Suppression.objects.create(
         organization_id=amara.organization_id,

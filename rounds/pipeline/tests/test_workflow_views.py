@@ -11,16 +11,16 @@ from django.urls import reverse
 from rounds.activities.models import Activity
 from rounds.candidates.actions import do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.outreach.choices import Direction, MessageStatus
-from rounds.outreach.meetings import (
+from rounds.messaging.choices import Direction, MessageStatus
+from rounds.messaging.models import Message
+from rounds.outreach.tests.conftest import NOON_EDMONTON
+from rounds.scheduling.meetings import (
     do_book,
     do_cancel,
     do_offer_meeting,
     do_reschedule,
     free_slots,
 )
-from rounds.outreach.models import Message
-from rounds.outreach.tests.conftest import NOON_EDMONTON
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -64,7 +64,7 @@ def test_an_offered_then_booked_call_shows_on_the_card_today_and_the_application
     meeting, slots = offer(due_today, recruiter)
     html = board(client, job)
     assert "Phone call offered · waiting for Amara to pick a time" in html
-    assert reverse("outreach:meeting", args=[meeting.uuid]) in html
+    assert reverse("scheduling:meeting", args=[meeting.uuid]) in html
     do_book(meeting, slots[1], via="link")
     html = board(client, job)
     assert "Phone call booked · " in html and "waiting for Amara" not in html
