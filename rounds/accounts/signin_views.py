@@ -256,7 +256,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def dispatch(self, *args, **kwargs):
         response = super().dispatch(*args, **kwargs)
-        if not self.validlink:
+        if not self.validlink and response.status_code == 200:  # not the move to set-password/
             response.status_code = 404
         response["Referrer-Policy"] = "same-origin"
         return response
