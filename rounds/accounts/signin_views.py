@@ -458,7 +458,7 @@ def user_two_factor_reset(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         then = (
-            "they'll set up a new authenticator app when they next sign in"
+            "they'll be asked to set up a new authenticator app before they go on"
             if request.user.organization.require_two_factor
             else "they sign in with their password alone until they set it up again"
         )
