@@ -24,7 +24,13 @@ NEW_PASSWORD = "a fresh and unusual passphrase"
 @pytest.fixture(autouse=True)
 def own_throttle_keys(settings):
     """Every browser here signs in from 127.0.0.1: keep this test's counts its own."""
-    settings.SIGN_IN_THROTTLE_PREFIX = f"rounds-browser-test:{uuid.uuid4().hex}:"
+    settings.SIGN_IN_THROTTLE_PREFIX = prefix = f"rounds-browser-test:{uuid.uuid4().hex}:"
+    yield
+    if settings.REDIS_URL:  # Redis keys would outlive the test by their window
+        client = throttle._redis_client(settings.REDIS_URL)
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        if keys:
+            client.delete(*keys)
 
 
 def password_step(page, base, user, password=PASSWORD, name="sign-in"):
