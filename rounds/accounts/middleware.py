@@ -14,13 +14,12 @@ otherwise (before this policy existed) counts from the user's last sign-in."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, login, logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 
 SIGNED_IN_AT = "accounts.signed_in_at"
 LAST_SEEN = "accounts.last_seen"
@@ -37,7 +36,7 @@ SETUP_ALLOWED = {"accounts:two_factor_setup", "accounts:logout"}
 def start_session(request, user, backend: str = "rounds.accounts.backends.EmailBackend") -> None:
     """Sign `user` in on this request (a new session key) and start the session's clocks."""
     login(request, user, backend=backend)
-    now = time.time()
+    now = timezone.now().timestamp()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
 
@@ -73,7 +72,7 @@ class SignInPolicyMiddleware:
         idle = org.session_idle_minutes if org else DEFAULT_IDLE_MINUTES
         longest = org.session_max_hours if org else DEFAULT_MAX_HOURS
         session = request.session
-        now = time.time()
+        now = timezone.now().timestamp()
         started = session.get(SIGNED_IN_AT)
         if started is None:  # a session begun without start_session: since the last sign-in
             started = user.last_login.timestamp() if user.last_login else now

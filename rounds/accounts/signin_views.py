@@ -5,7 +5,6 @@ resets for someone else. Throttling is in throttle.py, the session policy in mid
 from __future__ import annotations
 
 import logging
-import time
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -111,7 +111,7 @@ class LoginView(auth_views.LoginView):
             self.request.session[PENDING] = {
                 "user": user.pk,
                 "backend": user.backend,
-                "at": time.time(),
+                "at": timezone.now().timestamp(),
                 "hash": user.get_session_auth_hash(),
                 "next": self.get_success_url(),
             }
@@ -127,7 +127,7 @@ def _pending_user(request) -> tuple[User | None, dict]:
     """The person whose password was checked in this browser, if the code step is still open:
     started less than ten minutes ago, the same password since, two-factor still on."""
     pending = request.session.get(PENDING) or {}
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    if not pending or timezone.now().timestamp() - pending.get("at", 0) > PENDING_SECONDS:
         return None, pending
     user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
     if user is None or not twofactor.has_two_factor(user):

@@ -30,21 +30,21 @@ adds to them in one step on the server (a MULTI of INCR and EXPIRE can't skip th
 counters when a narrow one refuses). Else the database: one INSERT … ON CONFLICT … DO UPDATE …
 RETURNING per counter, a single-row statement that PostgreSQL and SQLite (≥ 3.35) run
 atomically, taken in the same order by every request (no deadlocks); a refusal by a wider
-counter takes back the narrower ones' counts. Both read the time from this process
-(`time.time()`), so windows behave the same on both and tests can travel the clock. If Redis
-can't be reached, the database counts instead."""
+counter takes back the narrower ones' counts. Both take the time from the application
+(`timezone.now()`), so windows behave the same on both and tests can travel the clock. If
+Redis can't be reached, the database counts instead."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 import math
-import time
 from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def code_key(user_id: int) -> str:
 def count(checks: list[tuple[Limit, str]]) -> Attempt:
     """Count one attempt under each (limit, key), narrowest first, atomically, and say whether
     it may go on. A refused attempt counts only on the counter that refused it."""
-    now = time.time()
+    now = timezone.now().timestamp()
     counts = _counters().hit([(key, limit.window, limit.attempts) for limit, key in checks], now)
     return Attempt(tuple(Counted(limit, key, *counts[key]) for limit, key in checks), now)
 
@@ -223,7 +223,7 @@ def clear_account(email: str, user_id: int | None = None) -> None:
 
 def state(checks: list[tuple[Limit, str]]) -> dict[str, int]:
     """The current counts under these keys without counting anything (for tests and admins)."""
-    return _counters().peek([key for _limit, key in checks], time.time())
+    return _counters().peek([key for _limit, key in checks], timezone.now().timestamp())
 
 
 # --- storage -----------------------------------------------------------------------------------
