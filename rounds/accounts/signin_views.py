@@ -108,6 +108,7 @@ class LoginView(auth_views.LoginView):
         if self.attempt is not None:
             throttle.signed_in(self.attempt)
         if twofactor.has_two_factor(user):
+            self.request.session.cycle_key()  # a session id planted before is worth nothing
             self.request.session[PENDING] = {
                 "user": user.pk,
                 "backend": user.backend,

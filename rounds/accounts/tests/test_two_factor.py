@@ -131,6 +131,17 @@ def test_sign_in_asks_for_the_code_and_is_no_session_until_it_is_right(recruiter
         assert client.get(TODAY).status_code == 200
 
 
+def test_the_password_step_gives_the_browser_a_new_session_id(recruiter):
+    with_two_factor(recruiter)
+    client = Client()
+    planted = client.session  # a session that existed before the password was typed
+    planted["x"] = 1
+    planted.save()
+    client.cookies["sessionid"] = planted.session_key
+    sign_in(client, recruiter.email, PASSWORD)
+    assert client.cookies["sessionid"].value != planted.session_key
+
+
 def test_the_code_step_keeps_where_the_person_was_going(recruiter):
     secret = with_two_factor(recruiter)
     client = Client()
