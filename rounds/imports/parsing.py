@@ -21,7 +21,8 @@ from django.core.exceptions import ValidationError
 CSV_EXTENSIONS = {"csv", "tsv", "txt"}
 XLSX_EXTENSIONS = {"xlsx", "xlsm"}
 DELIMITERS = (",", ";", "\t", "|")
-MAX_COLUMNS = 200
+MAX_COLUMNS = 1000  # the full NPPES file has 330
+SAMPLE_ROWS = 50  # rows whose values the mapping suggestion reads
 ACCEPTED = "a CSV file (.csv, .tsv, .txt) or an Excel workbook (.xlsx)"
 
 csv.field_size_limit(1024 * 1024)
@@ -240,11 +241,17 @@ def inspect_upload(uploaded_file, max_bytes: int) -> dict:
     try:
         with open_table(uploaded_file, file_format, encoding=encoding,
                         delimiter=delimiter) as (headers, rows):
-            preview, total = [], 0
+            preview, sample, total = [], [], 0
+            filled = [0] * len(headers)
             for line, cells in rows:
                 total += 1
-                if len(preview) < 5:
-                    preview.append((line, cells))
+                for i, cell in enumerate(cells):
+                    if cell:
+                        filled[i] += 1
+                if len(sample) < SAMPLE_ROWS:
+                    sample.append(cells)
+                    if len(preview) < 5:
+                        preview.append((line, cells))
     except (csv.Error, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         refuse(f"{name} could not be read as a spreadsheet ({exc}).", "unreadable")
     finally:
@@ -258,5 +265,6 @@ def inspect_upload(uploaded_file, max_bytes: int) -> dict:
         refuse(f"{name} has column names but no rows to import.", "no_rows")
     return {
         "file_format": file_format, "encoding": encoding, "delimiter": delimiter,
-        "headers": headers, "total_rows": total, "preview": preview,
+        "headers": headers, "total_rows": total, "preview": preview, "sample": sample,
+        "filled": filled,
     }

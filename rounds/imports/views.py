@@ -21,14 +21,17 @@ from rounds.lib.tenancy import access_object
 
 from . import actions
 from .choices import ImportStatus, RowOutcome
+from .fields import TARGET_BY_NAME
 from .forms import MappingForm, UploadForm
 from .models import ImportBatch
 from .tasks import import_batch_task, run_import
 
 OUTCOME_TABS = [
     (RowOutcome.ERROR, "Errors"),
+    (RowOutcome.WARNING, "Imported with warnings"),
     (RowOutcome.DUPLICATE, "Likely duplicates"),
     (RowOutcome.UNCHANGED, "Already imported"),
+    (RowOutcome.SKIPPED, "Not candidates"),
 ]
 
 
@@ -78,10 +81,16 @@ def import_map(request, uuid):
             run_import(batch.pk, via="web")
         return redirect("imports:detail", uuid=batch.uuid)
     preview = actions.preview_rows(batch)
+    # The preview shows the columns with something in the first rows: 330 NPPES columns are
+    # mostly empty.
+    shown = [i for i in range(len(batch.headers)) if any(cells[i] for _l, cells in preview)]
+    preview = [(line, [cells[i] for i in shown]) for line, cells in preview]
     return render(
         request, "imports/map.html",
         {
             "nav": "imports", "batch": batch, "form": form, "preview": preview,
+            "preview_headers": [batch.headers[i] for i in shown],
+            "hidden_columns": len(batch.headers) - len(shown),
             "earlier": actions.earlier_import_of_same_file(batch),
             "inline": actions.runs_inline(batch),
         },
@@ -90,21 +99,26 @@ def import_map(request, uuid):
 
 
 def _report_context(request, batch: ImportBatch) -> dict:
-    show = request.GET.get("show") or (
-        RowOutcome.ERROR if batch.error_count or not batch.duplicate_count
-        else RowOutcome.DUPLICATE
+    counts = {
+        RowOutcome.ERROR: batch.error_count, RowOutcome.WARNING: batch.warning_count,
+        RowOutcome.DUPLICATE: batch.duplicate_count, RowOutcome.UNCHANGED: batch.unchanged_count,
+        RowOutcome.SKIPPED: batch.skipped_count,
+    }
+    # The first tab with rows in it, errors first.
+    show = request.GET.get("show") or next(
+        (value for value, _label in OUTCOME_TABS if counts[value]), RowOutcome.ERROR
     )
     if show not in RowOutcome.values:
         show = RowOutcome.ERROR
     issues = batch.issues.filter(outcome=show).select_related("candidate")
     page = Paginator(issues, 50).get_page(request.GET.get("page"))
-    counts = {
-        RowOutcome.ERROR: batch.error_count, RowOutcome.DUPLICATE: batch.duplicate_count,
-        RowOutcome.UNCHANGED: batch.unchanged_count,
-    }
+    for issue in page.object_list:  # the field in words, and the column it was read from
+        target = TARGET_BY_NAME.get(issue.field)
+        issue.field_label = target.label if target else issue.field
     return {
         "show": show, "page_obj": page, "issues": page.object_list,
-        "tabs": [(value, label, counts[value]) for value, label in OUTCOME_TABS],
+        "tabs": [(value, label, counts[value]) for value, label in OUTCOME_TABS
+                 if counts[value] or value == show],
         "querystring_without_page": f"show={show}",
     }
 
