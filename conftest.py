@@ -1,6 +1,9 @@
 """Shared fixtures: two organizations and named personas (an owner, a recruiter, a hiring
 manager, a read-only user, and an outsider from another organization)."""
 
+import os
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -14,6 +17,34 @@ from rounds.pipeline.actions import do_add_to_pipeline
 from rounds.pipeline.models import Stage
 
 PASSWORD = "correct horse battery staple"
+
+# CI runs the suite a second time with the process clock this many days ahead, so a test that
+# mixes the wall clock with a fixed date fails now rather than on the day the calendar passes it.
+CLOCK_AHEAD_DAYS = int(os.environ.get("ROUNDS_CLOCK_AHEAD_DAYS") or 0)
+_clock_traveller = None
+
+
+def pytest_configure(config):
+    """Move the clock before collection, so module-level values see the same clock as tests."""
+    global _clock_traveller
+    if CLOCK_AHEAD_DAYS:
+        import time_machine
+
+        _clock_traveller = time_machine.travel(
+            datetime.now(UTC) + timedelta(days=CLOCK_AHEAD_DAYS), tick=True
+        )
+        _clock_traveller.start()
+
+
+def pytest_unconfigure(config):
+    if _clock_traveller is not None:
+        _clock_traveller.stop()
+
+
+def pytest_report_header(config):
+    if CLOCK_AHEAD_DAYS:
+        return f"clock: {CLOCK_AHEAD_DAYS} days ahead ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"
+    return None
 
 
 def make_user(org, role, email, first="Pat", last="Lee"):

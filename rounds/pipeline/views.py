@@ -113,7 +113,11 @@ def _application_for(request, pk) -> Application:
 @require_GET
 @member_required
 def board(request, job_uuid):
+    """The board's fragment, for htmx; opened as a page (a bookmark, a new tab) it is the job's
+    page, where the board lives with its title and menu."""
     job = _job_for(request, job_uuid)
+    if not request.htmx:
+        return redirect("jobs:detail", uuid=job.uuid)
     return render(request, "pipeline/_board.html", build_board(job, request.user))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from rounds.accounts.models import EmployerProfile
 from rounds.pipeline.models import Application, StageChange
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import look, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +34,7 @@ def wait_for_board(page, app_id, stage):
     column(page, stage).locator(f"#app-{app_id}:not(.moving)").wait_for()
 
 
-def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page, org, recruiter,
-                                                      screenshots_dir):
+def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page, org, recruiter):
     from playwright.sync_api import expect
 
     EmployerProfile.objects.filter(organization=org).update(
@@ -47,6 +46,7 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     # Create a job through the job form.
     page.goto(f"{base}/jobs/new/")
     expect(page.locator("#id_value_proposition")).to_have_value(re.compile("Team-based care"))
+    look(page, "job-form")
     page.fill("#id_title", "Family Physician — Red Deer")
     page.select_option("#id_profession", "physician")
     page.fill("#id_specialty", "Family Medicine")
@@ -59,16 +59,19 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     # Upside-down pay range: refused, with what was typed kept.
     expect(page.locator(".error").first).to_contain_text("is below the bottom")
     expect(page.locator("#id_must_haves")).to_have_value(re.compile("CCFP certification"))
+    look(page, "job-form-error")
     page.fill("#id_pay_min", "300000")
     page.fill("#id_pay_max", "450000")
     page.click("button:has-text('Create job')")
     expect(page.locator("h1")).to_contain_text("Family Physician — Red Deer")
     expect(page.locator("ul.reqs.must")).to_contain_text("Full licence with CPSA")
     expect(page.locator("ul.reqs.nice")).to_contain_text("Obstetrics experience")
+    look(page, "job-created")
     job_url = page.url
 
     # Add a candidate through the candidate form.
     page.goto(f"{base}/candidates/new/")
+    look(page, "candidate-form")
     page.fill("#id_first_name", "Amara")
     page.fill("#id_last_name", "Okafor")
     page.fill("#id_credentials", "MD, CCFP")
@@ -77,6 +80,7 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     page.fill("#id_email", "amara.okafor@example.com")
     page.click("button:has-text('Add candidate')")
     expect(page.locator("body")).to_contain_text("is in your talent pool")
+    look(page, "candidate-added")
 
     # Add them to the job from the board's search.
     page.goto(job_url)
@@ -84,6 +88,7 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     page.locator("#candidate-results").get_by_role("button", name="Add Amara Okafor").click()
     expect(column(page, "Sourced")).to_contain_text("Amara Okafor")
     app_id = Application.objects.get(candidate__last_name="Okafor").pk
+    look(page, "board-sourced")
 
     # Across the board: select, drag, drag, select, drag, select.
     move_by_select(page, app_id, "Contacted")
@@ -100,6 +105,7 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     dialog = page.locator("#reason-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Amara Okafor")
+    look(page, "board-reason-dialog", full_page=False)
     dialog.get_by_role("button", name="Cancel").click()
     expect(column(page, "Offer").locator(f"#app-{app_id}")).to_be_visible()
 
@@ -116,6 +122,7 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
                                 headline="Rural generalist, ER shifts")
     do_add_to_pipeline(other, Application.objects.get(pk=app_id).job, actor=recruiter)
     page.reload()
+    look(page, "board-two")
     other_id = Application.objects.get(candidate=other).pk
     tile = page.locator(f"#app-{other_id}")
     tile.locator("select[name=stage]").select_option(label="Rejected")
@@ -138,11 +145,11 @@ def test_recruiter_moves_a_candidate_across_the_board(live_server, browser_page,
     assert (rejected.to_stage.name, rejected.reason, rejected.note) == (
         "Rejected", "compensation", "Needs ARP funding")
 
-    page.screenshot(path=str(screenshots_dir / "board.png"), full_page=True)
+    look(page, "board")
     page.goto(f"{base}/jobs/")
     expect(page.locator(".jobs-table")).to_contain_text("Family Physician — Red Deer")
-    page.screenshot(path=str(screenshots_dir / "jobs.png"), full_page=True)
+    look(page, "jobs")
     page.goto(f"{base}/")
     expect(page.locator("body")).to_contain_text("Newest candidate activity")
-    page.screenshot(path=str(screenshots_dir / "today.png"), full_page=True)
+    look(page, "today")
     assert script_errors == []

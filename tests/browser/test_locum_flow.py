@@ -12,24 +12,16 @@ from playwright.sync_api import expect
 
 from rounds.accounts.models import Site
 from rounds.locums.choices import BookingStatus, OfferStatus, ShiftStatus
-from rounds.locums.links import accept_url
 from rounds.locums.models import Booking, NetworkList, Shift, ShiftOffer
-from rounds.locums.tests.test_fit import make_member
-from tests.browser.conftest import sign_in
+from rounds.outreach import delivery
+from tests.browser.conftest import link_in_email, locum, look, sign_in
 from tests.browser.test_outreach_flow import zone_at_midday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def offer_link(offer: ShiftOffer) -> str:
-    """The accept link as the member received it: read from her queued message, else built."""
-    body = offer.message.body if offer.message_id else ""
-    found = re.search(r"https?://\S+/s/accept/[^\s/]+/", body)
-    return found.group(0) if found else accept_url(offer)
-
-
 def test_post_broadcast_accept_by_link_and_the_board_updates(
-    live_server, browser_page, screenshots_dir, org, recruiter, settings
+    live_server, browser_page, phone_page, org, recruiter, settings, smtp
 ):
     page = browser_page
     settings.PUBLIC_URL = live_server.url
@@ -38,16 +30,17 @@ def test_post_broadcast_accept_by_link_and_the_board_updates(
         region="AB", country="CA", time_zone="America/Edmonton")
     # Midday where she lives, so her offer goes now rather than waiting for her hours.
     family = NetworkList.objects.create(organization=org, name="AB family physicians")
-    amara = make_member(org, recruiter, "Amara", channels=("email", "sms"),
-                        time_zone=zone_at_midday(), lists=[family], favourite=True)
-    make_member(org, recruiter, "Noor", profession="registered_nurse",
-                specialties=("ICU nursing",), lists=[family])
+    amara = locum(org, recruiter, "Amara", channels=("email", "sms"),
+                  time_zone=zone_at_midday(), lists=[family], favourite=True)
+    locum(org, recruiter, "Noor", profession="registered_nurse",
+          specialties=("ICU nursing",), lists=[family])
     day = (timezone.now() + timedelta(days=7)).astimezone(site_zone_of(site)).date()
 
     errors = sign_in(page, live_server.url, recruiter)
 
     # Post the shift through the form: dates and times in the site's zone.
     page.goto(f"{live_server.url}/locums/shifts/new/")
+    look(page, "post-shift-empty")
     page.select_option("#id_site", str(site.pk))
     page.fill("#id_starts_at", f"{day:%Y-%m-%d}T08:00")
     page.fill("#id_ends_at", f"{day:%Y-%m-%d}T17:00")
@@ -58,7 +51,7 @@ def test_post_broadcast_accept_by_link_and_the_board_updates(
     page.fill("#id_rate", "1800")
     page.fill("#id_terms", "Call 1 in 4; lodging provided.")
     page.get_by_label("AB family physicians").check()
-    page.screenshot(path=str(screenshots_dir / "locums-post-shift.png"), full_page=True)
+    look(page, "post-shift")
     page.get_by_role("button", name="Post shift").click()
 
     # The fit report: Amara fits, Noor doesn't and the page says why.
@@ -70,7 +63,7 @@ def test_post_broadcast_accept_by_link_and_the_board_updates(
     expect(page.locator("table.fits")).to_contain_text("Amara Locum")
     expect(page.locator("table.unfit")).to_contain_text("Noor Locum")
     expect(page.locator("table.unfit")).to_contain_text("Not a physician")
-    page.screenshot(path=str(screenshots_dir / "locums-fit-report.png"), full_page=True)
+    look(page, "fit-report")
 
     # One click reaches her.
     page.get_by_role("button", name="Broadcast to 1 member").click()
@@ -79,23 +72,20 @@ def test_post_broadcast_accept_by_link_and_the_board_updates(
     expect(page.locator("#shift-board")).to_have_attribute("hx-trigger", re.compile("every"))
     offer = ShiftOffer.objects.select_related("message").get(shift=shift)
     assert offer.member_id == amara.pk and offer.message is not None
-    page.screenshot(path=str(screenshots_dir / "locums-broadcast.png"), full_page=True)
+    look(page, "broadcast")
 
-    # Amara opens the link on her phone: another browser, no login.
-    link = offer_link(offer)
+    # Amara opens the link in the email she got, on her phone: another browser, no login.
+    delivery.drain()
+    [email] = smtp.wait_for(1)
+    link = link_in_email(email, "/s/accept/")
     assert link.startswith(live_server.url)
-    member_context = page.context.browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        phone = member_context.new_page()
-        phone.set_default_timeout(10_000)
-        phone.goto(link)
-        expect(phone.get_by_role("button", name="Take this shift")).to_be_visible()
-        phone.screenshot(path=str(screenshots_dir / "locums-member-offer.png"), full_page=True)
-        phone.get_by_role("button", name="Take this shift").click()
-        expect(phone.locator("body")).to_contain_text("booked", ignore_case=True)
-        phone.screenshot(path=str(screenshots_dir / "locums-member-booked.png"), full_page=True)
-    finally:
-        member_context.close()
+    phone = phone_page
+    phone.goto(link)
+    expect(phone.get_by_role("button", name="Take this shift")).to_be_visible()
+    look(phone, "member-offer")
+    phone.get_by_role("button", name="Take this shift").click()
+    expect(phone.locator("body")).to_contain_text("booked", ignore_case=True)
+    look(phone, "member-booked")
 
     booking = Booking.objects.get(shift=shift)
     assert booking.status == BookingStatus.ACTIVE and booking.member_id == amara.pk
@@ -106,20 +96,20 @@ def test_post_broadcast_accept_by_link_and_the_board_updates(
     expect(page.locator("#booking .shift-status")).to_have_text("Booked")
     expect(page.locator("#shift-board")).not_to_have_attribute("hx-trigger", re.compile("."))
     expect(page.locator("#offers")).to_contain_text("Booked")
-    page.screenshot(path=str(screenshots_dir / "locums-booked-board.png"), full_page=True)
+    look(page, "booked-board")
 
     # The month calendar shows the booked shift on its day.
     page.goto(f"{live_server.url}/locums/shifts/calendar/?site={site.pk}&month={day:%Y-%m}")
     cell = page.locator(f'td[data-day="{day:%Y-%m-%d}"]')
     expect(cell.locator("a.entry.st-booked")).to_contain_text("Amara Locum")
-    page.screenshot(path=str(screenshots_dir / "locums-calendar.png"), full_page=True)
+    look(page, "calendar")
 
     # The network: her list, the favourite star, who vouched.
     page.goto(f"{live_server.url}/locums/network/")
     row = page.locator("table.network-members tr", has_text="Amara Locum")
     expect(row).to_contain_text("AB family physicians")
     expect(row.locator(".fav")).to_be_visible()
-    page.screenshot(path=str(screenshots_dir / "locums-network.png"), full_page=True)
+    look(page, "network")
     assert errors == []
 
 

@@ -13,7 +13,7 @@ from rounds.candidates.models import Licence
 from rounds.jobs.actions import do_create_job
 from rounds.matching.models import WeightChange
 from rounds.pipeline.models import Application
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import look, sign_in
 
 POSTING = Path(__file__).resolve().parents[2] / "docs" / "examples" / "posting.json"
 
@@ -68,8 +68,7 @@ def build_world(org, recruiter):
     return job, people
 
 
-def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, recruiter,
-                                              screenshots_dir):
+def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, recruiter):
     from playwright.sync_api import expect
 
     job, people = build_world(org, recruiter)
@@ -79,9 +78,10 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
 
     # Jobs → the job → its Matches tab.
     page.goto(f"{base}/jobs/")
+    look(page, "jobs")
     page.get_by_role("link", name="Family Physician — Red Deer").click()
     expect(page.locator(".job-tabs a[aria-current=page]")).to_have_text("Pipeline")
-    page.screenshot(path=str(screenshots_dir / "job_pipeline_tab.png"))
+    look(page, "job-pipeline-tab")
     page.locator(".job-tabs").get_by_role("link", name="Matches").click()
     expect(page.locator(".job-tabs a[aria-current=page]")).to_have_text("Matches")
     expect(page.locator(".match-understood")).to_contain_text("licence: Alberta")
@@ -95,7 +95,7 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     expect(page.locator("details.excluded summary")).to_have_text("Excluded (2)")
     expect(page.locator(".match-list")).not_to_contain_text("Dev Patel")
     expect(rows.filter(has_text="Bilal Rahman").locator(".near-miss-badge")).to_be_visible()
-    page.screenshot(path=str(screenshots_dir / "matches.png"), full_page=True)
+    look(page, "matches")
 
     # Thumbs up: pressed, and the weights link counts the signal.
     thumbs_up = first.get_by_role("button", name="Good match: Amara Okafor")
@@ -110,7 +110,7 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     expect(first.locator(".in-pipeline")).to_have_text("In pipeline · Sourced")
     assert Application.objects.filter(job=job, candidate=people["Amara"]).exists()
 
-    page.screenshot(path=str(screenshots_dir / "matches_after_feedback.png"), full_page=True)
+    look(page, "matches-after-feedback")
     page.locator("details.excluded summary").click()
     expect(page.locator("details.excluded")).to_contain_text("Asked not to be contacted")
     page.locator("details.excluded summary").click()  # closed again
@@ -129,54 +129,57 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     expect(history).to_contain_text("Rita Recruiter")
     expect(history.locator(".delta").first).to_contain_text("pts")
     assert WeightChange.objects.count() == 1
-    page.screenshot(path=str(screenshots_dir / "matching_settings.png"), full_page=True)
+    look(page, "matching-settings")
 
     # The candidate's record suggests the open jobs that fit them.
     page.goto(f"{base}/candidates/{people['Hassan'].uuid}/")
     panel = page.locator("#suggested-jobs")
     expect(panel.locator(".suggest-title").first).to_have_text("Family Physician — Red Deer")
-    panel.screenshot(path=str(screenshots_dir / "candidate_suggested_jobs_panel.png"))
     panel.get_by_role("button", name="Add Hassan Ali to the pipeline of Family Physician — "
                                      "Red Deer").click()
     expect(panel).to_contain_text("Added to the pipeline of")
     expect(page.locator("#section-jobs")).to_contain_text("Family Physician — Red Deer")
-    page.screenshot(path=str(screenshots_dir / "candidate_suggested_jobs.png"), full_page=True)
+    look(page, "candidate-suggested-jobs")
 
     # A new job from a pasted JobPosting: the form opens filled in.
     page.goto(f"{base}/jobs/")
-    page.screenshot(path=str(screenshots_dir / "jobs_list_from_posting.png"))
+    look(page, "jobs-list-from-posting")
     page.get_by_role("link", name="New from a JobPosting…").click()
     page.fill("#id_posting", POSTING.read_text())
-    page.screenshot(path=str(screenshots_dir / "job_from_posting.png"), full_page=True)
+    look(page, "job-from-posting")
     page.get_by_role("button", name="Read the posting").click()
     expect(page.locator("#id_title")).to_have_value("Family Physician")
     expect(page.locator("#id_licence_jurisdiction")).to_have_value("CA-AB")
     expect(page.locator("#id_pay_max")).to_have_value("410000")
     expect(page.locator("#id_site option:checked")).to_have_text("Red Deer Clinic")
-    page.screenshot(path=str(screenshots_dir / "job_from_posting_form.png"), full_page=True)
+    look(page, "job-from-posting-form")
     page.get_by_role("button", name="Create job").click()
     expect(page.locator("h1")).to_contain_text("Family Physician")
+    look(page, "job-created")
     assert json.loads(POSTING.read_text())["title"] == "Family Physician"
     assert script_errors == []
 
 
-def test_admin_sets_the_weights_by_hand(live_server, browser_page, org, owner, screenshots_dir):
+def test_admin_sets_the_weights_by_hand(live_server, browser_page, org, owner):
     from playwright.sync_api import expect
 
     page = browser_page
     base = live_server.url
     sign_in(page, base, owner)
     page.goto(f"{base}/accounts/settings/")
+    look(page, "settings")
     page.locator("a.accounts-card", has_text="Matching").click()
     expect(page.locator(".accounts-tabs a[aria-current=page]")).to_have_text("Matching")
     expect(page.locator(".weight-history")).to_have_count(0)
+    look(page, "matching-settings-before")
     page.fill("#id_distance", "30")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Match weights saved")
     row = page.locator(".weight-history tbody tr").first
     expect(row).to_contain_text("Set by hand")
     expect(row.locator(".delta.up")).to_contain_text("Distance and relocation")
-    page.screenshot(path=str(screenshots_dir / "matching_settings_admin.png"), full_page=True)
+    look(page, "matching-settings-admin")
     page.get_by_role("button", name="Reset to defaults").click()
     expect(page.locator(".weight-history tbody tr").first).to_contain_text("Reset to defaults")
     expect(page.locator("#id_distance")).to_have_value("12.0")
+    look(page, "matching-settings-reset")

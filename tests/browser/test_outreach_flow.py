@@ -18,8 +18,7 @@ from rounds.candidates.models import Experience
 from rounds.outreach import delivery
 from rounds.outreach.choices import FollowUpStatus, MessageStatus
 from rounds.outreach.models import FollowUp, Message
-from rounds.outreach.testing import SmtpServer
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import look, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,14 +32,6 @@ def zone_at_midday() -> str:
     return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        yield server
-
-
 def post_inbound_email(base: str, raw: bytes, secret: str) -> int:
     signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     request = Request(f"{base}/hooks/email/inbound/", data=raw, method="POST", headers={
@@ -50,7 +41,7 @@ def post_inbound_email(base: str, raw: bytes, secret: str) -> int:
 
 
 def test_personal_message_reply_and_the_respond_now_clock(
-    live_server, browser_page, screenshots_dir, org, recruiter, settings, smtp
+    live_server, browser_page, org, recruiter, settings, smtp
 ):
     page = browser_page
     settings.PUBLIC_URL = live_server.url
@@ -69,6 +60,7 @@ def test_personal_message_reply_and_the_respond_now_clock(
 
     errors = sign_in(page, live_server.url, recruiter)
     page.goto(f"{live_server.url}/candidates/{cand.uuid}/")
+    look(page, "candidate")
     page.get_by_role("link", name="Message").click()
 
     # The draft is personal: built from her record, framed as "you, or someone you know?".
@@ -78,10 +70,11 @@ def test_personal_message_reply_and_the_respond_now_clock(
     assert "someone you know" in draft.lower()
     assert "call" in draft.lower()
     assert "Email" in page.locator("#compose-form h2").inner_text()
-    page.screenshot(path=str(screenshots_dir / "outreach-compose.png"), full_page=True)
+    look(page, "compose")
     body.fill(draft + "\n\nP.S. Our Red Deer clinic has a full-time scribe.")
     page.locator("#compose-form button[type=submit]").click()
     page.wait_for_url(f"**/candidates/{cand.uuid}/**")
+    look(page, "sent")
 
     # The worker sends it through the real SMTP server.
     message = Message.objects.get(candidate=cand, direction="out")
@@ -118,13 +111,15 @@ def test_personal_message_reply_and_the_respond_now_clock(
     page.wait_for_timeout(1500)
     assert clock.inner_text() != first  # the clock is counting down
     assert ":" in clock.inner_text() and "late" not in (clock.get_attribute("class") or "")
-    page.screenshot(path=str(screenshots_dir / "outreach-respond-now.png"), full_page=True)
+    look(page, "respond-now")
 
     # Replying from the clock answers it and records the response time.
     item.get_by_role("link", name="Reply").click()
+    look(page, "reply")
     page.locator("#compose-form textarea[name=body]").fill("Great, I'll call you at 5:15.")
     page.locator("#compose-form button[type=submit]").click()
     page.wait_for_url(f"**/candidates/{cand.uuid}/**")
+    look(page, "replied")
     follow_up = FollowUp.objects.get(candidate=cand)
     assert follow_up.status == FollowUpStatus.DONE
     assert follow_up.response_seconds is not None and follow_up.response_seconds < 30 * 60

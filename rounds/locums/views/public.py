@@ -8,10 +8,8 @@ optional reason): a cancellation by the locum, which reopens the shift to the wa
 and leaves them free to take it again later if it is still open.
 
 The signed token in the URL is the only credential: a forged token, or one made for another
-shift, is a 404 ("This link isn't valid"). The POSTs are csrf_exempt on purpose: a CSRF token
-would protect a session, and there is none here — whoever holds the link can already POST it,
-and a forged cross-site POST would need the secret token itself. Keeping CSRF would only break
-the button in browsers that block cookies (many in-app mail browsers do)."""
+shift, is a 404 ("This link isn't valid"). Every view here is a `rounds.lib.public.public_page`
+(no CSRF cookie, cross-site posts refused, never cached; see that module)."""
 
 from __future__ import annotations
 
@@ -20,9 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from rounds.lib.public import public_page
 
 from .. import actions
 from ..choices import CancelledBy, OfferStatus, ShiftStatus
@@ -90,8 +88,7 @@ def state_of(offer: ShiftOffer) -> str:
     return "open"
 
 
-@csrf_exempt  # the token is the credential; see the module docstring
-@never_cache
+@public_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def accept(request: HttpRequest, token: str) -> HttpResponse:
     offer = _offer_for(token)
@@ -113,8 +110,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                            clash=result.message.startswith("You're booked at")))
 
 
-@csrf_exempt  # the token is the credential; see the module docstring
-@never_cache
+@public_page
 @require_POST
 def decline(request: HttpRequest, token: str) -> HttpResponse:
     offer = _offer_for(token)
@@ -128,8 +124,7 @@ def decline(request: HttpRequest, token: str) -> HttpResponse:
                   _context(offer, token=token, outcome=outcome))
 
 
-@csrf_exempt  # the token is the credential; see the module docstring
-@never_cache
+@public_page
 @require_POST
 def cancel_booking(request: HttpRequest, token: str) -> HttpResponse:
     """The booked locum cancels their own booking (a cancellation by the locum: the shift
@@ -163,8 +158,7 @@ CAP_CHOICES = [(None, "No limit"), (1, "1 a week"), (2, "2 a week"), (3, "3 a we
                (5, "5 a week"), (10, "10 a week")]
 
 
-@csrf_exempt  # the token is the credential, as for the accept link
-@never_cache
+@public_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def offer_settings(request: HttpRequest, token: str) -> HttpResponse:
     """The member's own fatigue settings, without signing in: at most N offers a week, and the

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from rounds.candidates.models import Candidate
 from rounds.lib.permissions import can_edit, editor_required, member_required
+from rounds.lib.public import public_page
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Application
 
@@ -324,7 +325,8 @@ def _render_public(request, meeting: Meeting, token: str, *, error: str = "",
     return render(request, "outreach/meeting_public.html", ctx, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@public_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def public_meeting(request, token):
     meeting = _public_meeting(token)
     if meeting is None:
@@ -356,7 +358,8 @@ def _same_time(booked, chosen: str) -> bool:
         return False
 
 
-@require_http_methods(["GET"])
+@public_page
+@require_http_methods(["GET", "HEAD"])
 def public_invite(request, token):
     meeting = _public_meeting(token)
     if meeting is None or meeting.starts_at is None:

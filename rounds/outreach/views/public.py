@@ -22,12 +22,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from rounds.candidates.choices import Channel, ContactFrequency
 from rounds.candidates.models import Candidate
+from rounds.lib.public import public_page
 
 from .. import links, optout
 from ..choices import Topic
@@ -70,8 +69,7 @@ def _identity(candidate: Candidate) -> dict:
     }
 
 
-@csrf_exempt  # RFC 8058: mail clients POST without cookies or a CSRF token
-@never_cache
+@public_page  # RFC 8058: mail clients POST without cookies or a CSRF token
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a page with a button and never unsubscribes (mail scanners prefetch links).
@@ -212,7 +210,7 @@ def _asked(request: HttpRequest, contact: str) -> list[str]:
     return notes
 
 
-@never_cache
+@public_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The candidate's preference centre: channels in order, how often, which topics, quiet
@@ -265,7 +263,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "outreach/public_preferences.html", context)
 
 
-@never_cache
+@public_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def consent(request: HttpRequest, token: str) -> HttpResponse:
     """The page of the link we emailed to confirm consent: GET shows a button and changes

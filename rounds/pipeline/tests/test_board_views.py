@@ -192,4 +192,16 @@ def test_board_query_count_is_bounded(login, recruiter, org, job, stages, n,
         response = client.get(detail_url(job))
     assert response.status_code == 200
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("pipeline:board", args=[job.uuid])).status_code == 200
+        assert (
+            client.get(
+                reverse("pipeline:board", args=[job.uuid]), HTTP_HX_REQUEST="true"
+            ).status_code
+            == 200
+        )
+
+
+def test_the_board_opened_as_a_page_is_the_jobs_page(login, recruiter, job):
+    """The fragment has no title or language of its own: opened directly, it redirects."""
+    response = login(recruiter).get(reverse("pipeline:board", args=[job.uuid]))
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(job)
