@@ -21,8 +21,9 @@ from rounds.lib.tenancy import access_object
 
 from . import actions
 from .choices import ImportStatus, RowOutcome
-from .fields import TARGET_BY_NAME
+from .fields import TARGET_BY_NAME, TARGETS
 from .forms import MappingForm, UploadForm
+from .mapping import columns, decode_choice
 from .models import ImportBatch
 from .tasks import import_batch_task, run_import
 
@@ -81,6 +82,7 @@ def import_map(request, uuid):
             run_import(batch.pk, via="web")
         return redirect("imports:detail", uuid=batch.uuid)
     preview = actions.preview_rows(batch)
+    examples = _examples(form, batch, preview)
     # The preview shows the columns with something in the first rows: 330 NPPES columns are
     # mostly empty.
     shown = [i for i in range(len(batch.headers)) if any(cells[i] for _l, cells in preview)]
@@ -91,11 +93,31 @@ def import_map(request, uuid):
             "nav": "imports", "batch": batch, "form": form, "preview": preview,
             "preview_headers": [batch.headers[i] for i in shown],
             "hidden_columns": len(batch.headers) - len(shown),
+            "fields": [(form[t.name], examples.get(t.name)) for t in TARGETS],
             "earlier": actions.earlier_import_of_same_file(batch),
             "inline": actions.runs_inline(batch),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _examples(form, batch: ImportBatch, preview) -> dict[str, str]:
+    """For each field, the column chosen (in full: a select cuts long names) and its first
+    values, so a suggestion can be checked at a glance."""
+    index = {h: i for i, h in enumerate(batch.headers)}
+    out = {}
+    for target in TARGETS:
+        chosen = [c for c in columns(decode_choice(form[target.name].value() or "",
+                                                   batch.headers)) if c in index]
+        if not chosen:
+            continue
+        values = list(dict.fromkeys(
+            cells[index[c]] for _line, cells in preview for c in chosen if cells[index[c]]
+        ))[:3]
+        name = chosen[0] + (f" … ({len(chosen)} columns)" if len(chosen) > 1 else "")
+        out[target.name] = f"{name}: " + (", ".join(v[:40] for v in values) if values
+                                          else "empty in the first rows")
+    return out
 
 
 def _report_context(request, batch: ImportBatch) -> dict:
@@ -112,9 +134,15 @@ def _report_context(request, batch: ImportBatch) -> dict:
         show = RowOutcome.ERROR
     issues = batch.issues.filter(outcome=show).select_related("candidate")
     page = Paginator(issues, 50).get_page(request.GET.get("page"))
-    for issue in page.object_list:  # the field in words, and the column it was read from
+    # The row's cells in the mapped columns (the whole row is in the CSV report: a 330-column
+    # NPPES row would fill the screen).
+    mapped = list(dict.fromkeys(c for v in (batch.mapping or {}).values() for c in columns(v)))
+    for issue in page.object_list:
         target = TARGET_BY_NAME.get(issue.field)
         issue.field_label = target.label if target else issue.field
+        data = issue.data or {}
+        issue.cells = [(h, data[h]) for h in mapped if h in data]
+        issue.other_cells = len(data) - len(issue.cells)
     return {
         "show": show, "page_obj": page, "issues": page.object_list,
         "tabs": [(value, label, counts[value]) for value, label in OUTCOME_TABS

@@ -41,8 +41,20 @@ def test_names_in_capitals_are_properly_cased(text, cased):
     assert proper_case_name(text) == cased
 
 
-@pytest.mark.parametrize("text", ["de la Cruz", "McKenzie", "van Gogh", "Amara", "DeShawn",
-                                  "d'Arcy", "iPhone-Smith", "", "1234"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "de la Cruz",
+        "McKenzie",
+        "van Gogh",
+        "Amara",
+        "DeShawn",
+        "d'Arcy",
+        "iPhone-Smith",
+        "",
+        "1234",
+    ],
+)
 def test_names_with_any_lower_case_letter_are_left_alone(text):
     assert proper_case_name(text) == text
 

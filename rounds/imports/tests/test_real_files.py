@@ -33,8 +33,9 @@ def import_file(org, actor, name: str) -> ImportBatch:
 
 
 def outcomes(batch, outcome):
-    return list(ImportRowIssue.objects.filter(batch=batch, outcome=outcome)
-                .order_by("line_number", "id"))
+    return list(
+        ImportRowIssue.objects.filter(batch=batch, outcome=outcome).order_by("line_number", "id")
+    )
 
 
 @pytest.fixture
@@ -65,7 +66,11 @@ def test_nppes_rows_keep_names_npi_profession_place_and_phones(nppes, org):
     # "3088652512.0": a float's ".0" is not part of the number.
     assert wiebe.phone == "+13088652512"
     assert (wiebe.city, wiebe.region, wiebe.postal_code, wiebe.country) == (
-        "Kearney", "NE", "68847-2944", "US")
+        "Kearney",
+        "NE",
+        "68847-2944",
+        "US",
+    )
     assert wiebe.latitude is not None
     assert list(wiebe.specialties.values_list("code", "is_primary")) == [("207X00000X", True)]
     assert list(wiebe.licences.values_list("jurisdiction", "number")) == [("US-NE", "12637")]
@@ -81,12 +86,16 @@ def test_nppes_rows_keep_names_npi_profession_place_and_phones(nppes, org):
 def test_nppes_keeps_every_taxonomy_and_every_licence_with_its_state(nppes):
     hamami = Candidate.objects.get(npi="1962405019")
     # Six taxonomies (two distinct codes repeated), the one switched to Y first.
-    specialties = list(hamami.specialties.order_by("-is_primary", "id")
-                       .values_list("code", "is_primary"))
+    specialties = list(
+        hamami.specialties.order_by("-is_primary", "id").values_list("code", "is_primary")
+    )
     assert specialties == [("207P00000X", True), ("207R00000X", False), ("208M00000X", False)]
     assert sorted(hamami.licences.values_list("jurisdiction", "number")) == [
-        ("US-FL", "ME74685"), ("US-OH", "35.096390"), ("US-PA", "MD441349"),
-        ("US-TN", "53240"), ("US-WI", "36422"),
+        ("US-FL", "ME74685"),
+        ("US-OH", "35.096390"),
+        ("US-PA", "MD441349"),
+        ("US-TN", "53240"),
+        ("US-WI", "36422"),
     ]
     gressot = Candidate.objects.get(npi="1215930367")
     # Taxonomy 1 (switch N) and 2 (switch Y): the primary is the second column's.
@@ -95,22 +104,21 @@ def test_nppes_keeps_every_taxonomy_and_every_licence_with_its_state(nppes):
 
 
 def test_an_unreadable_phone_is_a_warning_and_the_row_still_imports(nppes):
-    warning = next(i for i in outcomes(nppes, RowOutcome.WARNING)
-                   if "4828992900" in i.message)
+    warning = next(i for i in outcomes(nppes, RowOutcome.WARNING) if "4828992900" in i.message)
     assert warning.field == "phone"
     assert warning.candidate.npi == "1316940356"
     # The practice number could not be read: the mailing address's number is the phone.
     assert warning.candidate.phone == "+14808122119"
     assert warning.data["NPI"] == "1316940356"  # the row's cells stay in the report
-    assert nppes.warning_count == len({i.line_number for i in outcomes(nppes,
-                                                                         RowOutcome.WARNING)})
+    assert nppes.warning_count == len({i.line_number for i in outcomes(nppes, RowOutcome.WARNING)})
 
 
 def test_the_mailing_phone_is_kept_as_a_second_number(nppes):
     pilcher = Candidate.objects.get(npi="1750384806")  # Bisbee: practice and mailing differ
     assert pilcher.phone == "+18067610540"
     assert list(ContactPoint.objects.filter(candidate=pilcher).values_list("kind", "value")) == [
-        ("phone", "+18067810360")]
+        ("phone", "+18067810360")
+    ]
 
 
 def test_reimporting_nppes_creates_nothing(nppes, org, recruiter):
@@ -126,7 +134,10 @@ def test_cms_maine_imports_full_names_in_capitals_and_zip_codes(org, recruiter):
     assert (batch.rows_done, batch.created_count, batch.error_count) == (3516, 3516, 0)
     gilman = Candidate.objects.get(npi="1003005174")
     assert (gilman.first_name, gilman.last_name, gilman.profession) == (
-        "David", "Gilman", "physician_assistant")
+        "David",
+        "Gilman",
+        "physician_assistant",
+    )
     assert (gilman.postal_code, gilman.city, gilman.region) == ("04102-3134", "Portland", "ME")
     assert Candidate.objects.get(npi="1003012253").postal_code == "04416"
     assert not Candidate.objects.filter(organization=org, profession="").exists()
@@ -142,7 +153,10 @@ def test_cms_full_columns_reads_credential_and_every_specialty(org, recruiter):
     assert {i.field for i in outcomes(batch, RowOutcome.DUPLICATE)} <= {"npi", ""}
     perez = Candidate.objects.get(npi="1215911011")
     assert (perez.first_name, perez.last_name, perez.credentials) == (
-        "Socrates", "Perez-Rodriguez", "MD")
+        "Socrates",
+        "Perez-Rodriguez",
+        "MD",
+    )
     assert perez.postal_code == "34108-1869"
     # "2.12689E+12": a phone a spreadsheet wrote in scientific notation lost its digits.
     lost = next(i for i in outcomes(batch, RowOutcome.WARNING) if "E+12" in i.message)
@@ -182,7 +196,10 @@ def test_the_web_mapping_step_suggests_a_mapping_that_imports_nppes(login, recru
     tasks.run_import(batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.created_count, batch.skipped_count) == (
-        ImportStatus.COMPLETED, 733, 267)
+        ImportStatus.COMPLETED,
+        733,
+        267,
+    )
     report = client.get(reverse("imports:detail", args=[batch.uuid]))
     html = report.content.decode()
     assert "733" in html and "Not candidates" in html
@@ -198,13 +215,15 @@ def test_the_command_line_imports_nppes_and_reimports_nothing(org):
     assert lines[-1] == (
         f"{path} → {org.slug}: 1,000 rows; 733 created ({_warned(org)} with warnings), 0 "
         "skipped as duplicates (0 already imported), 0 with errors, 267 not candidates "
-        "(organizations, rows with no name).")
+        "(organizations, rows with no name)."
+    )
     assert sum(1 for line in lines if ": skipped: An organization" in line) == 188
     assert not any(": error:" in line for line in lines)
     again = io.StringIO()
     call_command("import_candidates", str(path), org=org.slug, stdout=again)
-    assert re.search(r"0 created, 733 skipped as duplicates \(733 already imported\)",
-                     again.getvalue())
+    assert re.search(
+        r"0 created, 733 skipped as duplicates \(733 already imported\)", again.getvalue()
+    )
 
 
 def _warned(org) -> int:
