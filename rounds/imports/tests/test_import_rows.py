@@ -93,6 +93,7 @@ def test_trimmed_registry_columns_import_with_the_suggested_mapping(org, recruit
     ]
 
 
+PRACTICE_PHONE = "Provider Business Practice Location Address Telephone Number"
 COLLEAGUES = [  # real NPIs, other people
     ("1588667638", "PILCHER"),
     ("1215930367", "GRESSOT"),
@@ -108,7 +109,7 @@ def colleagues() -> list[list[str]]:
             **{
                 "Provider Last Name (Legal Name)": name,
                 "Provider License Number_1": f"L-{name}",
-                "Provider Business Practice Location Address Telephone Number": f"308865{2520 + i}.0",
+                PRACTICE_PHONE: f"308865{2520 + i}.0",
                 "Provider Business Mailing Address Telephone Number": "",
             },
         )
