@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import F
+from django.utils import timezone
 
 from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
@@ -105,6 +106,7 @@ class BatchImporter:
         cursor and counters move in it, or the chunk raises ImportConflict."""
         rows = [self.parse(line, cells) for line, cells in chunk]
         outcomes: list[Outcome] = []
+        self._now = timezone.now()
         # No ORDER BY: sorting by name makes SQLite walk the name index instead of the key's.
         org = Candidate.objects.for_org(self.org_id).order_by()
 
@@ -304,8 +306,9 @@ class BatchImporter:
             self._per_row_defaults = [(i, f.default) for i, f in enumerate(fields)
                                       if f.has_default() and callable(f.default)]
         args = list(self._template)
+        now = self._now
         for i, make in self._per_row_defaults:
-            args[i] = make()
+            args[i] = now if make is timezone.now else make()  # one clock reading a chunk
         slots = self._slots
         for name, value in row.values.items():
             args[slots[name]] = value
@@ -420,8 +423,6 @@ class BatchImporter:
 
     def advance(self, n_rows: int, counts: dict[str, int]) -> None:
         """Move the cursor and counters, on condition that no one else moved them."""
-        from django.utils import timezone
-
         batch = self.batch
         moved = ImportBatch.objects.filter(
             pk=batch.pk, rows_done=batch.rows_done, status=ImportStatus.RUNNING

@@ -176,11 +176,12 @@ def open_table(fileobj, file_format: str, *, encoding: str = "utf-8-sig", delimi
 
 def _csv_rows(reader, width: int) -> Iterator[tuple[int, list[str]]]:
     line = 1
+    strip = str.strip
     for record in reader:
         line += 1
-        if not any(c.strip() for c in record):
+        cells = list(map(strip, record[:width]))  # map: a 330-column row, 1,000 times over
+        if not any(cells) and not any(map(strip, record[width:])):
             continue
-        cells = [c.strip() for c in record[:width]]
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         yield line, cells

@@ -48,6 +48,7 @@ class ParsedRow:
     line: int
     cells: list[str]
     raw: dict[str, str | list[str]]
+    texts: dict[str, str]  # each field's cells as one text (several columns joined by “;”)
     fingerprint: str
     external_id: str = ""
     npi: str = ""  # when the cell holds a valid NPI
@@ -107,6 +108,7 @@ class RowReader:
         self._specialties: dict[str, F_.SpecialtyReading] = {}
         self._jurisdictions: dict[tuple[str, str], str | None] = {}
         self._names: dict[str, str] = {}
+        self._phones: dict[tuple[str, str], str | ContactError] = {}
 
     # -- reading the cells --
 
@@ -116,19 +118,21 @@ class RowReader:
             if single:
                 raw[target] = _cell(cells[idx[0]])
             else:
-                raw[target] = [_cell(cells[i]) for i in idx]
+                values = [cells[i] for i in idx]
+                raw[target] = [_cell(v) if v[:1] == "'" else v for v in values]
+        texts = {target: self._text(value, target) for target, value in raw.items()}
         npi = ""
-        if text := self._text(raw, "npi"):
-            digits = re.sub(r"[\s-]", "", whole_number_text(text))
+        if text := texts.get("npi"):
+            digits = re.sub(r"[\s-]", "", text)
             with suppress(CodeError):  # reported by validate()
                 npi = normalize_npi(digits)
-        return ParsedRow(line=line, cells=cells, raw=raw, fingerprint=fingerprint(raw),
-                         external_id=self._text(raw, "external_id"), npi=npi)
+        return ParsedRow(line=line, cells=cells, raw=raw, texts=texts,
+                         fingerprint=fingerprint(raw), external_id=texts.get("external_id", ""),
+                         npi=npi)
 
     @staticmethod
-    def _text(raw, target: str) -> str:
+    def _text(value: str | list[str], target: str) -> str:
         """A field's cells as one text: several columns joined by “;”."""
-        value = raw.get(target, "")
         if isinstance(value, str):
             return whole_number_text(value) if target in _NUMERIC else value
         cells = [whole_number_text(v) if target in _NUMERIC else v for v in value if v]
@@ -138,9 +142,9 @@ class RowReader:
 
     def validate(self, row: ParsedRow) -> None:
         raw, errors, warnings = row.raw, row.errors, row.warnings
-        text = self._text
+        get = row.texts.get
 
-        kind = text(raw, "entity_type")
+        kind = get("entity_type", "")
         if kind:
             read = read_entity_type(kind)
             if read == "organization":
@@ -151,12 +155,12 @@ class RowReader:
                 warnings.append(("entity_type", f"“{kind}” is not an entity type (1 person, "
                                                 "2 organization): read as a person."))
 
-        first, last = text(raw, "first_name"), text(raw, "last_name")
-        if (not first or not last) and text(raw, "full_name"):
-            split_first, split_last = split_full_name(text(raw, "full_name"))
+        first, last = get("first_name", ""), get("last_name", "")
+        if (not first or not last) and get("full_name", ""):
+            split_first, split_last = split_full_name(get("full_name", ""))
             first, last = first or split_first, last or split_last
-        if not (first or last or text(raw, "email") or text(raw, "phone")
-                or text(raw, "email_other") or text(raw, "phone_other")):
+        if not (first or last or get("email", "") or get("phone", "")
+                or get("email_other", "") or get("phone_other", "")):
             row.skip = "No name, email or phone in this row: nothing to import."
             return
         first, last = self._name(first), self._name(last)
@@ -165,20 +169,20 @@ class RowReader:
         if not last:
             errors.append(("last_name", "Last name is empty."))
 
-        country_text = text(raw, "country")
+        country_text = get("country", "")
         country = F_.match_country(country_text)
         if country is None:
             warnings.append(("country", f"“{country_text}” is not a country Rounds knows: "
                                         "imported without it (use a name or a code such as CA "
                                         "or US)."))
             country = ""
-        region = text(raw, "region")
+        region = get("region", "")
         if region:
             code = self.jurisdiction(region, country)
             if code and (not country or code.startswith(country + "-")):
                 region = code.split("-", 1)[1]
                 country = country or code.split("-", 1)[0]
-        postal = text(raw, "postal_code").upper()
+        postal = get("postal_code", "").upper()
         if postal:
             if country in ("", "US") and (zip_code := normalize_us_zip(postal)):
                 postal = zip_code
@@ -189,10 +193,10 @@ class RowReader:
                     country = "US"
         row_country = country or self.default_country
 
-        email, email_normalized = self._email(text(raw, "email"), "email", warnings)
-        phone = self._phone(text(raw, "phone"), row_country, "phone", warnings)
+        email, email_normalized = self._email(get("email", ""), "email", warnings)
+        phone = self._phone(get("phone", ""), row_country, "phone", warnings)
         others = []
-        for value in F_.MULTI_SPLIT.split(text(raw, "email_other")):
+        for value in F_.MULTI_SPLIT.split(get("email_other", "")):
             address, key = self._email(value, "email_other", warnings)
             if key and key != email_normalized and key not in {k for _a, k in others}:
                 others.append((address, key))
@@ -200,7 +204,7 @@ class RowReader:
             (email, email_normalized), others = others[0], others[1:]
         row.other_emails = others
         other_phones = []
-        for value in F_.MULTI_SPLIT.split(text(raw, "phone_other")):
+        for value in F_.MULTI_SPLIT.split(get("phone_other", "")):
             number = self._phone(value, row_country, "phone_other", warnings)
             if number and number != phone and number not in other_phones:
                 other_phones.append(number)
@@ -208,14 +212,14 @@ class RowReader:
             phone, other_phones = other_phones[0], other_phones[1:]
         row.other_phones = other_phones
 
-        if (npi_text := text(raw, "npi")) and not row.npi:
+        if (npi_text := get("npi", "")) and not row.npi:
             try:
                 normalize_npi(npi_text)
             except CodeError as exc:
                 warnings.append(("npi", f"{exc} Imported without the NPI."))
 
         specialties = self._specialties_of(raw, errors)
-        profession = self._profession(text(raw, "profession"), specialties, errors, warnings)
+        profession = self._profession(get("profession", ""), specialties, errors, warnings)
         if profession:
             # Words are read without the row's profession: “Primary care” reads as family
             # medicine. Its code is kept only when it is a specialty of the row's profession;
@@ -227,7 +231,7 @@ class RowReader:
             ]
 
         years = None
-        if years_text := text(raw, "years_experience"):
+        if years_text := get("years_experience", ""):
             m = _YEARS.match(years_text)
             if not m:
                 warnings.append(("years_experience", f"“{years_text}” is not a number of years "
@@ -238,17 +242,17 @@ class RowReader:
             else:
                 years = int(m.group(1))
 
-        row.licences = self._licences(raw, region, country, warnings)
+        row.licences = self._licences(raw, row.texts, region, country, warnings)
 
-        source, source_detail = F_.match_source(text(raw, "source"))
+        source, source_detail = F_.match_source(get("source", ""))
         values = {
             "first_name": first, "last_name": last, "email": email,
             "email_normalized": email_normalized, "phone": phone, "phone_normalized": phone,
-            "profession": profession, "headline": text(raw, "headline"),
-            "years_experience": years, "city": self._name(text(raw, "city")),
+            "profession": profession, "headline": get("headline", ""),
+            "years_experience": years, "city": self._name(get("city", "")),
             "region": region, "postal_code": postal, "country": country, "source": source,
             "source_detail": source_detail, "external_id": row.external_id, "npi": row.npi,
-            "credentials": text(raw, "credentials"),
+            "credentials": get("credentials", ""),
         }
         for name in ("first_name", "last_name", "external_id"):
             limit = F_.TARGET_BY_NAME[name].max_length
@@ -263,13 +267,13 @@ class RowReader:
                                        "fit: imported without it."))
                 values[name] = ""
         tags = []
-        for name in F_.TAG_SPLIT.split(text(raw, "tags")):
+        for name in F_.TAG_SPLIT.split(get("tags", "")):
             name = name[:60].strip()
             if name and name.lower() not in {t.lower() for t in tags}:
                 tags.append(name)
         row.values = values
         row.specialties, row.tags = specialties, tags
-        row.notes = text(raw, "notes")
+        row.notes = get("notes", "")
 
     # -- the parts --
 
@@ -277,6 +281,8 @@ class RowReader:
         if not text:
             return ""
         if text not in self._names:
+            if len(self._names) > 100_000:
+                self._names.clear()
             self._names[text] = proper_case_name(" ".join(text.split()))
         return self._names[text]
 
@@ -295,11 +301,20 @@ class RowReader:
     def _phone(self, value: str, region: str, field_name: str, warnings) -> str:
         if not value:
             return ""
-        try:
-            return self.phone(value, region)
-        except ContactError as exc:
-            warnings.append((field_name, f"{exc} Imported without it."))
+        key = (value, region)
+        if (found := self._phones.get(key)) is None:
+            # Practices' numbers repeat across a registry's rows: parse each number once.
+            try:
+                found = self.phone(value, region)
+            except ContactError as exc:
+                found = exc
+            if len(self._phones) > 50_000:
+                self._phones.clear()
+            self._phones[key] = found
+        if isinstance(found, ContactError):
+            warnings.append((field_name, f"{found} Imported without it."))
             return ""
+        return found
 
     @staticmethod
     def phone(value: str, region: str) -> str:
@@ -378,7 +393,8 @@ class RowReader:
         errors.append(("profession", "Profession is empty."))
         return None
 
-    def _licences(self, raw, region: str, country: str, warnings) -> list[tuple[str, str]]:
+    def _licences(self, raw, texts, region: str, country: str, warnings
+                  ) -> list[tuple[str, str]]:
         """(jurisdiction code, number) pairs, each once. Several jurisdiction columns and as
         many number columns pair up by position (NPPES: licence N with its state N); one
         column each holds “;”-separated lists, paired by position too."""
@@ -389,8 +405,8 @@ class RowReader:
             pairs = [(j.strip(), n.strip()) for j, n in zip(jur_value, num_value, strict=True)
                      if j.strip() or n.strip()]
         else:
-            jur_text, num_text = self._text(raw, "licence_jurisdictions"), self._text(
-                raw, "licence_number")
+            jur_text = texts.get("licence_jurisdictions", "")
+            num_text = texts.get("licence_number", "")
             jurs = [j for j in F_.JURISDICTION_SPLIT.split(jur_text) if j]
             numbers = [n for n in F_.MULTI_SPLIT.split(num_text) if n]
             if not jurs and not numbers:
