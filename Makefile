@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The local demo is an opt-in (production settings are the default): a key of its own in var/,
+# plain http on loopback, printed email and texts, Rounds' own error pages.
+LOCAL  := ROUNDS_DEMO=1
 
 .PHONY: demo test install serve worker migrate lint format bench clean chromium
 
@@ -18,25 +21,25 @@ install: $(STAMP)
 
 migrate: install
 	mkdir -p var
-	$(BIN)/python manage.py migrate --noinput
+	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 
 # Install, migrate, load the demo organizations, start a background worker and serve on SQLite.
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(LOCAL) $(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "  Rounds is starting on http://$(HOST):$(PORT)/"
 	@echo "  Sign in as  demo@rounds.test / rounds-demo  (Alberta clinic group, owner)"
 	@echo "          or  staffing@rounds.test / rounds-demo  (US medical staffing firm, owner)"
 	@echo ""
 	@trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
-	  $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+	  $(LOCAL) $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
+	  $(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: migrate
-	$(BIN)/python manage.py db_worker
+	$(LOCAL) $(BIN)/python manage.py db_worker
 
 # Browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
 chromium:

@@ -1,22 +1,67 @@
 """Settings for Rounds. Everything that differs between a laptop and production comes from the
-environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, MEDIA_ROOT."""
+environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, MEDIA_ROOT…
+
+Production is the default. A laptop opts in: `ROUNDS_DEMO=1` (what `make demo` sets: plain
+http on loopback, a secret key of its own kept in var/, printed email and texts) or `DEBUG=1`
+(Django's debug pages, for development); the test suite is its own opt-in."""
 
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TESTING = "pytest" in sys.modules or os.environ.get("ROUNDS_TESTING") == "1"
 
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-DEBUG = os.environ.get("DEBUG", "1") == "1"  # the embedded demo default; production sets DEBUG=0
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG=0: the built-in key is public.")
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use 1 or 0.")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r}: a whole number is needed.") from exc
+
+
+TESTING = "pytest" in sys.modules or envbool("ROUNDS_TESTING")
+DEBUG = envbool("DEBUG")
+DEMO = envbool("ROUNDS_DEMO")
+# A machine of one person (the demo, development, the tests), not a server on the internet.
+LOCAL = DEBUG or DEMO or TESTING
+
+
+SECRET_KEY_FILE = Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+
+
+def _local_secret_key() -> str:
+    """The key of this checkout, made once on a local machine and kept in var/ (so the command
+    line works after `make demo`); never a key written in the code."""
+    if not SECRET_KEY_FILE.exists():
+        if not LOCAL:
+            raise ImproperlyConfigured(
+                "Set SECRET_KEY (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+                ", or ROUNDS_DEMO=1 to run the local demo."
+            )
+        from django.core.management.utils import get_random_secret_key
+
+        SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SECRET_KEY_FILE.write_text(get_random_secret_key())
+        SECRET_KEY_FILE.chmod(0o600)
+    return SECRET_KEY_FILE.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -112,9 +157,19 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:
-    EMAIL_BACKEND = os.environ.get(
-        "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    # SMTP on a server (any provider: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+    # EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL); the demo prints what it would send.
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+        "django.core.mail.backends.console.EmailBackend" if DEMO or DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
     )
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rounds <no-reply@rounds.local>")
 
 LANGUAGE_CODE = "en"
@@ -151,7 +206,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "reply.rounds.local")
 # Inbound email arrives from the mail provider's inbound webhook, signed with this secret.
-INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "dev-inbound-secret")
+# Without it (on a server) the webhook refuses every call: a known default would let anyone post a
+# forged "STOP" for a real candidate.
+INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or (
+    "dev-inbound-secret" if LOCAL else ""
+)
 # Texts: an adapter speaking Twilio's REST API. Without an account the console backend logs
 # what would be sent (like Django's console email backend).
 SMS_BACKEND = os.environ.get(
@@ -176,11 +235,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# --- Serving on the internet -------------------------------------------------------------------
+# Safe when nothing is set; the environment may relax what it must (e.g. HSTS while trying a
+# domain). Behind a proxy that terminates TLS, set TRUST_PROXY_HEADERS=1 and TRUSTED_PROXIES
+# to the number of proxies in front of Rounds (it reads the client's address from
+# X-Forwarded-For, counting from the right).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not LOCAL)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not LOCAL)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the load balancer's check speaks plain http
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if LOCAL else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not LOCAL)
+# The header alone enrols nothing: a domain is preloaded only when its owner submits it.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not LOCAL)
+TRUST_PROXY_HEADERS = envbool("TRUST_PROXY_HEADERS")
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 1 if TRUST_PROXY_HEADERS else 0)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = envbool("USE_X_FORWARDED_HOST", True)
+# Forms posted from these origins pass the CSRF check (PUBLIC_URL's origin is always one).
+CSRF_TRUSTED_ORIGINS = [
+    o.strip().rstrip("/") for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
+]
+# Without DEBUG the app serves its own static files (WhiteNoise); the demo reads them where they
+# are, production from `collectstatic`.
+WHITENOISE_USE_FINDERS = DEMO or DEBUG
 
 AUTHENTICATION_BACKENDS = ["rounds.accounts.backends.EmailBackend"]
+
+# The address in links is where people reach Rounds: forms posted from it pass the CSRF check.
+_public_origin = "/".join(PUBLIC_URL.split("/")[:3])
+if _public_origin.startswith("https://") and _public_origin not in CSRF_TRUSTED_ORIGINS:
+    CSRF_TRUSTED_ORIGINS.append(_public_origin)

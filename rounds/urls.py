@@ -1,10 +1,23 @@
 from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 
 from rounds.api import api
 from rounds.pipeline.views import today
 
+
+@never_cache
+def healthz(request):
+    """For the load balancer: the process answers and reaches its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("", today, name="today"),
     path("accounts/", include("rounds.accounts.urls")),
     path("candidates/", include("rounds.candidates.urls")),

@@ -48,6 +48,7 @@ from rounds.audit.choices import AuditAction
 from rounds.lib.api import ERRORS
 from rounds.lib.api import ErrorOut as Error
 from rounds.lib.contact import format_phone
+from rounds.lib.http import client_ip
 from rounds.lib.permissions import can_edit, can_work_pipeline
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Application
@@ -589,7 +590,7 @@ def get_candidate(request, uuid: UUID):
     """The full record, with every section, consent and the jobs they are in."""
     candidate = _get(request, uuid, _detail_queryset())
     actions.record_candidate_view(candidate, request.user, via="api",
-                                  ip_address=request.META.get("REMOTE_ADDR") or None)
+                                  ip_address=client_ip(request) or None)
     return candidate_out(request, candidate)
 
 

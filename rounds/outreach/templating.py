@@ -160,8 +160,11 @@ def compile_text(text: str) -> Template:
 
 
 def render(text: str, context: dict) -> str:
-    """Render a subject or body with a context from `context_for`."""
-    return compile_text(text).render(Context(context, autoescape=False))
+    """Render a subject or body with a context from `context_for`. The result is plain text
+    (never marked safe): a candidate's name or an imported value is whatever people typed, so
+    wherever the text is shown in a page, it is escaped."""
+    rendered = compile_text(text).render(Context(context, autoescape=False))
+    return "".join([rendered])  # a plain str: SafeString would skip escaping in templates
 
 
 def render_or_error(text: str, context: dict) -> tuple[str, str]:

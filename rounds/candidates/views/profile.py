@@ -24,6 +24,7 @@ from rounds.activities.actions import timeline_queryset
 from rounds.activities.forms import CallForm, MeetingForm, NoteForm
 from rounds.jobs.models import Job
 from rounds.lib.contact import format_phone
+from rounds.lib.http import client_ip
 from rounds.lib.permissions import can_edit, editor_required, member_required
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Application
@@ -51,7 +52,7 @@ SECTION_ORDER = ["specialty", "licence", "certification", "experience", "educati
 # --- helpers --------------------------------------------------------------------------------
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 def get_candidate(request, uuid, queryset=None) -> Candidate:

@@ -16,6 +16,7 @@ from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.lib import csvsafe, jurisdictions
+from rounds.lib.http import client_ip
 from rounds.lib.permissions import editor_required, member_required
 
 from ..choices import CandidateStatus, LicenceStatus, Profession, Source
@@ -177,7 +178,7 @@ def candidate_export(request):
     organization = request.user.organization
     audit.record(
         actor=request.user, action=AuditAction.EXPORT, obj=organization,
-        organization_id=organization.pk, ip_address=request.META.get("REMOTE_ADDR"),
+        organization_id=organization.pk, ip_address=client_ip(request) or None,
         changes={"format": "csv", "filters": query.filters, "rows": total},
     )
     notes = Prefetch(

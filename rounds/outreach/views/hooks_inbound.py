@@ -26,6 +26,8 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from rounds.lib.http import client_ip
+
 from ..choices import WebhookOutcome, WebhookSource
 from ..inbound import InboundError, parse_email, receive_email, receive_sms
 from ..models import WebhookEvent
@@ -44,7 +46,7 @@ def _event(request: HttpRequest, source: str, outcome: str, *, event_id: str = "
     return WebhookEvent.objects.create(
         source=source, event_id=event_id[:200], outcome=outcome, detail=detail[:300],
         organization_id=message.organization_id if message is not None else None,
-        message=message, remote_addr=(request.META.get("REMOTE_ADDR") or "")[:64],
+        message=message, remote_addr=client_ip(request)[:64],
         payload=payload[:MAX_PAYLOAD_CHARS],
     )
 

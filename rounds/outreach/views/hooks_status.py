@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from rounds.lib.http import client_ip
+
 from .. import delivery, sms
 from ..choices import WebhookOutcome, WebhookSource
 from ..models import WebhookEvent
@@ -26,7 +28,7 @@ def _event(request: HttpRequest, outcome: str, event_id: str = "", *, detail: st
     return WebhookEvent.objects.create(
         source=WebhookSource.SMS_STATUS, event_id=event_id[:200], outcome=outcome,
         organization_id=message.organization_id if message is not None else None,
-        message=message, detail=detail[:300], remote_addr=request.META.get("REMOTE_ADDR", "")[:64],
+        message=message, detail=detail[:300], remote_addr=client_ip(request)[:64],
         payload=request.POST.urlencode(),
     )
 
