@@ -2,6 +2,8 @@
 spreadsheet turned into numbers, NPIs (rounds/lib/names.py, rounds/lib/codes.py)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rounds.lib.codes import (
     CodeError,
@@ -133,3 +135,54 @@ def test_whole_numbers_lose_a_floats_dot_zero_and_nothing_else():
     assert whole_number_text("1.5") == "1.5"
     assert whole_number_text("M.D.") == "M.D."
     assert whole_number_text("2.12689E+12") == "2.12689E+12"
+
+
+# --- the short road for everyday email addresses ------------------------------------------------
+
+_LOCAL = st.text(alphabet="abcXYZ019._+-%!", min_size=0, max_size=70)
+_LABEL = st.text(alphabet="abcxnXN019-", min_size=0, max_size=12)
+_DOMAIN = st.lists(_LABEL, min_size=1, max_size=4).map(".".join) | st.sampled_from(
+    ["example.com", "Example.COM", "mail.test", "localhost", "x.local", "gmail.com", "a.b",
+     "prairiehealth.ca", "xn--bcher-kva.com", "123.45", "ex--ample.com", "-a.com", "a-.com"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(local=_LOCAL, domain=_DOMAIN)
+def test_the_short_road_gives_what_email_validator_gives(local, domain):
+    from email_validator import EmailNotValidError, validate_email
+
+    from rounds.lib.contact import _simple
+
+    value = f"{local}@{domain}"
+    short = _simple(value)
+    if short is None:
+        return  # the long road decides
+    try:
+        expected = validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        pytest.fail(f"{value!r}: the short road accepted what email_validator refuses ({exc})")
+    assert short == expected
+
+
+@pytest.mark.parametrize("value", ["Amara.Okafor@EXAMPLE.com", "ana+jobs@prairiehealth.ca",
+                                   "Postmaster@Example.com", "a@xn--bcher-kva.com"])
+def test_normalized_addresses_are_what_email_validator_writes(value):
+    from email_validator import validate_email
+
+    from rounds.lib.contact import normalize_email
+
+    assert normalize_email(value) == validate_email(value, check_deliverability=False).normalized
+
+
+@pytest.mark.parametrize("value", ["a@b.test", "x@localhost", "a..b@x.com", "a@-x.com", "@x.com",
+                                   "a@x..com"])
+def test_refused_addresses_keep_email_validators_reason(value):
+    from email_validator import EmailNotValidError, validate_email
+
+    from rounds.lib.contact import ContactError, normalize_email
+
+    with pytest.raises(EmailNotValidError) as expected:
+        validate_email(value, check_deliverability=False)
+    with pytest.raises(ContactError) as got:
+        normalize_email(value)
+    assert str(got.value) == str(expected.value)
