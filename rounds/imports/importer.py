@@ -43,18 +43,21 @@ class Outcome:
 
 
 def among(qs, field_name: str, values):
-    """`qs` filtered on field IN values. On PostgreSQL as `= ANY(%s)` with one array parameter:
-    a thousand-value IN list costs more to build and parse than the lookup itself."""
+    """`qs` filtered on field IN values, the values passed as they are: on PostgreSQL as
+    `= ANY(%s)` with one array parameter, on SQLite as a plain IN list. Through the ORM's
+    `__in`, a thousand values cost more to prepare one by one than the lookup itself."""
     from django.db import connection
 
     values = list(values)
-    if connection.vendor != "postgresql":
-        return qs.filter(**{f"{field_name}__in": values})
     model = qs.model
     column = model._meta.get_field(field_name).column
     qn = connection.ops.quote_name
-    return qs.extra(where=[f"{qn(model._meta.db_table)}.{qn(column)} = ANY(%s)"],
-                    params=[values])
+    target = f"{qn(model._meta.db_table)}.{qn(column)}"
+    if connection.vendor == "postgresql":
+        return qs.extra(where=[f"{target} = ANY(%s)"], params=[values])
+    if not values or len(values) > 30000:  # SQLite's limit on parameters is 32,766
+        return qs.filter(**{f"{field_name}__in": values})
+    return qs.extra(where=[f"{target} IN ({', '.join(['%s'] * len(values))})"], params=values)
 
 
 def _may_be(npi: str, other_npi: str) -> bool:
@@ -92,6 +95,10 @@ class BatchImporter:
         self.created_fingerprints: dict[str, tuple[int, int]] = {}
         self.created_external_ids: dict[str, tuple[int, int]] = {}
         self.created_npis: dict[str, tuple[int, int]] = {}
+        # Secondary emails and phones are looked up only where the pool has some (rows of this
+        # batch are compared in memory).
+        self._has_contact_points = ContactPoint.objects.filter(
+            organization_id=self.org_id).exists()
 
     def parse(self, line: int, cells: list[str]) -> ParsedRow:
         return self.reader.parse(line, cells)
@@ -265,6 +272,8 @@ class BatchImporter:
                       "last_name", "npi").order_by("id"):
             if org_id == self.org_id and merged is None:
                 found.setdefault(key, (pk, f"{first} {last}", npi))
+        if not self._has_contact_points:
+            return found
         for key, pk, org_id, merged, first, last, npi in among(
             ContactPoint.objects.filter(kind=kind), "value_normalized", keys
         ).values_list("value_normalized", "candidate_id", "organization_id",
