@@ -61,37 +61,52 @@ def main() -> int:
     from rounds.candidates.models import Candidate
 
     call_command("migrate", verbosity=0)
-    print(f"NPPES import benchmark on {connection.vendor} ({settings_name(connection)}): "
-          f"{DATA.name}, {DATA.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"NPPES import benchmark on {connection.vendor} ({settings_name(connection)}): "
+        f"{DATA.name}, {DATA.stat().st_size / 1e6:.1f} MB"
+    )
     rates, again_rates, ok = [], [], True
     for run in range(1, args.runs + 1):
         org, owner = do_create_organization(
-            name=f"Bench Clinics {run}", slug=f"bench-{run}", owner_email=f"bench{run}@rounds.test",
-            owner_password="bench-password-123", owner_first_name="Bench",
-            owner_last_name="Owner", country="US", time_zone="America/Chicago",
+            name=f"Bench Clinics {run}",
+            slug=f"bench-{run}",
+            owner_email=f"bench{run}@rounds.test",
+            owner_password="bench-password-123",
+            owner_first_name="Bench",
+            owner_last_name="Owner",
+            country="US",
+            time_zone="America/Chicago",
         )
         batch, upload_s, run_s = import_once(DATA, org.pk, owner)
         rate = batch.rows_done / run_s
         rates.append(rate)
         if run == 1:
-            print(f"  {len(batch.headers)} columns; mapped: "
-                  + ", ".join(f"{k} ({len(v) if isinstance(v, list) else 1})"
-                              for k, v in batch.mapping.items()))
-        print(f"  run {run}: {batch.status}, {batch.rows_done:,} rows in {run_s:.2f} s = "
-              f"{rate:,.0f} rows/s (upload, checks and mapping suggestion {upload_s:.2f} s); "
-              f"created {batch.created_count:,} ({batch.warning_count} with warnings), "
-              f"not candidates {batch.skipped_count}, duplicates {batch.duplicate_count}, "
-              f"errors {batch.error_count}")
+            print(
+                f"  {len(batch.headers)} columns; mapped: "
+                + ", ".join(
+                    f"{k} ({len(v) if isinstance(v, list) else 1})"
+                    for k, v in batch.mapping.items()
+                )
+            )
+        print(
+            f"  run {run}: {batch.status}, {batch.rows_done:,} rows in {run_s:.2f} s = "
+            f"{rate:,.0f} rows/s (upload, checks and mapping suggestion {upload_s:.2f} s); "
+            f"created {batch.created_count:,} ({batch.warning_count} with warnings), "
+            f"not candidates {batch.skipped_count}, duplicates {batch.duplicate_count}, "
+            f"errors {batch.error_count}"
+        )
         again, _upload_s, again_s = import_once(DATA, org.pk, owner)
         again_rates.append(again.rows_done / again_s)
         pool = Candidate.objects.filter(organization=org).count()
         ok = ok and again.created_count == 0 and pool == batch.created_count
         ok = ok and batch.status == again.status == "completed"
     warm = rates[1:] or rates
-    print(f"  first run in a fresh process (reads the healthcare knowledge files): "
-          f"{rates[0]:,.0f} rows/s; then median {statistics.median(warm):,.0f} rows/s "
-          f"(best {max(warm):,.0f}); re-import median {statistics.median(again_rates):,.0f} "
-          f"rows/s, created nothing: {'yes' if ok else 'NO'}")
+    print(
+        f"  first run in a fresh process (reads the healthcare knowledge files): "
+        f"{rates[0]:,.0f} rows/s; then median {statistics.median(warm):,.0f} rows/s "
+        f"(best {max(warm):,.0f}); re-import median {statistics.median(again_rates):,.0f} "
+        f"rows/s, created nothing: {'yes' if ok else 'NO'}"
+    )
     return 0 if ok else 1
 
 

@@ -85,7 +85,8 @@ class BatchImporter:
         self.org_id = batch.organization_id
         self.actor_id = batch.created_by_id
         self.reader = RowReader(
-            batch.headers, batch.mapping or {},
+            batch.headers,
+            batch.mapping or {},
             default_country=batch.organization.country or "CA",
             default_profession=batch.default_profession,
         )
@@ -97,8 +98,7 @@ class BatchImporter:
         self.created_npis: dict[str, tuple[int, int]] = {}
         # Secondary emails and phones are looked up only where the pool has some (rows of this
         # batch are compared in memory).
-        self._has_contact_points = ContactPoint.objects.filter(
-            organization_id=self.org_id).exists()
+        self._has_contact_points = ContactPoint.objects.filter(organization_id=self.org_id).exists()
 
     def parse(self, line: int, cells: list[str]) -> ParsedRow:
         return self.reader.parse(line, cells)
@@ -125,28 +125,52 @@ class BatchImporter:
         for r in rows:
             earlier = (
                 (self.created_fingerprints.get(r.fingerprint), "Repeats line {}.", "")
-                if r.fingerprint in self.created_fingerprints else
-                (self.created_external_ids.get(r.external_id), "Same external ID as line {}.",
-                 "external_id") if r.external_id in self.created_external_ids else
-                (self.created_npis.get(r.npi), "Same NPI as line {}.", "npi")
-                if r.npi in self.created_npis else None
+                if r.fingerprint in self.created_fingerprints
+                else (
+                    self.created_external_ids.get(r.external_id),
+                    "Same external ID as line {}.",
+                    "external_id",
+                )
+                if r.external_id in self.created_external_ids
+                else (self.created_npis.get(r.npi), "Same NPI as line {}.", "npi")
+                if r.npi in self.created_npis
+                else None
             )
             if earlier is not None:
                 (line, pk), message, field_name = earlier
-                outcomes.append(Outcome(r, RowOutcome.DUPLICATE, message.format(line),
-                                        field_name, pk))
+                outcomes.append(
+                    Outcome(r, RowOutcome.DUPLICATE, message.format(line), field_name, pk)
+                )
             elif r.fingerprint in known_fp:
-                outcomes.append(Outcome(r, RowOutcome.UNCHANGED, "Already imported.",
-                                        candidate_id=known_fp[r.fingerprint][0]))
+                outcomes.append(
+                    Outcome(
+                        r,
+                        RowOutcome.UNCHANGED,
+                        "Already imported.",
+                        candidate_id=known_fp[r.fingerprint][0],
+                    )
+                )
             elif r.external_id and r.external_id in known_ext:
-                outcomes.append(Outcome(r, RowOutcome.UNCHANGED,
-                                        f"External ID {r.external_id} is already in the pool.",
-                                        "external_id", known_ext[r.external_id][0]))
+                outcomes.append(
+                    Outcome(
+                        r,
+                        RowOutcome.UNCHANGED,
+                        f"External ID {r.external_id} is already in the pool.",
+                        "external_id",
+                        known_ext[r.external_id][0],
+                    )
+                )
             elif r.npi and r.npi in known_npi:
                 pk, who = known_npi[r.npi]
-                outcomes.append(Outcome(r, RowOutcome.UNCHANGED,
-                                        f"NPI {r.npi} is already in the pool ({who}).", "npi",
-                                        pk))
+                outcomes.append(
+                    Outcome(
+                        r,
+                        RowOutcome.UNCHANGED,
+                        f"NPI {r.npi} is already in the pool ({who}).",
+                        "npi",
+                        pk,
+                    )
+                )
             else:
                 self.validate(r)
                 if r.skip:
@@ -157,10 +181,12 @@ class BatchImporter:
                     fresh.append(r)
 
         # 2. Likely duplicates of people in the pool: a few queries for the whole chunk.
-        by_email = self._by_contact(ContactKind.EMAIL, "email_normalized",
-                                    {k for r in fresh for k in r.emails})
-        by_phone = self._by_contact(ContactKind.PHONE, "phone_normalized",
-                                    {k for r in fresh for k in r.phones})
+        by_email = self._by_contact(
+            ContactKind.EMAIL, "email_normalized", {k for r in fresh for k in r.emails}
+        )
+        by_phone = self._by_contact(
+            ContactKind.PHONE, "phone_normalized", {k for r in fresh for k in r.phones}
+        )
         by_licence = self._by_licence({n for r in fresh for _j, n in r.licences if n})
 
         # 3. In file order: a duplicate of the pool or of an earlier row, else a new candidate.
@@ -178,34 +204,58 @@ class BatchImporter:
             hit = None
             # A shared email or phone is not the same person when both have an NPI and the
             # NPIs differ: clinicians of one practice share its number.
-            if found := next((by_email[k] for k in r.emails
-                              if k in by_email and _may_be(r.npi, by_email[k][2])), None):
-                hit = Outcome(r, RowOutcome.DUPLICATE, f"Same email as {found[1]}.", "email",
-                              found[0])
-            elif found := next((by_phone[k] for k in r.phones
-                                if k in by_phone and _may_be(r.npi, by_phone[k][2])), None):
-                hit = Outcome(r, RowOutcome.DUPLICATE, f"Same phone as {found[1]}.", "phone",
-                              found[0])
+            if found := next(
+                (by_email[k] for k in r.emails if k in by_email and _may_be(r.npi, by_email[k][2])),
+                None,
+            ):
+                hit = Outcome(
+                    r, RowOutcome.DUPLICATE, f"Same email as {found[1]}.", "email", found[0]
+                )
+            elif found := next(
+                (by_phone[k] for k in r.phones if k in by_phone and _may_be(r.npi, by_phone[k][2])),
+                None,
+            ):
+                hit = Outcome(
+                    r, RowOutcome.DUPLICATE, f"Same phone as {found[1]}.", "phone", found[0]
+                )
             elif found := next((by_licence[k] for k in lic_keys if k in by_licence), None):
-                hit = Outcome(r, RowOutcome.DUPLICATE,
-                              f"Same name and licence number as {found[1]}.", "licence_number",
-                              found[0])
+                hit = Outcome(
+                    r,
+                    RowOutcome.DUPLICATE,
+                    f"Same name and licence number as {found[1]}.",
+                    "licence_number",
+                    found[0],
+                )
             elif r.fingerprint in seen_fp:
                 hit = self._repeat(r, seen_fp[r.fingerprint], "Repeats line {}.", "")
             elif r.external_id and r.external_id in seen_ext:
-                hit = self._repeat(r, seen_ext[r.external_id], "Same external ID as line {}.",
-                                   "external_id")
+                hit = self._repeat(
+                    r, seen_ext[r.external_id], "Same external ID as line {}.", "external_id"
+                )
             elif r.npi and r.npi in seen_npi:
                 hit = self._repeat(r, seen_npi[r.npi], "Same NPI as line {}.", "npi")
-            elif earlier := next((seen_email[k] for k in r.emails if k in seen_email
-                                  and _may_be(r.npi, seen_email[k].row.npi)), None):
+            elif earlier := next(
+                (
+                    seen_email[k]
+                    for k in r.emails
+                    if k in seen_email and _may_be(r.npi, seen_email[k].row.npi)
+                ),
+                None,
+            ):
                 hit = self._repeat(r, earlier, "Same email as line {}.", "email")
-            elif earlier := next((seen_phone[k] for k in r.phones if k in seen_phone
-                                  and _may_be(r.npi, seen_phone[k].row.npi)), None):
+            elif earlier := next(
+                (
+                    seen_phone[k]
+                    for k in r.phones
+                    if k in seen_phone and _may_be(r.npi, seen_phone[k].row.npi)
+                ),
+                None,
+            ):
                 hit = self._repeat(r, earlier, "Same phone as line {}.", "phone")
             elif found := next((seen_licence[k] for k in lic_keys if k in seen_licence), None):
-                hit = self._repeat(r, found, "Same name and licence number as line {}.",
-                                   "licence_number")
+                hit = self._repeat(
+                    r, found, "Same name and licence number as line {}.", "licence_number"
+                )
             if hit:
                 outcomes.append(hit)
                 continue
@@ -245,8 +295,9 @@ class BatchImporter:
         return counts
 
     @staticmethod
-    def _known(org, field_name: str, keys: set[str], *, names: bool = False
-               ) -> dict[str, tuple[int, str]]:
+    def _known(
+        org, field_name: str, keys: set[str], *, names: bool = False
+    ) -> dict[str, tuple[int, str]]:
         """{key: (current record id, name)} for the pool's records with one of these keys."""
         if not keys:
             return {}
@@ -257,8 +308,9 @@ class BatchImporter:
             found.setdefault(key, (merged or pk, f"{first} {last}" if names else ""))
         return found
 
-    def _by_contact(self, kind: str, field_name: str, keys: set[str]
-                    ) -> dict[str, tuple[int, str, str]]:
+    def _by_contact(
+        self, kind: str, field_name: str, keys: set[str]
+    ) -> dict[str, tuple[int, str, str]]:
         """{email or phone key: (candidate id, name, NPI)} for current records of the
         organization with that key as their main or a secondary one."""
         found: dict[str, tuple[int, str, str]] = {}
@@ -266,19 +318,36 @@ class BatchImporter:
             return found
         # Filtered on the indexed key alone, organization and merge state checked here: with
         # them in SQL, SQLite walks the organization's index instead — every row, every chunk.
-        for key, pk, org_id, merged, first, last, npi in among(
-            Candidate.objects.all(), field_name, keys
-        ).values_list(field_name, "id", "organization_id", "merged_into_id", "first_name",
-                      "last_name", "npi").order_by("id"):
+        for key, pk, org_id, merged, first, last, npi in (
+            among(Candidate.objects.all(), field_name, keys)
+            .values_list(
+                field_name,
+                "id",
+                "organization_id",
+                "merged_into_id",
+                "first_name",
+                "last_name",
+                "npi",
+            )
+            .order_by("id")
+        ):
             if org_id == self.org_id and merged is None:
                 found.setdefault(key, (pk, f"{first} {last}", npi))
         if not self._has_contact_points:
             return found
-        for key, pk, org_id, merged, first, last, npi in among(
-            ContactPoint.objects.filter(kind=kind), "value_normalized", keys
-        ).values_list("value_normalized", "candidate_id", "organization_id",
-                      "candidate__merged_into_id", "candidate__first_name",
-                      "candidate__last_name", "candidate__npi").order_by("id"):
+        for key, pk, org_id, merged, first, last, npi in (
+            among(ContactPoint.objects.filter(kind=kind), "value_normalized", keys)
+            .values_list(
+                "value_normalized",
+                "candidate_id",
+                "organization_id",
+                "candidate__merged_into_id",
+                "candidate__first_name",
+                "candidate__last_name",
+                "candidate__npi",
+            )
+            .order_by("id")
+        ):
             if org_id == self.org_id and merged is None:
                 found.setdefault(key, (pk, f"{first} {last}", npi))
         return found
@@ -290,9 +359,15 @@ class BatchImporter:
         variants = numbers | {n.upper() for n in numbers} | {n.lower() for n in numbers}
         for number, org_id, pk, merged, first, last in (
             among(Licence.objects.all(), "number", variants)
-            .values_list("number", "organization_id", "candidate_id",
-                         "candidate__merged_into_id", "candidate__first_name",
-                         "candidate__last_name").order_by("id")
+            .values_list(
+                "number",
+                "organization_id",
+                "candidate_id",
+                "candidate__merged_into_id",
+                "candidate__first_name",
+                "candidate__last_name",
+            )
+            .order_by("id")
         ):
             if org_id == self.org_id and merged is None:
                 key = (first.strip().lower(), last.strip().lower(), number.strip().upper())
@@ -301,19 +376,28 @@ class BatchImporter:
 
     @staticmethod
     def _repeat(row: ParsedRow, earlier: Outcome, message: str, field_name: str) -> Outcome:
-        return Outcome(row, RowOutcome.DUPLICATE, message.format(earlier.row.line), field_name,
-                       pending=earlier.pending)
+        return Outcome(
+            row,
+            RowOutcome.DUPLICATE,
+            message.format(earlier.row.line),
+            field_name,
+            pending=earlier.pending,
+        )
 
     def build_candidate(self, row: ParsedRow) -> Candidate:
         if self._template is None:
             # Positional construction (as Django does when loading rows) skips resolving every
             # field's default for each of 100,000 instances.
             fields = Candidate._meta.concrete_fields
-            self._template = [None if f.has_default() and callable(f.default) else
-                              f.get_default() for f in fields]
+            self._template = [
+                None if f.has_default() and callable(f.default) else f.get_default() for f in fields
+            ]
             self._slots = {f.attname: i for i, f in enumerate(fields)}
-            self._per_row_defaults = [(i, f.default) for i, f in enumerate(fields)
-                                      if f.has_default() and callable(f.default)]
+            self._per_row_defaults = [
+                (i, f.default)
+                for i, f in enumerate(fields)
+                if f.has_default() and callable(f.default)
+            ]
         args = list(self._template)
         now = self._now
         for i, make in self._per_row_defaults:
@@ -326,8 +410,7 @@ class BatchImporter:
         args[slots["import_fingerprint"]] = row.fingerprint
         c = Candidate(*args)
         apply_location(c)
-        c.search_text = build_search_text(c, [s.name for s in row.specialties],
-                                          notes=[row.notes])
+        c.search_text = build_search_text(c, [s.name for s in row.specialties], notes=[row.notes])
         return c
 
     def tag_ids(self, names: set[str]) -> dict[str, int]:
@@ -343,8 +426,8 @@ class BatchImporter:
                 [Tag(organization_id=self.org_id, name=n) for n in sorted(missing)],
                 ignore_conflicts=True,
             )
-            for n, pk in Tag.objects.for_org(self.org_id).filter(name__in=missing).values_list(
-                "name", "id"
+            for n, pk in (
+                Tag.objects.for_org(self.org_id).filter(name__in=missing).values_list("name", "id")
             ):
                 self._tag_ids[n.lower()] = pk
         return self._tag_ids
@@ -371,44 +454,95 @@ class BatchImporter:
                 c, r = o.pending, o.row
                 pk = c.pk
                 for i, found in enumerate(r.specialties):
-                    specialties.append({"organization_id": org_id, "candidate_id": pk,
-                                        "name": found.name, "code": found.code,
-                                        "is_primary": i == 0})
+                    specialties.append(
+                        {
+                            "organization_id": org_id,
+                            "candidate_id": pk,
+                            "name": found.name,
+                            "code": found.code,
+                            "is_primary": i == 0,
+                        }
+                    )
                 for jurisdiction, number in r.licences:
-                    licences.append({"organization_id": org_id, "candidate_id": pk,
-                                     "jurisdiction": jurisdiction, "number": number})
+                    licences.append(
+                        {
+                            "organization_id": org_id,
+                            "candidate_id": pk,
+                            "jurisdiction": jurisdiction,
+                            "number": number,
+                        }
+                    )
                 for address, key in r.other_emails:
-                    points.append({"organization_id": org_id, "candidate_id": pk,
-                                   "kind": ContactKind.EMAIL, "value": address,
-                                   "value_normalized": key, "note": note})
+                    points.append(
+                        {
+                            "organization_id": org_id,
+                            "candidate_id": pk,
+                            "kind": ContactKind.EMAIL,
+                            "value": address,
+                            "value_normalized": key,
+                            "note": note,
+                        }
+                    )
                 for number in r.other_phones:
-                    points.append({"organization_id": org_id, "candidate_id": pk,
-                                   "kind": ContactKind.PHONE, "value": number,
-                                   "value_normalized": number, "note": note})
+                    points.append(
+                        {
+                            "organization_id": org_id,
+                            "candidate_id": pk,
+                            "kind": ContactKind.PHONE,
+                            "value": number,
+                            "value_normalized": number,
+                            "note": note,
+                        }
+                    )
                 for t in r.tags:
                     links.append({"candidate_id": pk, "tag_id": tag_ids[t.lower()]})
                 if r.notes:
-                    notes.append({"organization_id": org_id, "candidate_id": pk,
-                                  "kind": ActivityKind.NOTE, "subject": subject, "body": r.notes,
-                                  "actor_id": actor_id})
-                events.append({
-                    "organization_id": org_id, "actor_id": actor_id,
-                    "action": AuditAction.IMPORT, "object_type": "candidate",
-                    "object_id": str(pk), "object_repr": f"{c.first_name} {c.last_name}"[:200],
-                    "candidate_id": pk, "changes": {**changes_base, "line": r.line}, "via": via,
-                })
+                    notes.append(
+                        {
+                            "organization_id": org_id,
+                            "candidate_id": pk,
+                            "kind": ActivityKind.NOTE,
+                            "subject": subject,
+                            "body": r.notes,
+                            "actor_id": actor_id,
+                        }
+                    )
+                events.append(
+                    {
+                        "organization_id": org_id,
+                        "actor_id": actor_id,
+                        "action": AuditAction.IMPORT,
+                        "object_type": "candidate",
+                        "object_id": str(pk),
+                        "object_repr": f"{c.first_name} {c.last_name}"[:200],
+                        "candidate_id": pk,
+                        "changes": {**changes_base, "line": r.line},
+                        "via": via,
+                    }
+                )
                 if r.warnings:
                     data = cells_of(r)
                     for field_name, message in r.warnings:
-                        issues.append({
-                            "organization_id": org_id, "batch_id": batch_id,
-                            "line_number": r.line, "outcome": RowOutcome.WARNING,
-                            "field": field_name, "message": message[:500],
-                            "candidate_id": pk, "data": data,
-                        })
-            for model, values in ((Specialty, specialties), (Licence, licences),
-                                  (ContactPoint, points), (Through, links), (Activity, notes),
-                                  (AuditEvent, events)):
+                        issues.append(
+                            {
+                                "organization_id": org_id,
+                                "batch_id": batch_id,
+                                "line_number": r.line,
+                                "outcome": RowOutcome.WARNING,
+                                "field": field_name,
+                                "message": message[:500],
+                                "candidate_id": pk,
+                                "data": data,
+                            }
+                        )
+            for model, values in (
+                (Specialty, specialties),
+                (Licence, licences),
+                (ContactPoint, points),
+                (Through, links),
+                (Activity, notes),
+                (AuditEvent, events),
+            ):
                 bulk.insert_values(model, values)
 
         for o in outcomes:
@@ -417,17 +551,30 @@ class BatchImporter:
             candidate_id = o.candidate_id or (o.pending.pk if o.pending is not None else None)
             if o.outcome == RowOutcome.ERROR:
                 for field_name, message in r.errors:
-                    issues.append({
-                        "organization_id": org_id, "batch_id": batch_id,
-                        "line_number": r.line, "outcome": o.outcome, "field": field_name,
-                        "message": message[:500], "data": data,
-                    })
+                    issues.append(
+                        {
+                            "organization_id": org_id,
+                            "batch_id": batch_id,
+                            "line_number": r.line,
+                            "outcome": o.outcome,
+                            "field": field_name,
+                            "message": message[:500],
+                            "data": data,
+                        }
+                    )
             else:
-                issues.append({
-                    "organization_id": org_id, "batch_id": batch_id, "line_number": r.line,
-                    "outcome": o.outcome, "field": o.field, "message": o.message[:500],
-                    "candidate_id": candidate_id, "data": data,
-                })
+                issues.append(
+                    {
+                        "organization_id": org_id,
+                        "batch_id": batch_id,
+                        "line_number": r.line,
+                        "outcome": o.outcome,
+                        "field": o.field,
+                        "message": o.message[:500],
+                        "candidate_id": candidate_id,
+                        "data": data,
+                    }
+                )
         bulk.insert_values(ImportRowIssue, issues)
 
     def advance(self, n_rows: int, counts: dict[str, int]) -> None:

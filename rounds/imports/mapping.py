@@ -30,30 +30,91 @@ Mapping = dict[str, "str | list[str]"]
 
 # Abbreviations in exports (CMS: lst_nm, frst_nm, pri_spec, cty, phn_numbr…) → the word.
 _ABBREVIATIONS = {
-    "frst": "first", "fst": "first", "fname": "first", "lst": "last", "lname": "last",
-    "nm": "name", "nme": "name", "mid": "middle", "cty": "city", "st": "state",
-    "phn": "phone", "ph": "phone", "tel": "telephone", "numbr": "number", "num": "number",
-    "nbr": "number", "no": "number", "spec": "specialty", "speciality": "specialty",
-    "specialties": "specialty", "specialities": "specialty", "pri": "primary",
-    "prim": "primary", "sec": "secondary", "cred": "credential", "credentials": "credential",
-    "adr": "address", "addr": "address", "org": "organization", "organisation": "organization",
-    "lic": "licence", "license": "licence", "licensed": "licence", "licences": "licence",
-    "licenses": "licence", "licencing": "licence", "licensing": "licence", "prov": "province",
-    "zipcode": "zip", "postcode": "postal", "emailaddress": "email", "courriel": "email",
-    "cellphone": "cell", "mobilephone": "mobile", "firstname": "first", "lastname": "last",
-    "surname": "last", "forename": "first", "givenname": "first", "given": "first",
-    "familyname": "last", "yrs": "years", "yr": "year", "exp": "experience",
+    "frst": "first",
+    "fst": "first",
+    "fname": "first",
+    "lst": "last",
+    "lname": "last",
+    "nm": "name",
+    "nme": "name",
+    "mid": "middle",
+    "cty": "city",
+    "st": "state",
+    "phn": "phone",
+    "ph": "phone",
+    "tel": "telephone",
+    "numbr": "number",
+    "num": "number",
+    "nbr": "number",
+    "no": "number",
+    "spec": "specialty",
+    "speciality": "specialty",
+    "specialties": "specialty",
+    "specialities": "specialty",
+    "pri": "primary",
+    "prim": "primary",
+    "sec": "secondary",
+    "cred": "credential",
+    "credentials": "credential",
+    "adr": "address",
+    "addr": "address",
+    "org": "organization",
+    "organisation": "organization",
+    "lic": "licence",
+    "license": "licence",
+    "licensed": "licence",
+    "licences": "licence",
+    "licenses": "licence",
+    "licencing": "licence",
+    "licensing": "licence",
+    "prov": "province",
+    "zipcode": "zip",
+    "postcode": "postal",
+    "emailaddress": "email",
+    "courriel": "email",
+    "cellphone": "cell",
+    "mobilephone": "mobile",
+    "firstname": "first",
+    "lastname": "last",
+    "surname": "last",
+    "forename": "first",
+    "givenname": "first",
+    "given": "first",
+    "familyname": "last",
+    "yrs": "years",
+    "yr": "year",
+    "exp": "experience",
 }
 # Words saying a column is about someone or something other than the candidate.
-_NOT_THE_CANDIDATE = frozenset({
-    "other", "authorized", "official", "parent", "replacement", "emergency", "reference",
-    "referee", "supervisor", "manager", "spouse", "contact", "organization", "business",
-    "deactivation", "reactivation", "enumeration", "update", "ein", "tin", "fax",
-})
+_NOT_THE_CANDIDATE = frozenset(
+    {
+        "other",
+        "authorized",
+        "official",
+        "parent",
+        "replacement",
+        "emergency",
+        "reference",
+        "referee",
+        "supervisor",
+        "manager",
+        "spouse",
+        "contact",
+        "organization",
+        "business",
+        "deactivation",
+        "reactivation",
+        "enumeration",
+        "update",
+        "ein",
+        "tin",
+        "fax",
+    }
+)
 
 
 def header_words(header: str) -> tuple[str, ...]:
-    """"Provider First Line Business Mailing Address" → (provider, first, line, business,
+    """ "Provider First Line Business Mailing Address" → (provider, first, line, business,
     mailing, address); "frst_nm" → (first, name); "E-mail" → (email,)."""
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", header or "")  # camelCase
     text = text.replace("#", " number ").replace("&", " and ")
@@ -77,47 +138,184 @@ def header_key(text: str) -> str:
 
 # Header names that say exactly what they hold (compared after header_key()).
 _EXACT: dict[str, tuple[str, ...]] = {
-    "first_name": ("firstname", "first", "givenname", "given", "forename", "fname", "prenom",
-                   "legalfirstname", "firstnames"),
-    "last_name": ("lastname", "last", "surname", "familyname", "family", "lname", "nom",
-                  "legallastname"),
-    "full_name": ("name", "fullname", "candidate", "candidatename", "contactname", "person",
-                  "providername", "displayname", "clinician", "cliniciannname", "physician"),
-    "email": ("email", "emailaddress", "mail", "courriel", "workemail", "personalemail",
-              "primaryemail", "emailaddr"),
-    "phone": ("phone", "mobile", "cell", "cellphone", "mobilephone", "telephone", "tel",
-              "phonenumber", "mobilenumber", "cellnumber", "primaryphone", "contactnumber",
-              "homephone", "workphone"),
+    "first_name": (
+        "firstname",
+        "first",
+        "givenname",
+        "given",
+        "forename",
+        "fname",
+        "prenom",
+        "legalfirstname",
+        "firstnames",
+    ),
+    "last_name": (
+        "lastname",
+        "last",
+        "surname",
+        "familyname",
+        "family",
+        "lname",
+        "nom",
+        "legallastname",
+    ),
+    "full_name": (
+        "name",
+        "fullname",
+        "candidate",
+        "candidatename",
+        "contactname",
+        "person",
+        "providername",
+        "displayname",
+        "clinician",
+        "cliniciannname",
+        "physician",
+    ),
+    "email": (
+        "email",
+        "emailaddress",
+        "mail",
+        "courriel",
+        "workemail",
+        "personalemail",
+        "primaryemail",
+        "emailaddr",
+    ),
+    "phone": (
+        "phone",
+        "mobile",
+        "cell",
+        "cellphone",
+        "mobilephone",
+        "telephone",
+        "tel",
+        "phonenumber",
+        "mobilenumber",
+        "cellnumber",
+        "primaryphone",
+        "contactnumber",
+        "homephone",
+        "workphone",
+    ),
     "npi": ("npi", "npinumber", "nationalprovideridentifier"),
-    "credentials": ("credentials", "credential", "cred", "degree", "degrees",
-                    "postnominals", "suffixcredentials"),
-    "profession": ("profession", "occupation", "discipline", "role", "jobtitle", "title",
-                   "providertype", "designation", "type", "clinicianttype", "position"),
-    "specialty": ("specialty", "specialties", "speciality", "specialities", "specialization",
-                  "specialisation", "practicearea", "area", "primaryspecialty", "taxonomy"),
-    "licence_jurisdictions": ("licencejurisdictions", "licensejurisdictions",
-                              "licencejurisdiction", "licensejurisdiction", "licensestate",
-                              "licensestates", "licencedin", "licensedin", "licenceprovince",
-                              "statelicensed", "stateoflicense", "licensedstates",
-                              "jurisdiction", "jurisdictions"),
-    "licence_number": ("licencenumber", "licensenumber", "licence#", "license#", "licenceno",
-                       "licenseno", "licence", "license", "registrationnumber",
-                       "registration#", "collegenumber", "cpsa", "cpsanumber", "cpsonumber",
-                       "practitionerid", "permitnumber"),
+    "credentials": (
+        "credentials",
+        "credential",
+        "cred",
+        "degree",
+        "degrees",
+        "postnominals",
+        "suffixcredentials",
+    ),
+    "profession": (
+        "profession",
+        "occupation",
+        "discipline",
+        "role",
+        "jobtitle",
+        "title",
+        "providertype",
+        "designation",
+        "type",
+        "clinicianttype",
+        "position",
+    ),
+    "specialty": (
+        "specialty",
+        "specialties",
+        "speciality",
+        "specialities",
+        "specialization",
+        "specialisation",
+        "practicearea",
+        "area",
+        "primaryspecialty",
+        "taxonomy",
+    ),
+    "licence_jurisdictions": (
+        "licencejurisdictions",
+        "licensejurisdictions",
+        "licencejurisdiction",
+        "licensejurisdiction",
+        "licensestate",
+        "licensestates",
+        "licencedin",
+        "licensedin",
+        "licenceprovince",
+        "statelicensed",
+        "stateoflicense",
+        "licensedstates",
+        "jurisdiction",
+        "jurisdictions",
+    ),
+    "licence_number": (
+        "licencenumber",
+        "licensenumber",
+        "licence#",
+        "license#",
+        "licenceno",
+        "licenseno",
+        "licence",
+        "license",
+        "registrationnumber",
+        "registration#",
+        "collegenumber",
+        "cpsa",
+        "cpsanumber",
+        "cpsonumber",
+        "practitionerid",
+        "permitnumber",
+    ),
     "city": ("city", "town", "municipality", "locality", "ville", "citytown"),
-    "region": ("province", "state", "region", "provincestate", "stateprovince", "prov", "st",
-               "territory"),
-    "postal_code": ("postalcode", "postcode", "zip", "zipcode", "postal", "zippostal",
-                    "postalzip", "codepostal"),
+    "region": (
+        "province",
+        "state",
+        "region",
+        "provincestate",
+        "stateprovince",
+        "prov",
+        "st",
+        "territory",
+    ),
+    "postal_code": (
+        "postalcode",
+        "postcode",
+        "zip",
+        "zipcode",
+        "postal",
+        "zippostal",
+        "postalzip",
+        "codepostal",
+    ),
     "country": ("country", "countrycode", "nation", "pays"),
     "headline": ("headline", "summary", "tagline", "profile", "currentposition", "currentrole"),
-    "years_experience": ("yearsexperience", "yearsofexperience", "experience", "years",
-                         "yrsexperience", "yoe", "experienceyears", "yrs"),
+    "years_experience": (
+        "yearsexperience",
+        "yearsofexperience",
+        "experience",
+        "years",
+        "yrsexperience",
+        "yoe",
+        "experienceyears",
+        "yrs",
+    ),
     "source": ("source", "leadsource", "candidatesource", "origin", "howheard", "referredby"),
     "tags": ("tags", "tag", "labels", "keywords", "skills", "groups"),
     "notes": ("notes", "note", "comments", "comment", "remarks", "description"),
-    "external_id": ("externalid", "id", "candidateid", "recordid", "personid", "applicantid",
-                    "atsid", "crmid", "employeeid", "reference", "ref"),
+    "external_id": (
+        "externalid",
+        "id",
+        "candidateid",
+        "recordid",
+        "personid",
+        "applicantid",
+        "atsid",
+        "crmid",
+        "employeeid",
+        "reference",
+        "ref",
+    ),
     "entity_type": ("entitytype", "entitytypecode", "recordtype", "providerentitytype"),
 }
 _EXACT_INDEX = {syn: target for target, syns in _EXACT.items() for syn in syns}
@@ -178,8 +376,18 @@ def _word_target(words: tuple[str, ...]) -> str | None:
             return "first_name"
         if "last" in w:
             return "last_name"
-        if "name" in w and not w & {"school", "hospital", "facility", "group", "practice",
-                                    "legal", "city", "state", "county", "street"}:
+        if "name" in w and not w & {
+            "school",
+            "hospital",
+            "facility",
+            "group",
+            "practice",
+            "legal",
+            "city",
+            "state",
+            "county",
+            "street",
+        }:
             return "full_name"
         return None
     if "years" in w and "experience" in w:
@@ -261,34 +469,52 @@ def _share(target: str, values: list[str]) -> float:
         case "email" | "email_other":
             return ratio(lambda v: bool(_EMAIL_LIKE.match(v)))
         case "phone" | "phone_other":
+
             def phone_like(v: str) -> bool:
                 v = whole_number_text(v)
                 digits = sum(ch.isdigit() for ch in v)
                 return bool(_PHONE_CHARS.match(v)) and 7 <= digits <= 15
+
             return ratio(phone_like)
         case "npi":
             return ratio(lambda v: npi_is_valid(whole_number_text(v)))
         case "licence_jurisdictions" | "region":
-            return ratio(lambda v: all(
-                jurisdictions.normalize(p) is not None
-                for p in F_.JURISDICTION_SPLIT.split(v) if p
-            ))
+            return ratio(
+                lambda v: all(
+                    jurisdictions.normalize(p) is not None
+                    for p in F_.JURISDICTION_SPLIT.split(v)
+                    if p
+                )
+            )
         case "postal_code":
-            return ratio(lambda v: normalize_us_zip(v) is not None or bool(CA_POSTAL.match(v))
-                         or bool(re.match(r"^[A-Za-z0-9][A-Za-z0-9 -]{2,9}$", v)))
+            return ratio(
+                lambda v: (
+                    normalize_us_zip(v) is not None
+                    or bool(CA_POSTAL.match(v))
+                    or bool(re.match(r"^[A-Za-z0-9][A-Za-z0-9 -]{2,9}$", v))
+                )
+            )
         case "first_name" | "last_name" | "full_name" | "city":
-            return ratio(lambda v: any(ch.isalpha() for ch in v) and "@" not in v
-                         and not re.search(r"\d{3}", v))
+            return ratio(
+                lambda v: (
+                    any(ch.isalpha() for ch in v) and "@" not in v and not re.search(r"\d{3}", v)
+                )
+            )
         case "profession":
             return ratio(lambda v: F_.match_profession(v) is not None)
         case "credentials":
             return ratio(lambda v: len(v) <= 60 and "@" not in v)
         case "specialty":
-            return ratio(lambda v: F_.match_specialty(v).code != ""
-                         or any(ch.isalpha() for ch in v))
+            return ratio(
+                lambda v: F_.match_specialty(v).code != "" or any(ch.isalpha() for ch in v)
+            )
         case "specialty_primary":
-            return ratio(lambda v: v.strip().upper() in ("Y", "N", "X", "YES", "NO", "TRUE",
-                                                          "FALSE", "1", "0", "1.0", "0.0"))
+            return ratio(
+                lambda v: (
+                    v.strip().upper()
+                    in ("Y", "N", "X", "YES", "NO", "TRUE", "FALSE", "1", "0", "1.0", "0.0")
+                )
+            )
         case "entity_type":
             return ratio(lambda v: read_entity_type(v) is not None)
         case "country":
@@ -299,7 +525,7 @@ def _share(target: str, values: list[str]) -> float:
 
 
 def read_entity_type(value: str) -> str | None:
-    """"person" or "organization" for an NPPES entity type code or words; None if neither."""
+    """ "person" or "organization" for an NPPES entity type code or words; None if neither."""
     v = whole_number_text((value or "").strip()).lower()
     if v in ("1", "i", "individual", "person", "provider", "practitioner"):
         return "person"

@@ -81,7 +81,7 @@ def fingerprint(raw: dict[str, str | list[str]]) -> str:
     parts = []
     for k in sorted(raw):
         value = raw[k]
-        parts.append(f"{k}\x1e{value if isinstance(value, str) else chr(0x1d).join(value)}")
+        parts.append(f"{k}\x1e{value if isinstance(value, str) else chr(0x1D).join(value)}")
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -93,8 +93,14 @@ class RowReader:
     """Reads rows with one mapping. Professions, specialties, jurisdictions and names are
     looked up once per distinct value: a 100,000-row file repeats them."""
 
-    def __init__(self, headers: list[str], mapping: dict, *, default_country: str,
-                 default_profession: str = "") -> None:
+    def __init__(
+        self,
+        headers: list[str],
+        mapping: dict,
+        *,
+        default_country: str,
+        default_profession: str = "",
+    ) -> None:
         index = {h: i for i, h in enumerate(headers)}
         self.columns: list[tuple[str, list[int], bool]] = []
         for target, value in (mapping or {}).items():
@@ -126,9 +132,15 @@ class RowReader:
             digits = re.sub(r"[\s-]", "", text)
             with suppress(CodeError):  # reported by validate()
                 npi = normalize_npi(digits)
-        return ParsedRow(line=line, cells=cells, raw=raw, texts=texts,
-                         fingerprint=fingerprint(raw), external_id=texts.get("external_id", ""),
-                         npi=npi)
+        return ParsedRow(
+            line=line,
+            cells=cells,
+            raw=raw,
+            texts=texts,
+            fingerprint=fingerprint(raw),
+            external_id=texts.get("external_id", ""),
+            npi=npi,
+        )
 
     @staticmethod
     def _text(value: str | list[str], target: str) -> str:
@@ -148,19 +160,32 @@ class RowReader:
         if kind:
             read = read_entity_type(kind)
             if read == "organization":
-                row.skip = ("An organization (entity type 2), not a person: organizations are "
-                            "not candidates.")
+                row.skip = (
+                    "An organization (entity type 2), not a person: organizations are "
+                    "not candidates."
+                )
                 return
             if read is None:
-                warnings.append(("entity_type", f"“{kind}” is not an entity type (1 person, "
-                                                "2 organization): read as a person."))
+                warnings.append(
+                    (
+                        "entity_type",
+                        f"“{kind}” is not an entity type (1 person, "
+                        "2 organization): read as a person.",
+                    )
+                )
 
         first, last = get("first_name", ""), get("last_name", "")
         if (not first or not last) and get("full_name", ""):
             split_first, split_last = split_full_name(get("full_name", ""))
             first, last = first or split_first, last or split_last
-        if not (first or last or get("email", "") or get("phone", "")
-                or get("email_other", "") or get("phone_other", "")):
+        if not (
+            first
+            or last
+            or get("email", "")
+            or get("phone", "")
+            or get("email_other", "")
+            or get("phone_other", "")
+        ):
             row.skip = "No name, email or phone in this row: nothing to import."
             return
         first, last = self._name(first), self._name(last)
@@ -172,9 +197,14 @@ class RowReader:
         country_text = get("country", "")
         country = F_.match_country(country_text)
         if country is None:
-            warnings.append(("country", f"“{country_text}” is not a country Rounds knows: "
-                                        "imported without it (use a name or a code such as CA "
-                                        "or US)."))
+            warnings.append(
+                (
+                    "country",
+                    f"“{country_text}” is not a country Rounds knows: "
+                    "imported without it (use a name or a code such as CA "
+                    "or US).",
+                )
+            )
             country = ""
         region = get("region", "")
         if region:
@@ -225,7 +255,8 @@ class RowReader:
             # medicine. Its code is kept only when it is a specialty of the row's profession;
             # a code typed in the cell is kept as typed.
             specialties = [
-                s if s.bare_code or not s.code or s.profession == profession
+                s
+                if s.bare_code or not s.code or s.profession == profession
                 else s._replace(code="", profession=None)
                 for s in specialties
             ]
@@ -234,11 +265,20 @@ class RowReader:
         if years_text := get("years_experience", ""):
             m = _YEARS.match(years_text)
             if not m:
-                warnings.append(("years_experience", f"“{years_text}” is not a number of years "
-                                                     "(write e.g. 12): imported without it."))
+                warnings.append(
+                    (
+                        "years_experience",
+                        f"“{years_text}” is not a number of years "
+                        "(write e.g. 12): imported without it.",
+                    )
+                )
             elif int(m.group(1)) > MAX_YEARS:
-                warnings.append(("years_experience", f"{years_text} years is more than "
-                                                     f"{MAX_YEARS}: imported without it."))
+                warnings.append(
+                    (
+                        "years_experience",
+                        f"{years_text} years is more than {MAX_YEARS}: imported without it.",
+                    )
+                )
             else:
                 years = int(m.group(1))
 
@@ -246,25 +286,46 @@ class RowReader:
 
         source, source_detail = F_.match_source(get("source", ""))
         values = {
-            "first_name": first, "last_name": last, "email": email,
-            "email_normalized": email_normalized, "phone": phone, "phone_normalized": phone,
-            "profession": profession, "headline": get("headline", ""),
-            "years_experience": years, "city": self._name(get("city", "")),
-            "region": region, "postal_code": postal, "country": country, "source": source,
-            "source_detail": source_detail, "external_id": row.external_id, "npi": row.npi,
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "email_normalized": email_normalized,
+            "phone": phone,
+            "phone_normalized": phone,
+            "profession": profession,
+            "headline": get("headline", ""),
+            "years_experience": years,
+            "city": self._name(get("city", "")),
+            "region": region,
+            "postal_code": postal,
+            "country": country,
+            "source": source,
+            "source_detail": source_detail,
+            "external_id": row.external_id,
+            "npi": row.npi,
             "credentials": get("credentials", ""),
         }
         for name in ("first_name", "last_name", "external_id"):
             limit = F_.TARGET_BY_NAME[name].max_length
             if limit and len(values[name]) > limit:
-                errors.append((name, f"{F_.TARGET_BY_NAME[name].label} is {len(values[name])} "
-                                     f"characters long; at most {limit} fit."))
+                errors.append(
+                    (
+                        name,
+                        f"{F_.TARGET_BY_NAME[name].label} is {len(values[name])} "
+                        f"characters long; at most {limit} fit.",
+                    )
+                )
         for name in ("headline", "city", "region", "postal_code", "credentials"):
             limit = F_.TARGET_BY_NAME[name].max_length
             if limit and len(values[name]) > limit:
-                warnings.append((name, f"{F_.TARGET_BY_NAME[name].label} is "
-                                       f"{len(values[name])} characters long; at most {limit} "
-                                       "fit: imported without it."))
+                warnings.append(
+                    (
+                        name,
+                        f"{F_.TARGET_BY_NAME[name].label} is "
+                        f"{len(values[name])} characters long; at most {limit} "
+                        "fit: imported without it.",
+                    )
+                )
                 values[name] = ""
         tags = []
         for name in F_.TAG_SPLIT.split(get("tags", "")):
@@ -293,8 +354,12 @@ class RowReader:
         try:
             address = normalize_email(value)
         except ContactError as exc:
-            warnings.append((field_name, f"“{value}” is not a valid email address ({exc}): "
-                                         "imported without it."))
+            warnings.append(
+                (
+                    field_name,
+                    f"“{value}” is not a valid email address ({exc}): imported without it.",
+                )
+            )
             return "", ""
         return address, email_key(address)
 
@@ -339,7 +404,7 @@ class RowReader:
         primary: F_.SpecialtyReading | None = None
         seen: set[str] = set()
         for i, cell in enumerate(cells):
-            flagged = (len(flags) == len(cells) and flags[i].strip().lower() in _YES)
+            flagged = len(flags) == len(cells) and flags[i].strip().lower() in _YES
             for text in F_.MULTI_SPLIT.split(cell):
                 if not text:
                     continue
@@ -351,8 +416,12 @@ class RowReader:
                     continue
                 seen.add(key)
                 if len(found.name) > 120:
-                    errors.append(("specialty", f"Specialty “{found.name[:40]}…” is longer "
-                                                "than 120 characters."))
+                    errors.append(
+                        (
+                            "specialty",
+                            f"Specialty “{found.name[:40]}…” is longer than 120 characters.",
+                        )
+                    )
                 out.append(found)
                 if flagged and primary is None:
                     primary = found
@@ -373,13 +442,22 @@ class RowReader:
             if profession is None:
                 if implied:
                     label = F_.Profession(implied).label
-                    warnings.append(("profession", f"“{text}” does not name a profession: "
-                                                   f"{label}, from the specialty."))
+                    warnings.append(
+                        (
+                            "profession",
+                            f"“{text}” does not name a profession: {label}, from the specialty.",
+                        )
+                    )
                     return implied
-                errors.append(("profession", f"“{text}” is not a profession Rounds knows. Use "
-                                             "e.g. Physician (MD), Nurse practitioner (NP), "
-                                             "Registered nurse (RN), Practical nurse (LPN/RPN),"
-                                             " Physician assistant (PA), Pharmacist."))
+                errors.append(
+                    (
+                        "profession",
+                        f"“{text}” is not a profession Rounds knows. Use "
+                        "e.g. Physician (MD), Nurse practitioner (NP), "
+                        "Registered nurse (RN), Practical nurse (LPN/RPN),"
+                        " Physician assistant (PA), Pharmacist.",
+                    )
+                )
                 return None
             if coded and coded != profession and not whole:
                 return coded
@@ -393,17 +471,21 @@ class RowReader:
         errors.append(("profession", "Profession is empty."))
         return None
 
-    def _licences(self, raw, texts, region: str, country: str, warnings
-                  ) -> list[tuple[str, str]]:
+    def _licences(self, raw, texts, region: str, country: str, warnings) -> list[tuple[str, str]]:
         """(jurisdiction code, number) pairs, each once. Several jurisdiction columns and as
         many number columns pair up by position (NPPES: licence N with its state N); one
         column each holds “;”-separated lists, paired by position too."""
         jur_value, num_value = raw.get("licence_jurisdictions", ""), raw.get("licence_number", "")
-        if not isinstance(jur_value, str) and not isinstance(num_value, str) and (
-            len(jur_value) == len(num_value) and len(jur_value) > 1
+        if (
+            not isinstance(jur_value, str)
+            and not isinstance(num_value, str)
+            and (len(jur_value) == len(num_value) and len(jur_value) > 1)
         ):
-            pairs = [(j.strip(), n.strip()) for j, n in zip(jur_value, num_value, strict=True)
-                     if j.strip() or n.strip()]
+            pairs = [
+                (j.strip(), n.strip())
+                for j, n in zip(jur_value, num_value, strict=True)
+                if j.strip() or n.strip()
+            ]
         else:
             jur_text = texts.get("licence_jurisdictions", "")
             num_text = texts.get("licence_number", "")
@@ -414,13 +496,19 @@ class RowReader:
             if len(numbers) == len(jurs):
                 pairs = list(zip(jurs, numbers, strict=True))
             elif len(numbers) <= 1:
-                pairs = [(j, numbers[0] if numbers and i == 0 else "")
-                         for i, j in enumerate(jurs)] or [("", numbers[0])]
+                pairs = [
+                    (j, numbers[0] if numbers and i == 0 else "") for i, j in enumerate(jurs)
+                ] or [("", numbers[0])]
             else:
-                warnings.append(("licence_number", f"{len(numbers)} licence numbers for "
-                                                   f"{len(jurs)} jurisdictions: the numbers "
-                                                   "were not imported (give one per "
-                                                   "jurisdiction, in the same order)."))
+                warnings.append(
+                    (
+                        "licence_number",
+                        f"{len(numbers)} licence numbers for "
+                        f"{len(jurs)} jurisdictions: the numbers "
+                        "were not imported (give one per "
+                        "jurisdiction, in the same order).",
+                    )
+                )
                 pairs = [(j, "") for j in jurs]
         home = self.jurisdiction(region, country) if region else None
         out: list[tuple[str, str]] = []
@@ -430,20 +518,33 @@ class RowReader:
                 code = self.jurisdiction(jur_text, country)
                 if code is None:
                     what = f"licence {number}" if number else "a licence"
-                    warnings.append(("licence_jurisdictions",
-                                     f"“{jur_text}” is not a licensing jurisdiction (use e.g. "
-                                     f"AB, Alberta, CA-AB, TX or Texas): {what} not imported."))
+                    warnings.append(
+                        (
+                            "licence_jurisdictions",
+                            f"“{jur_text}” is not a licensing jurisdiction (use e.g. "
+                            f"AB, Alberta, CA-AB, TX or Texas): {what} not imported.",
+                        )
+                    )
                     continue
             elif home:
                 code = home
             else:
-                warnings.append(("licence_number", f"Licence number {number} has no "
-                                                   "jurisdiction and the row no province or "
-                                                   "state: not imported."))
+                warnings.append(
+                    (
+                        "licence_number",
+                        f"Licence number {number} has no "
+                        "jurisdiction and the row no province or "
+                        "state: not imported.",
+                    )
+                )
                 continue
             if len(number) > 60:
-                warnings.append(("licence_number", "A licence number is longer than 60 "
-                                                   "characters: not imported."))
+                warnings.append(
+                    (
+                        "licence_number",
+                        "A licence number is longer than 60 characters: not imported.",
+                    )
+                )
                 continue
             key = (code, number.upper())
             if key in seen or (not number and any(c == code for c, _n in out)):

@@ -142,8 +142,22 @@ def test_whole_numbers_lose_a_floats_dot_zero_and_nothing_else():
 _LOCAL = st.text(alphabet="abcXYZ019._+-%!", min_size=0, max_size=70)
 _LABEL = st.text(alphabet="abcxnXN019-", min_size=0, max_size=12)
 _DOMAIN = st.lists(_LABEL, min_size=1, max_size=4).map(".".join) | st.sampled_from(
-    ["example.com", "Example.COM", "mail.test", "localhost", "x.local", "gmail.com", "a.b",
-     "prairiehealth.ca", "xn--bcher-kva.com", "123.45", "ex--ample.com", "-a.com", "a-.com"])
+    [
+        "example.com",
+        "Example.COM",
+        "mail.test",
+        "localhost",
+        "x.local",
+        "gmail.com",
+        "a.b",
+        "prairiehealth.ca",
+        "xn--bcher-kva.com",
+        "123.45",
+        "ex--ample.com",
+        "-a.com",
+        "a-.com",
+    ]
+)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -164,8 +178,15 @@ def test_the_short_road_gives_what_email_validator_gives(local, domain):
     assert short == expected
 
 
-@pytest.mark.parametrize("value", ["Amara.Okafor@EXAMPLE.com", "ana+jobs@prairiehealth.ca",
-                                   "Postmaster@Example.com", "a@xn--bcher-kva.com"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Amara.Okafor@EXAMPLE.com",
+        "ana+jobs@prairiehealth.ca",
+        "Postmaster@Example.com",
+        "a@xn--bcher-kva.com",
+    ],
+)
 def test_normalized_addresses_are_what_email_validator_writes(value):
     from email_validator import validate_email
 
@@ -174,8 +195,9 @@ def test_normalized_addresses_are_what_email_validator_writes(value):
     assert normalize_email(value) == validate_email(value, check_deliverability=False).normalized
 
 
-@pytest.mark.parametrize("value", ["a@b.test", "x@localhost", "a..b@x.com", "a@-x.com", "@x.com",
-                                   "a@x..com"])
+@pytest.mark.parametrize(
+    "value", ["a@b.test", "x@localhost", "a..b@x.com", "a@-x.com", "@x.com", "a@x..com"]
+)
 def test_refused_addresses_keep_email_validators_reason(value):
     from email_validator import EmailNotValidError, validate_email
 

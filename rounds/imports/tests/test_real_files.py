@@ -227,29 +227,33 @@ def test_the_command_line_imports_nppes_and_reimports_nothing(org):
 
 
 @pytest.mark.parametrize(("name", "rows"), [(CMS_MAINE, 3516), (CMS_FULL, 386)])
-def test_the_cms_files_import_through_the_web_and_the_command_line(login, recruiter, org,
-                                                                  other_org, name, rows):
+def test_the_cms_files_import_through_the_web_and_the_command_line(
+    login, recruiter, org, other_org, name, rows
+):
     """The CMS files as they come, in one organization through the mapping page (accepting
     every suggestion), in another through `rounds import-candidates`: the same outcome."""
     client = login(recruiter)
     with data_file(name).open("rb") as fh:
         response = client.post(reverse("imports:list"), {"file": fh})
     form = client.get(response["Location"]).context["form"]
-    client.post(response["Location"],
-                {field: value.initial or "" for field, value in form.fields.items()})
+    client.post(
+        response["Location"], {field: value.initial or "" for field, value in form.fields.items()}
+    )
     batch = ImportBatch.objects.get(organization=org)
     if batch.status == ImportStatus.QUEUED:
         tasks.run_import(batch.pk)  # as the worker does
         batch.refresh_from_db()
-    assert (batch.status, batch.rows_done, batch.error_count) == (
-        ImportStatus.COMPLETED, rows, 0)
+    assert (batch.status, batch.rows_done, batch.error_count) == (ImportStatus.COMPLETED, rows, 0)
     assert batch.created_count + batch.duplicate_count + batch.unchanged_count == rows
 
     out = io.StringIO()
     call_command("import_candidates", str(data_file(name)), org=other_org.slug, stdout=out)
     by_cli = ImportBatch.objects.get(organization=other_org)
     assert (by_cli.created_count, by_cli.duplicate_count, by_cli.error_count) == (
-        batch.created_count, batch.duplicate_count, 0)
+        batch.created_count,
+        batch.duplicate_count,
+        0,
+    )
     assert out.getvalue().splitlines()[-1].endswith(" 0 with errors.")
 
 
