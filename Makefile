@@ -5,9 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Links in messages point at the address served (settings.PUBLIC_URL).
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 # The local demo is an opt-in (production settings are the default): a key of its own in var/,
 # plain http on loopback, printed email and texts, Rounds' own error pages.
-LOCAL  := ROUNDS_DEMO=1
+LOCAL  := ROUNDS_DEMO=1 PUBLIC_URL=$(PUBLIC_URL)
 
 .PHONY: demo test install serve worker migrate lint format bench clean chromium
 

@@ -201,9 +201,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # SQLite embedded and on PostgreSQL with several `db_worker` processes (SKIP LOCKED claims).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Outreach. Links in messages (unsubscribe, preferences, scheduling) start with PUBLIC_URL; set
-# it to the https address candidates reach. Replies come back to reply+<thread>@REPLY_DOMAIN.
-PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Every link in a message (shift offers, unsubscribe, preferences, scheduling, invitations)
+# starts with PUBLIC_URL; set it to the https address people reach. By default it is the address
+# the development server serves (`make demo` passes PUBLIC_URL=http://$(HOST):$(PORT), and
+# PORT alone is read here too). Replies come back to reply+<thread>@REPLY_DOMAIN.
+_PORT = os.environ.get("PORT", "")
+PUBLIC_URL = (
+    os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{_PORT if _PORT.isdigit() else 8000}"
+).rstrip("/")
 REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "reply.rounds.local")
 # Inbound email arrives from the mail provider's inbound webhook, signed with this secret.
 # Without it (on a server) the webhook refuses every call: a known default would let anyone post a

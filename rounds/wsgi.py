@@ -1,6 +1,21 @@
+import logging
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rounds.settings")
 application = get_wsgi_application()
+
+
+def _say_what_is_off() -> None:
+    """A web process says once, at start, which webhooks refuse every call for want of a
+    secret (a known default would let anyone forge them)."""
+    from django.conf import settings
+
+    if not settings.INBOUND_EMAIL_SECRET:
+        logging.getLogger("rounds").warning(
+            "INBOUND_EMAIL_SECRET is not set: the inbound email webhook (/hooks/email/inbound/) "
+            "refuses every call until it is.")
+
+
+_say_what_is_off()

@@ -213,7 +213,8 @@ def do_set_user_active(user: User, active: bool, *, actor: User, via: str = "web
 
 # --- organization and employer profile ---------------------------------------------------------
 
-ORGANIZATION_FIELDS = ("name", "country", "time_zone", "postal_address", "retention_days")
+ORGANIZATION_FIELDS = ("name", "country", "time_zone", "distance_unit", "postal_address",
+                       "retention_days")
 EMPLOYER_PROFILE_FIELDS = (
     "value_proposition", "practice_model", "compensation_model", "compensation_details",
     "overhead_percent", "team_based_care", "admin_support", "emr", "community_points",

@@ -16,6 +16,7 @@ from ninja import Router, Schema, Status
 
 from rounds.lib.api import ERRORS, ErrorOut
 from rounds.lib.permissions import can_admin, can_edit
+from rounds.lib.public import absolute
 from rounds.lib.tenancy import access_object
 
 from . import actions
@@ -239,7 +240,7 @@ def _invitation_out(request, inv: Invitation, email_sent: bool | None = None) ->
         "id": inv.pk, "email": inv.email, "role": inv.role, "status": inv.status,
         "created_at": inv.created_at, "expires_at": inv.expires_at,
         "invited_by": inv.invited_by.email if inv.invited_by else None,
-        "accept_url": request.build_absolute_uri(reverse("accounts:accept", args=[inv.token])),
+        "accept_url": absolute(reverse("accounts:accept", args=[inv.token])),
         "email_sent": email_sent,
     }
 
@@ -260,7 +261,7 @@ def create_invitation(request, payload: InvitationIn):
     with transaction.atomic():
         inv = actions.do_invite_user(request.user.organization, email=payload.email,
                                      role=payload.role, actor=request.user, via="api")
-    accept_url = request.build_absolute_uri(reverse("accounts:accept", args=[inv.token]))
+    accept_url = absolute(reverse("accounts:accept", args=[inv.token]))
     try:
         actions.send_invitation_email(inv, accept_url=accept_url)
         sent = True

@@ -8,6 +8,11 @@ class Role(models.TextChoices):
     READ_ONLY = "read_only", "Read-only"
 
 
+class DistanceUnit(models.TextChoices):
+    KM = "km", "Kilometres (km)"
+    MILES = "mi", "Miles (mi)"
+
+
 class OrganizationKind(models.TextChoices):
     CLINIC_GROUP = "clinic_group", "Clinic or clinic group"
     HEALTH_SYSTEM = "health_system", "Health system"

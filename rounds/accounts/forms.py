@@ -13,8 +13,10 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 
+from rounds.lib.units import distance_unit
+
 from .actions import EMPLOYER_PROFILE_FIELDS
-from .choices import Role
+from .choices import DistanceUnit, Role
 from .models import EmployerProfile, Organization, Site
 
 COUNTRY_CHOICES = [("CA", "Canada"), ("US", "United States"), ("GB", "United Kingdom")]
@@ -95,13 +97,24 @@ class OrganizationForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=_time_zone_choices, help_text="Used for due dates and quiet hours by default."
     )
+    distance_unit = forms.ChoiceField(
+        label="Distances in", choices=DistanceUnit.choices, required=False,
+        help_text="Used in candidate search and match reasons. Miles suit the US, kilometres "
+                  "everywhere else.",
+    )
 
     class Meta:
         model = Organization
-        fields = ["name", "country", "time_zone", "postal_address", "retention_days"]
+        fields = ["name", "country", "time_zone", "distance_unit", "postal_address",
+                  "retention_days"]
         labels = {"postal_address": "Postal address for message footers",
                   "retention_days": "Keep inactive candidate data for (days)"}
         widgets = {"retention_days": forms.NumberInput(attrs={"min": 30, "max": 3650})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance.distance_unit:
+            self.initial["distance_unit"] = distance_unit(self.instance)
 
     def clean_retention_days(self):
         days = self.cleaned_data["retention_days"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from rounds.lib.tenancy import OrgOwned, OrgQuerySet
 
-from .choices import CompensationModel, OrganizationKind, PracticeModel, Role
+from .choices import CompensationModel, DistanceUnit, OrganizationKind, PracticeModel, Role
 
 
 class Organization(models.Model):
@@ -20,6 +20,11 @@ class Organization(models.Model):
     )
     country = models.CharField(max_length=2, default="CA", help_text="ISO 3166-1 alpha-2")
     time_zone = models.CharField(max_length=64, default="America/Edmonton")
+    distance_unit = models.CharField(
+        max_length=2, choices=DistanceUnit, blank=True, default="",
+        help_text="How distances are shown and typed; empty: miles in the US, km elsewhere "
+                  "(rounds.lib.units.distance_unit).",
+    )
     postal_address = models.CharField(
         max_length=300, blank=True, help_text="Shown in every commercial message (CASL, CAN-SPAM)."
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rounds.lib.permissions import admin_required, can_admin, can_edit, member_required
+from rounds.lib.public import absolute
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Stage
 
@@ -181,7 +182,7 @@ def user_active(request, pk: int):
 # --- invitations -------------------------------------------------------------------------------
 
 def _accept_url(request, invitation: Invitation) -> str:
-    return request.build_absolute_uri(reverse("accounts:accept", args=[invitation.token]))
+    return absolute(reverse("accounts:accept", args=[invitation.token]))
 
 
 def _send_invitation(request, invitation: Invitation) -> bool:

@@ -547,7 +547,8 @@ class SearchParams(Schema):
     status: str = ""
     source: str = ""
     tag: str = ""
-    near: str = Field("", description="Postal code or “City, Region”")
+    near: str = Field("", description="Postal code, “City, Region”, or a city name alone "
+                      "(the largest of that name in the organization's country)")
     within_km: str = Field("", description="Kilometres around `near`")
     sort: str = Field("", description="name | -name | recent | activity | distance | relevance")
     page: str = "1"
@@ -559,8 +560,11 @@ def list_candidates(request, params: Query[SearchParams]):
     """Search the talent pool: free text and filters, sorted and paginated."""
     from .search import CandidateQuery, search_candidates
 
-    query = CandidateQuery.from_params({k: v for k, v in params.dict().items() if v})
+    query = CandidateQuery.from_params({k: v for k, v in params.dict().items() if v},
+                                       country=request.user.organization.country)
     page = search_candidates(request.user, query)
+    if query.match is not None and query.match.note:
+        page.warnings.insert(0, f"Near {query.match}.")
     return {"items": [summary_out(c) for c in page.items], "total": page.total,
             "page": page.page, "pages": page.pages, "per_page": page.per_page,
             "warnings": page.warnings}

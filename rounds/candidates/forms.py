@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from rounds.accounts.models import User
-from rounds.lib import jurisdictions
+from rounds.lib import jurisdictions, units
 from rounds.lib.contact import format_phone
 
 from .choices import AttachmentKind, Channel, ConsentBasis, EmploymentType, Setting
@@ -161,6 +161,16 @@ class CandidateForm(forms.ModelForm):
             self.fields[name].choices = channel_choices
         self.fields["time_zone"].choices = time_zone_choices()
         self.fields["phone"].max_length = 40
+        # The radius is kept in km and typed in the organization's unit.
+        from rounds.accounts.models import Organization
+
+        self.distance_unit = units.distance_unit(
+            Organization.objects.only("country", "distance_unit").get(pk=organization_id))
+        radius = self.fields["relocation_radius_km"]
+        radius.label = f"Relocation radius ({units.UNITS[self.distance_unit]})"
+        if self.instance.relocation_radius_km and not self.is_bound:
+            self.initial["relocation_radius_km"] = round(
+                units.from_km(self.instance.relocation_radius_km, self.distance_unit))
         self.referred_by: Candidate | None = None
         c = self.instance
         if c.pk and not self.is_bound:
@@ -180,6 +190,10 @@ class CandidateForm(forms.ModelForm):
 
     def clean_country(self):
         return (self.cleaned_data.get("country") or "").strip().upper()
+
+    def clean_relocation_radius_km(self):
+        value = self.cleaned_data.get("relocation_radius_km")
+        return None if value is None else round(units.to_km(value, self.distance_unit))
 
     def clean_region(self):
         return (self.cleaned_data.get("region") or "").strip()
@@ -258,9 +272,10 @@ class LicenceForm(forms.ModelForm):
                   "expires_on"]
         widgets = {"issued_on": DATE, "expires_on": DATE}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, country: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].choices = [("", "— choose —"), *jurisdictions.CHOICES]
+        self.fields["jurisdiction"].choices = [("", "— choose —"),
+                                               *jurisdictions.grouped_choices(country)]
 
     def clean(self):
         data = super().clean()

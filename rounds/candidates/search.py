@@ -41,7 +41,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ACos, Cos, Least, Radians, Sin
 
-from rounds.lib import geo, jurisdictions
+from rounds.lib import geo, jurisdictions, units
 
 from .choices import CandidateStatus, Profession, Source
 from .models import Candidate, Licence, Specialty, Tag
@@ -66,7 +66,12 @@ SORTS = {
 
 @dataclass
 class CandidateQuery:
-    """What the person searching asked for. Build it with `from_params` to get validation."""
+    """What the person searching asked for. Build it with `from_params` to get validation.
+
+    Distances are typed in the organization's unit (`within` in `unit`, "km" or "mi"); the
+    API's `within_km` is read as kilometres. A place is placed in the organization's country
+    (`country`), and `match` says which place was chosen ("Austin, TX (the largest Austin in
+    the US)")."""
 
     q: str = ""
     profession: str = ""
@@ -76,19 +81,32 @@ class CandidateQuery:
     source: str = ""
     tag: str = ""
     near: str = ""
-    within_km: float | None = None
+    within: float | None = None
+    unit: str = units.KM
     sort: str = "name"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-    place: geo.Place | None = field(default=None, repr=False, compare=False)
+    country: str = ""
+    match: geo.PlaceMatch | None = field(default=None, repr=False, compare=False)
 
     FIELDS = ("q", "profession", "specialty", "jurisdiction", "status", "source", "tag", "near",
-              "within_km", "sort", "page", "per_page")
+              "within", "unit", "within_km", "sort", "page", "per_page")
+
+    @property
+    def place(self) -> geo.Place | None:
+        return self.match.place if self.match is not None else None
+
+    @property
+    def within_km(self) -> float | None:
+        return None if self.within is None else units.to_km(self.within, self.unit)
 
     @classmethod
-    def from_params(cls, params: Any) -> CandidateQuery:
-        """Read request.GET (or a dict). Raises ValidationError({field: message}) naming every
-        field that is wrong, in the words a recruiter would use."""
+    def from_params(cls, params: Any, *, unit: str = units.KM,
+                    country: str = "") -> CandidateQuery:
+        """Read request.GET (or a dict). `unit` is the organization's distance unit (what
+        `within` is in unless the parameters say `unit`), `country` where a bare place name
+        is looked for. Raises ValidationError({field: message}) naming every field that is
+        wrong, in the words a recruiter would use."""
 
         def text(name: str, limit: int = 200) -> str:
             value = params.get(name) or ""
@@ -96,7 +114,7 @@ class CandidateQuery:
 
         errors: dict[str, str] = {}
         query = cls(q=text("q"), specialty=text("specialty", 120), tag=text("tag", 60),
-                    near=text("near", 120))
+                    near=text("near", 120), country=(country or "").upper())
 
         profession = text("profession")
         if profession and profession not in Profession.values:
@@ -124,26 +142,38 @@ class CandidateQuery:
             query.jurisdiction = code or jurisdiction
 
         if query.near:
-            query.place = resolve_place(query.near)
-            if query.place is None:
+            query.match = geo.find_place(query.near, query.country)
+            if query.match is None:
                 errors["near"] = (
                     f"Rounds can't place “{query.near}”. Give a postal code (T2P 1J9, 77002) "
-                    "or a city and province or state (Red Deer, AB)."
+                    "or a city, with its province or state when several share the name "
+                    "(Red Deer, AB; Springfield, MA)."
                 )
 
-        within = text("within_km", 20)
+        query.unit = text("unit", 4).lower() or unit
+        if query.unit not in units.UNITS:
+            errors["unit"] = "Distances are in km or mi."
+            query.unit = unit if unit in units.UNITS else units.KM
+        name = "within" if text("within", 20) else "within_km"
+        within = text(name, 20)
+        if within and name == "within_km":
+            query.unit = units.KM  # the API's parameter, and links from before `within`
         if within:
+            words = units.UNITS[query.unit]
             try:
-                query.within_km = float(within)
+                query.within = float(within)
             except ValueError:
-                errors["within_km"] = "Distance must be a number of kilometres, like 50."
+                errors[name] = f"Distance must be a number of {words}, like 50."
             else:
-                if not math.isfinite(query.within_km) or query.within_km <= 0:
-                    errors["within_km"] = "Distance must be more than 0 km."
-                elif query.within_km > MAX_WITHIN_KM:
-                    errors["within_km"] = f"Distance can be at most {MAX_WITHIN_KM:,} km."
+                limit = units.from_km(MAX_WITHIN_KM, query.unit)
+                if not math.isfinite(query.within) or query.within <= 0:
+                    errors[name] = f"Distance must be more than 0 {query.unit}."
+                elif query.within > limit + 0.5:
+                    errors[name] = f"Distance can be at most {limit:,.0f} {query.unit}."
                 elif not query.near:
-                    errors["within_km"] = "Say near which place (postal code or city)."
+                    errors[name] = "Say near which place (postal code or city)."
+            if name in errors:
+                query.within = None
 
         sort = text("sort", 20)
         if not sort:
@@ -182,10 +212,12 @@ class CandidateQuery:
         """The query as GET parameters (empty ones left out), e.g. for links and export."""
         out = {}
         for name in self.FIELDS:
-            value = overrides.get(name, getattr(self, name))
-            if value in (None, ""):
-                continue
             if name == "within_km":
+                continue  # written as `within` and its `unit`
+            value = overrides.get(name, getattr(self, name))
+            if value in (None, "") or (name == "unit" and self.within is None):
+                continue
+            if name == "within":
                 value = f"{value:g}"
             if (name, value) in (("page", 1), ("per_page", DEFAULT_PER_PAGE)):
                 continue
@@ -234,33 +266,11 @@ def search_terms(q: str) -> list[str]:
     return re.findall(r"[^\W_]+", (q or "").lower())[:MAX_TERMS]
 
 
-POSTAL = re.compile(r"^\s*([A-Za-z]\d[A-Za-z](\s*-?\s*\d[A-Za-z]\d)?|\d{5}(-\d{4})?)\s*$")
-
-
-def resolve_place(text: str) -> geo.Place | None:
+def resolve_place(text: str, country: str = "") -> geo.Place | None:
     """A postal code ("T2P 1J9", "T4N", "77002") or a place ("Red Deer, AB", "Houston, TX",
-    "Calgary")."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if POSTAL.match(text):
-        return geo.locate(postal_code=text)
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    city = parts[0] if parts else text
-    region = ""
-    country = ""
-    for part in parts[1:]:
-        upper = part.upper()
-        if upper in ("CA", "CANADA") and not region:
-            country = "CA"
-        elif upper in ("US", "USA", "UNITED STATES"):
-            country = "US"
-        elif not region:
-            code = jurisdictions.normalize(part)
-            region = code.split("-", 1)[1] if code else part
-            if code and not country:
-                country = code.split("-", 1)[0] if code[:2] in ("CA", "US") else ""
-    return geo.locate(city=city, region=region, country=country)
+    "Calgary", "Austin": the largest of that name in `country`, see `geo.find_place`)."""
+    match = geo.find_place(text, country)
+    return match.place if match is not None else None
 
 
 # --- free text ---------------------------------------------------------------------------------
@@ -383,13 +393,23 @@ def search_queryset(user, query: CandidateQuery) -> QuerySet:
             tag__in=Tag.objects.filter(organization_id=org_id, name__iexact=query.tag)
         ).values("candidate_id"))
     place = query.place
-    if query.near and place is None:
-        place = resolve_place(query.near)
-        if place is None:
-            return qs.none()
+    if query.near:
+        country = _country_of(user)
+        if place is None or query.country != country:
+            # A query read without the organization's country (or another's): a bare name
+            # is the largest of that name in this organization's country.
+            match = geo.find_place(query.near, country)
+            if match is None:
+                return qs.none()
+            place = match.place
     if place is not None:
         qs = _distance_filter(qs, place, query.within_km)
     return qs.order_by(*_ordering(query, terms, place is not None, _vendor(qs)))
+
+
+def _country_of(user) -> str:
+    organization = getattr(user, "organization", None)
+    return (getattr(organization, "country", "") or "").upper()
 
 
 def _ordering(query: CandidateQuery, terms: list[str], has_distance: bool, vendor: str) -> list:

@@ -165,11 +165,17 @@ def load(*, candidates: int = DEFAULT_CANDIDATES) -> Summary:
         n = remaining if i == len(ORGANIZATIONS) - 1 else round(candidates * spec["share"])
         remaining -= n
         loader = _OrgLoader(spec, n, password, summary)
-        loader.run()
+        from rounds.matching.tasks import learning_paused
+
+        with learning_paused():  # an invented pipeline history is no recruiter's judgement
+            loader.run()
         # Match profiles now, so the first Matches tab doesn't compute them.
         from rounds.matching.profiles import refresh_organization
 
         summary.counts["match profiles"] += refresh_organization(loader.org.pk)
+        from rounds.demo import matching
+
+        summary.counts["match signals"] += matching.load(loader)
     return summary
 
 

@@ -41,7 +41,9 @@ def load(loader) -> dict[str, int]:
 
 
 def _shifts(loader, profession: str, main_list) -> int:
-    org, recruiter, now = loader.org, loader.recruiter, loader.now
+    """Shifts posted and sent by the recruiter and by the owner (whoever posts a shift is who
+    its members hear from)."""
+    org, now = loader.org, loader.now
     made = 0
     sites = list(loader.sites.values())
     plans = [
@@ -52,6 +54,7 @@ def _shifts(loader, profession: str, main_list) -> int:
         (20, (8, 17), 1800, "offered"),
     ]
     for k, (days, (start_h, end_h), rate, state) in enumerate(plans):
+        poster = loader.owner if k % 2 else loader.recruiter
         site = sites[k % len(sites)]
         zone = site_zone(site)
         day = (now.astimezone(zone) + timedelta(days=days)).date()
@@ -59,7 +62,7 @@ def _shifts(loader, profession: str, main_list) -> int:
         ends = datetime.combine(day + timedelta(days=1 if end_h <= start_h else 0), time(end_h),
                                 tzinfo=zone)
         shift = do_create_shift(
-            org, actor=recruiter, site=site, starts_at=starts, ends_at=ends,
+            org, actor=poster, site=site, starts_at=starts, ends_at=ends,
             profession=profession, rate=Decimal(rate),
             rate_unit="day" if end_h > start_h else "shift",
             currency="CAD" if org.country == "CA" else "USD",
@@ -70,7 +73,7 @@ def _shifts(loader, profession: str, main_list) -> int:
         made += 1
         if state == "open":
             continue
-        do_broadcast(shift, actor=recruiter, at=now)
+        do_broadcast(shift, actor=poster, at=now)
         if state == "booked":
             offer = (ShiftOffer.objects.filter(shift=shift, status__in=["queued", "sent"])
                      .order_by("rank").first())

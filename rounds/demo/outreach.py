@@ -22,6 +22,7 @@ from rounds.outreach.models import FollowUp, Message, OutreachSettings
 from rounds.outreach.outbox import queue_message
 from rounds.outreach.policy import Context, decide, facts_for
 from rounds.outreach.threads import log_activity
+from rounds.pipeline.actions import do_mark_contacted
 
 FIRST_TOUCH = (
     "Hi {{ candidate.first_name }},\n\n"
@@ -58,15 +59,17 @@ def load(loader) -> dict[str, int]:
     org, now, rng = loader.org, loader.now, loader.rng
     counts: dict[str, int] = {}
     settings = OutreachSettings.for_org(org.pk)
-    settings.sender_name = f"{loader.recruiter.get_full_name()} at {org.name}"
+    # Messages are from whoever sends them; one nobody sent speaks for the organization by
+    # its own name (an empty sender name), never as one of its people.
+    settings.sender_name = ""
     settings.contact_phone = "+1 587 555 0199" if org.country == "CA" else "+1 512 555 0199"
     settings.sms_from_number = "+15875550100" if org.country == "CA" else "+15125550100"
     settings.backup_responder = loader.owner
     settings.save()
 
     first = do_save_template(org.pk, actor=loader.owner, name="First touch: you, or someone "
-                             "you know?", subject="A {{ organization.name }} role: you, or "
-                             "someone you know?", body=FIRST_TOUCH, channel=MessageChannel.EMAIL)
+                             "you know?", subject="A role at {{ organization.name }}: you, "
+                             "or someone you know?", body=FIRST_TOUCH, channel=MessageChannel.EMAIL)
     nudge = do_save_template(org.pk, actor=loader.owner, name="Text nudge after the email",
                              body=TEXT_NUDGE, channel=MessageChannel.SMS)
     do_save_template(org.pk, actor=loader.owner, name="Locum availability check",
@@ -82,22 +85,28 @@ def load(loader) -> dict[str, int]:
 
     _answer_application_items(org, now, rng)
     reachable = _reachable(loader, now)
-    job = loader.jobs[0]
     sent = 0
     for i, cand in enumerate(reachable[:10]):
-        # A first touch some days ago, on their first allowed channel.
+        # A first touch some days ago, on their first allowed channel; those who reply were
+        # written to about the job, in its pipeline, so the answer has its facts.
         when = now - timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600))
+        job = next((j for j in loader.jobs if j.profession == cand.profession), loader.jobs[0])
+        application = _in_pipeline(loader, cand, job) if i < len(REPLIES) else None
         body = f"Hi {cand.first_name}, {loader.recruiter.first_name} from {org.name} here."
         message = queue_message(cand, channel=MessageChannel.EMAIL, body=body + "\n\nYou, or "
                                 "someone you know? We're hiring for " + job.title + ".",
                                 subject=f"{job.title}: you, or someone you know?",
                                 actor=loader.recruiter, idempotency_key=f"demo:first:{cand.pk}",
-                                at=when)
+                                at=when, application=application)
         _record_sent(message, when)
+        if application is not None:
+            do_mark_contacted(cand, actor=loader.recruiter, application=application,
+                              how="email sent", via="cli")
         sent += 1
         if i < len(REPLIES):
             text, minutes_ago = REPLIES[i]
             reply = _record_reply(message, text, now - timedelta(minutes=minutes_ago))
+            followups.advance_on_reply(reply)
             item = followups.open_for_reply(reply)
             if minutes_ago > 90 and item is not None:
                 # Older replies were answered, in a realistic time.
@@ -123,6 +132,18 @@ def load(loader) -> dict[str, int]:
     return counts
 
 
+def _in_pipeline(loader, cand, job):
+    """The candidate's open application for `job`, made if they have none; None when it is
+    closed (nobody writes a first touch about a job they were turned down for)."""
+    from rounds.pipeline.actions import do_add_to_pipeline
+    from rounds.pipeline.models import Application
+
+    found = Application.objects.filter(candidate=cand, job=job).select_related("stage").first()
+    if found is None:
+        return do_add_to_pipeline(cand, job, actor=loader.recruiter, via="cli")
+    return found if found.stage.is_open else None
+
+
 def _reachable(loader, now) -> list:
     """Candidates the policy lets us email now (consent on record, an address)."""
     people = [c for c in loader.candidates if c.email and c.status != "do_not_contact"]
@@ -142,7 +163,8 @@ def _record_sent(message: Message, when) -> None:
 def _record_reply(message: Message, text: str, when) -> Message:
     reply = Message.objects.create(
         organization_id=message.organization_id, thread=message.thread,
-        candidate=message.candidate, channel=MessageChannel.EMAIL, direction=Direction.INBOUND,
+        candidate=message.candidate, application=message.application,
+        channel=MessageChannel.EMAIL, direction=Direction.INBOUND,
         status=MessageStatus.RECEIVED, from_address=message.to_address,
         subject=f"Re: {message.subject}", body=text, received_at=when, created_at=when,
         idempotency_key=f"demo:reply:{message.pk}",
@@ -173,7 +195,7 @@ def _book_call(loader, cand, now) -> None:
     if not slots:
         return
     meeting = do_offer_meeting(cand, organizer=loader.recruiter, kind=MeetingKind.CALL,
-                               title=f"Call with {cand.first_name} {cand.last_name}",
+                               title="Introductory call",
                                location=loader.recruiter.phone or "Phone", duration=30,
                                proposed_times=slots[:3], send_by=None, actor=loader.recruiter,
                                now=now)

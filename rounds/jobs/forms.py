@@ -67,6 +67,9 @@ class JobForm(forms.ModelForm):
         self.fields["hiring_team"].queryset = users
         self.fields["specialty_code"].help_text = "Optional, e.g. 207Q00000X (family medicine)."
         self.fields["status"].choices = JobStatus.choices
+        self.fields["licence_jurisdiction"].choices = [
+            ("", "— Any / not applicable —"),
+            *jurisdictions.grouped_choices(getattr(organization, "country", ""))]
         if self.instance.pk:
             reqs = list(self.instance.requirements.all())
             self.initial.setdefault(

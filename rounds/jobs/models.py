@@ -89,17 +89,11 @@ class Job(OrgOwned):
 
     @property
     def pay_display(self) -> str:
-        if self.pay_min is None and self.pay_max is None:
-            return ""
+        """"$280,000–$420,000 CAD per year" (rounds.lib.money), or "" without pay."""
+        from rounds.lib.money import money_range
 
-        def fmt(v):
-            return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
-
-        if self.pay_min is not None and self.pay_max is not None and self.pay_min != self.pay_max:
-            amount = f"{fmt(self.pay_min)}–{fmt(self.pay_max)}"
-        else:
-            amount = fmt(self.pay_min if self.pay_min is not None else self.pay_max)
-        return f"{self.pay_currency} {amount} {self.get_pay_period_display()}"
+        return money_range(self.pay_min, self.pay_max, self.pay_currency,
+                           self.get_pay_period_display())
 
 
 class Requirement(OrgOwned):

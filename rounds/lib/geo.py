@@ -197,3 +197,172 @@ def bounding_box(lat: float, lng: float, km: float) -> tuple[float, float, float
     coslat = max(math.cos(math.radians(lat)), 1e-6)
     dlng = min(180.0, math.degrees(km / (EARTH_RADIUS_KM * coslat)))
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+# --- Places people type ------------------------------------------------------------------------
+
+COUNTRY_WORDS = {"CA": "Canada", "US": "the US"}  # the countries Rounds can place names in
+COUNTRY_LABELS = {"CA": "Canada", "US": "USA"}
+_COUNTRY_ALIASES = {
+    "CA": "CA",
+    "CAN": "CA",
+    "CANADA": "CA",
+    "US": "US",
+    "USA": "US",
+    "UNITED STATES": "US",
+    "U.S.": "US",
+    "U.S.A.": "US",
+}
+_POSTAL = re.compile(r"^\s*([A-Za-z]\d[A-Za-z](\s*-?\s*\d[A-Za-z]\d)?|\d{5}(-\d{4})?)\s*$")
+_NEAR = re.compile(r"^\s*(?:near|around|close\s+to)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A place found from what someone typed, how to name it, and, when the name alone was
+    ambiguous, which one was chosen: "Austin, TX (the largest Austin in the US)"."""
+
+    place: Place
+    label: str
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.note})" if self.note else self.label
+
+
+@lru_cache(maxsize=1)
+def _us_names() -> dict[str, dict[str, int]]:
+    """City name (lower case) → {state: number of ZIP codes}: the number of ZIP codes is how
+    big a place is, as far as offline data tells."""
+    import zipcodes
+
+    names: dict[str, dict[str, int]] = {}
+    for z in zipcodes.list_all():
+        if z.get("lat") and z.get("city"):
+            by_state = names.setdefault(z["city"].lower(), {})
+            by_state[z["state"]] = by_state.get(z["state"], 0) + 1
+    return names
+
+
+def _ca_sizes(city: str) -> dict[str, int]:
+    """Province code → number of forward sortation areas a Canadian place of this name has."""
+    rows = (
+        _ca_db()
+        .execute(
+            "select province, count(*) from PostalCodes where (city = ? collate nocase "
+            "or city like ? collate nocase or city like ? collate nocase) group by province",
+            (city, f"{city} %", f"% {city} (%"),
+        )
+        .fetchall()
+    )
+    sizes = {}
+    for province, count in rows:
+        code = _province_code(province)
+        if code:
+            sizes[code] = sizes.get(code, 0) + count
+    return sizes
+
+
+def _sizes(city: str, country: str) -> dict[str, int]:
+    if country == "US":
+        return dict(_us_names().get(city.lower(), {}))
+    if country == "CA":
+        return _ca_sizes(city)
+    return {}
+
+
+def _largest(city: str, country: str) -> tuple[Place, int, int] | None:
+    """The biggest place called `city` in `country`: (place, its size, how many provinces or
+    states have a place of that name)."""
+    sizes = _sizes(city, country)
+    for region in sorted(sizes, key=lambda r: (-sizes[r], r)):
+        place = _ca_city(city, region) if country == "CA" else _us_city(city, region)
+        if place is not None:
+            return place, sizes[region], len(sizes)
+    return None
+
+
+def _label(place: Place) -> str:
+    return ", ".join(p for p in (place.city, place.region) if p)
+
+
+def find_place(text: str, country: str = "") -> PlaceMatch | None:
+    """What a person typed — a postal code ("T4N 1A1", "77002"), a place with its province or
+    state ("Red Deer, AB", "Houston, Texas", "Austin TX") or a bare name ("Austin", "near
+    Houston") — as a place, or None when nothing by that name is known.
+
+    A bare name is looked for in `country` (the organization's) first: the largest place of
+    that name there (by the postal areas it spans), the note saying so when there were others;
+    when the country has none, the largest elsewhere, the note saying that too."""
+    text = _NEAR.sub("", " ".join((text or "").split())).strip(" ,")
+    if not text:
+        return None
+    country = (country or "").upper()
+    if _POSTAL.match(text):
+        place = locate(postal_code=text)
+        if place is None:
+            return None
+        return PlaceMatch(place, f"{text.upper()} ({_label(place)})")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    found = _with_region(parts)
+    if found is None and len(parts) == 1 and " " in parts[0]:
+        name, _, last = parts[0].rpartition(" ")
+        found = _with_region([name, last])  # "Austin TX", "Springfield Illinois"
+    if found is not None:
+        return found
+    return _bare(parts[0], _country_in(parts[1:]), country)
+
+
+def _country_in(parts: list[str]) -> str:
+    for part in parts:
+        if part.upper() in _COUNTRY_ALIASES:
+            return _COUNTRY_ALIASES[part.upper()]
+    return ""
+
+
+def _with_region(parts: list[str]) -> PlaceMatch | None:
+    """ "City, Region[, Country]" when a part names a province or state."""
+    from rounds.lib import jurisdictions
+
+    if len(parts) < 2:
+        return None
+    stated = _country_in(parts[1:])
+    for part in parts[1:]:
+        if part.upper() in _COUNTRY_ALIASES and not (stated == "US" and part.upper() == "CA"):
+            continue
+        code = jurisdictions.normalize(part, stated)
+        if code is None or code[:2] not in COUNTRY_WORDS:
+            continue
+        place = locate(city=parts[0], region=code[3:], country=code[:2])
+        if place is not None:
+            return PlaceMatch(place, _label(place))
+    return None
+
+
+def _bare(city: str, stated: str, home: str) -> PlaceMatch | None:
+    """A name without a province or state: the largest of that name in the stated country,
+    else in the organization's, else the largest anywhere Rounds knows (saying so)."""
+    wanted = stated or (home if home in COUNTRY_WORDS else "")
+    if wanted:
+        found = _largest(city, wanted)
+        if found is not None:
+            place, _size, regions = found
+            note = f"the largest {place.city} in {COUNTRY_WORDS[wanted]}" if regions > 1 else ""
+            return PlaceMatch(place, _label(place), note)
+        if stated:
+            return None
+    elsewhere = [
+        (found, country)
+        for country in COUNTRY_WORDS
+        if country != wanted
+        if (found := _largest(city, country)) is not None
+    ]
+    if not elsewhere:
+        return None
+    (place, _size, regions), country = max(elsewhere, key=lambda f: f[0][1])
+    notes = [f"no {place.city} in {COUNTRY_WORDS[wanted]}"] if wanted else []
+    if home and not wanted:
+        notes.append("Rounds knows place names in Canada and the US only")
+    if regions > 1:
+        notes.append(f"the largest in {COUNTRY_WORDS[country]}")
+    return PlaceMatch(place, f"{_label(place)}, {COUNTRY_LABELS[country]}", "; ".join(notes))

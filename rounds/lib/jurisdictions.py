@@ -130,3 +130,28 @@ def country_of(code: str) -> str:
 
 def label(code: str) -> str:
     return JURISDICTIONS.get(code, code)
+
+
+COUNTRY_GROUPS = (
+    ("CA", "Canada", CANADA),
+    ("US", "United States", UNITED_STATES),
+    ("GB", "United Kingdom", UNITED_KINGDOM),
+)
+
+
+def grouped_choices(country: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """Jurisdictions for a select, grouped by country, the organization's `country` first and
+    each group in alphabetical order: a Texas staffing firm sees the states first, an Alberta
+    clinic the provinces."""
+    country = (country or "").upper()
+    groups = sorted(COUNTRY_GROUPS, key=lambda g: g[0] != country)
+    return [
+        (
+            title,
+            sorted(
+                ((f"{code}-{k}", f"{name} ({code}-{k})") for k, name in places.items()),
+                key=lambda c: c[1],
+            ),
+        )
+        for code, title, places in groups
+    ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
@@ -33,6 +34,12 @@ REFUSED = (
     "This form was sent from another website, so it was not accepted. Open the link in your "
     "message again and use the button on that page."
 )
+
+
+def absolute(path: str) -> str:
+    """A link for a message: every link a person gets by email or text starts with
+    settings.PUBLIC_URL (never the address of whatever request made the message)."""
+    return f"{settings.PUBLIC_URL.rstrip('/')}{path}"
 
 
 def cross_site(request: HttpRequest) -> bool:

@@ -38,6 +38,9 @@ from rounds.outreach.models import Message
 
 from .choices import BookingStatus, CancelledBy, OfferStatus, ShiftStatus
 from .models import Booking, NetworkMember, Shift, ShiftOffer
+from .words import day_text as _day
+from .words import details, offer_sender, shift_title, when_text
+from .words import org_prefix as _sender
 
 log = logging.getLogger(__name__)
 
@@ -76,58 +79,6 @@ class AcceptResult:
     @property
     def booked(self) -> bool:
         return self.outcome in (BOOKED, ALREADY_YOURS)
-
-
-# --- Words ---
-
-
-def shift_title(shift: Shift) -> str:
-    """"Locum shift: Physician — Family Medicine at Red Deer Clinic"."""
-    what = shift.get_profession_display()
-    if shift.specialty:
-        what = f"{what} — {shift.specialty}"
-    return f"Locum shift: {what} at {shift.site.name}"
-
-
-def when_text(shift: Shift, candidate) -> str:
-    """The shift's span in the member's zone: "Thu 10 Dec 2026, 08:00 MST – Fri 11 Dec 2026,
-    08:00 MST"."""
-    from rounds.outreach.meetings import candidate_zone, when_label
-
-    zone = candidate_zone(candidate)
-    return (f"{when_label(shift.starts_at, zone, year=True)} – "
-            f"{when_label(shift.ends_at, zone, year=True)}")
-
-
-def rate_text(shift: Shift) -> str:
-    if shift.rate is None:
-        return ""
-    return f"{shift.rate:,.2f} {shift.currency} {shift.get_rate_unit_display()}"
-
-
-def details(shift: Shift, candidate) -> str:
-    """The shift in a few lines, for the confirmation and the pages."""
-    lines = [shift_title(shift), f"When: {when_text(shift, candidate)}"]
-    where = shift.site.one_line_address
-    lines.append(f"Where: {shift.site.name}" + (f", {where}" if where else ""))
-    if rate_text(shift):
-        lines.append(f"Rate: {rate_text(shift)}")
-    if shift.terms.strip():
-        lines.append(f"Terms: {shift.terms.strip()}")
-    return "\n".join(lines)
-
-
-def _day(shift: Shift, candidate) -> str:
-    from rounds.outreach.meetings import candidate_zone
-
-    local = shift.starts_at.astimezone(candidate_zone(candidate))
-    return f"{local:%a} {local.day} {local:%b}"
-
-
-def _sender(shift: Shift) -> str:
-    from rounds.outreach.optout import sender_name
-
-    return sender_name(shift.organization)
 
 
 # --- Locks ---
@@ -281,10 +232,9 @@ def still_fits(shift: Shift, candidate, *, at: datetime) -> list[str]:
     judge = _Judge(shift, None, required, last_day, today)
     good: list[str] = []
     judge.profession(candidate, reasons)
-    if shift.licence_jurisdiction:
-        judge.licence(list(Licence.objects.filter(
-            candidate_id=candidate.pk, jurisdiction=shift.licence_jurisdiction,
-        ).values_list("status", "expires_on")), reasons, good)
+    if judge.jurisdiction:  # the shift's, else where its site is (fit.shift_jurisdiction)
+        judge.licence(list(Licence.objects.filter(candidate_id=candidate.pk).values_list(
+            "jurisdiction", "status", "expires_on")), reasons, good, candidate.profession)
     if required:
         judge.credentials(list(Certification.objects.filter(candidate_id=candidate.pk)
                                .values_list("name", "expires_on")), reasons, good)
@@ -344,7 +294,7 @@ def _waitlist(shift: Shift, offer: ShiftOffer, *, via: str, at: datetime,
                subject=subject[:200],
                body=f"{_sender(shift)}: {text}" if channel == MessageChannel.SMS else
                f"Hi {_first_name(offer.candidate)},\n\n{text}\n\n"
-               f"{details(shift, offer.candidate)}", at=at)
+               f"{details(shift, offer.candidate)}", at=at, sender=offer_sender(offer))
     return AcceptResult(WAITLISTED, None, text, offer, rank)
 
 
@@ -364,12 +314,13 @@ def _reply_channel(offer: ShiftOffer, via: str) -> str:
 
 
 def _queue(candidate, *, channel: str, idempotency_key: str, body: str, subject: str = "",
-           at: datetime | None = None) -> Message:
+           at: datetime | None = None, sender=None) -> Message:
     # Answers to the member's own action: transactional, so they go at once (no quiet hours),
-    # but never to a suppressed address (the policy still checks).
+    # but never to a suppressed address (the policy still checks). From `sender`, the person
+    # the member deals with (`offer_sender`).
     return outbox.queue_message(
         candidate, channel=channel, body=body, subject=subject, idempotency_key=idempotency_key,
-        kind=MessageKind.TRANSACTIONAL, topic=Topic.LOCUMS, at=at,
+        kind=MessageKind.TRANSACTIONAL, topic=Topic.LOCUMS, at=at, actor=sender,
     )
 
 
@@ -393,6 +344,7 @@ def _confirm(booking: Booking, offer: ShiftOffer, *, via: str, at: datetime) -> 
     from . import ical
 
     shift, candidate = booking.shift, booking.candidate
+    sender = offer_sender(offer)
     if candidate.email:
         _queue(candidate, channel=MessageChannel.EMAIL,
                idempotency_key=ical.confirmation_key(booking, ical.REQUEST),
@@ -400,13 +352,14 @@ def _confirm(booking: Booking, offer: ShiftOffer, *, via: str, at: datetime) -> 
                body=(f"Hi {_first_name(candidate)},\n\nYou're booked. Thank you!\n\n"
                      f"{details(shift, candidate)}\n\n"
                      "The calendar invite is attached. If you can no longer come, tell us as "
-                     "soon as you can so the shift can go to the next locum."), at=at)
+                     "soon as you can so the shift can go to the next locum."), at=at,
+               sender=sender)
     if candidate.phone and (via == "sms" or offer.channel == MessageChannel.SMS
                             or not candidate.email):
         _queue(candidate, channel=MessageChannel.SMS,
                idempotency_key=f"locums:booked-sms:{booking.pk}",
                body=(f"{_sender(shift)}: you're booked — {shift.site.name}, "
-                     f"{when_text(shift, candidate)}. Thank you!"), at=at)
+                     f"{when_text(shift, candidate)}. Thank you!"), at=at, sender=sender)
 
 
 # --- Declining ---
@@ -501,8 +454,9 @@ def _cancel(booking: Booking, shift: Shift, *, by: str, actor, reason: str,
                           + (f": {reason}" if reason else "")[:300])
     from . import ical
 
+    sender = offer_sender(booking.offer) if booking.offer_id else None
     if candidate.email:
-        _queue(candidate, channel=MessageChannel.EMAIL,
+        _queue(candidate, channel=MessageChannel.EMAIL, sender=sender,
                idempotency_key=ical.confirmation_key(booking, ical.CANCEL),
                subject=f"Cancelled: {shift_title(shift)}"[:200],
                body=(f"Hi {_first_name(candidate)},\n\nYour booking was cancelled by {who}."
@@ -511,7 +465,7 @@ def _cancel(booking: Booking, shift: Shift, *, by: str, actor, reason: str,
                      "The attached update removes it from your calendar."), at=at)
     if candidate.phone and (not candidate.email or (
             booking.offer_id and booking.offer.channel == MessageChannel.SMS)):
-        _queue(candidate, channel=MessageChannel.SMS,
+        _queue(candidate, channel=MessageChannel.SMS, sender=sender,
                idempotency_key=f"locums:cancelled-sms:{booking.pk}",
                body=(f"{_sender(shift)}: your booking at {shift.site.name} on "
                      f"{_day(shift, candidate)} was cancelled by {who}."), at=at)
@@ -563,8 +517,8 @@ def reopen_deadline(offer: ShiftOffer, shift: Shift | None = None) -> datetime:
 
 
 def answer_by(offer: ShiftOffer) -> str:
-    """A reopened offer's reply-by time in the member's words: "Thu 10 Dec, 14:30 MST"."""
-    return _moment(reopen_deadline(offer), offer.candidate)
+    """A reopened offer's reply-by time in the site's time: "Thu 10 Dec, 14:30 MST"."""
+    return _moment(reopen_deadline(offer), offer.shift)
 
 
 def _lapse_reason(offer: ShiftOffer, shift: Shift, at: datetime) -> str:
@@ -577,7 +531,7 @@ def _lapse_reason(offer: ShiftOffer, shift: Shift, at: datetime) -> str:
                 + (f": {message.status_reason}" if message.status_reason else "") + ").")
     deadline = reopen_deadline(offer, shift)
     if deadline <= at:
-        return (f"No answer by {_moment(deadline, offer.candidate)}; offered to the next in "
+        return (f"No answer by {_moment(deadline, shift)}; offered to the next in "
                 "line.")
     return ""
 
@@ -625,11 +579,13 @@ def expire_reopened_offers(now: datetime | None = None) -> int:
     return lapsed
 
 
-def _moment(when: datetime, candidate) -> str:
-    """"Thu 10 Dec, 14:30 MST" in the member's zone."""
-    from rounds.outreach.meetings import candidate_zone, when_label
+def _moment(when: datetime, shift: Shift) -> str:
+    """"Thu 10 Dec, 14:30 MST" in the site's time, with its zone (as the shift is told)."""
+    from rounds.outreach.meetings import when_label
 
-    return when_label(when, candidate_zone(candidate))
+    from .fit import shift_zone
+
+    return when_label(when, shift_zone(shift))
 
 
 def _offer_to_waitlist(shift: Shift, *, at: datetime) -> ShiftOffer | None:
@@ -661,7 +617,7 @@ def _offer_to_waitlist(shift: Shift, *, at: datetime) -> ShiftOffer | None:
             _leave_waitlist(first, "Not offered the reopened shift: no message could reach "
                             f"them before it starts ({verdict.reason}).")
             continue
-        by = _moment(min(due + REOPEN_WINDOW, shift.starts_at), candidate)
+        by = _moment(min(due + REOPEN_WINDOW, shift.starts_at), shift)
         url = accept_url(first)
         if choice.channel == MessageChannel.SMS:
             body = (f"{_sender(shift)}: the {shift.site.name} shift on {_day(shift, candidate)} "
@@ -673,7 +629,7 @@ def _offer_to_waitlist(shift: Shift, *, at: datetime) -> ShiftOffer | None:
                     f"Take this shift: {url}\n\nIt's yours if you answer by {by}; after "
                     "that it goes to the next locum in line.")
         message = outbox.queue_message(
-            candidate, channel=choice.channel, body=body,
+            candidate, channel=choice.channel, body=body, actor=offer_sender(first),
             subject=f"Open again: {shift_title(shift)}"[:200],
             idempotency_key=f"locums:reopen:{first.pk}:{_reopen_count(shift)}",
             kind=MessageKind.COMMERCIAL, topic=Topic.LOCUMS, at=at, ctx=ctx)
@@ -754,7 +710,8 @@ def _tell_waitlisted_cancelled(shift: Shift, offer: ShiftOffer, *, reason: str,
                 f"cancelled by the clinic.{why} There is nothing for you to do.\n\n"
                 f"{details(shift, candidate)}")
     _queue(candidate, channel=channel, idempotency_key=f"locums:shift-cancelled:{offer.pk}",
-           subject=f"Cancelled: {shift_title(shift)}"[:200], body=body, at=at)
+           subject=f"Cancelled: {shift_title(shift)}"[:200], body=body, at=at,
+           sender=offer_sender(offer))
 
 
 def do_complete_shift(shift: Shift, *, actor, at: datetime | None = None) -> Shift:

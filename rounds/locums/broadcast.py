@@ -35,7 +35,6 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -342,7 +341,7 @@ def _write_messages(shift: Shift, plans: list[_Plan], *, actor, at: datetime
     if not plans:
         return {}, 0
     organization = shift.organization
-    composer = _Composer(shift)
+    composer = _Composer(shift, _user(actor, organization.pk))
     rendered = {p.person.pk: composer.render(_OfferRef(p.offer_id, shift, p.member.pk),
                                              p.person, p.choice.channel) for p in plans}
     threads = threads_for_many(organization, [p.person for p in plans], rendered)
@@ -389,6 +388,15 @@ def _write_messages(shift: Shift, plans: list[_Plan], *, actor, at: datetime
     return dict(by_channel), held
 
 
+def _user(actor, organization_id: int):
+    """The user behind `actor` (a user, or a user's id as the second tier passes it)."""
+    if isinstance(actor, int):
+        from rounds.accounts.models import User
+
+        return User.objects.filter(pk=actor, organization_id=organization_id).first()
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def _update_offers(updates: list[tuple]) -> None:
     """(status, channel, why_channel, status_reason, id) for many offers in one round trip."""
     if not updates:
@@ -421,10 +429,12 @@ class _OfferRef:
 
 
 def offer_body(offer: ShiftOffer, channel: str) -> tuple[str, str]:
-    """(subject, body) of an offer on a channel: what, where, when in the member's zone, the
+    """(subject, body) of an offer on a channel: what, where, when in the site's time, the
     rate and terms, and the one-tap accept link; texts add "Reply YES to take it". The outbox
     adds the sender's identification and the unsubscribe (STOP for texts)."""
-    return _Composer(offer.shift).render(offer, offer.candidate, channel)
+    from .words import offer_sender
+
+    return _Composer(offer.shift, offer_sender(offer)).render(offer, offer.candidate, channel)
 
 
 # Characters a signed token is made of, none of which a URL reverse escapes.
@@ -435,11 +445,17 @@ class _Composer:
     """The offer's text for one shift: what depends on the shift alone is worked out once,
     the times once per time zone, so 10,000 offers cost little more than their links."""
 
-    def __init__(self, shift: Shift):
+    def __init__(self, shift: Shift, sender=None):
+        from rounds.outreach.sender import signature
+
         from .fit import _profession_label, shift_specialty
+        from .words import shift_when
 
         self.shift = shift
         self.site_zone = shift_zone(shift)
+        # Who is asking: the person sending the offers, at the organization.
+        self.asking = signature(shift.organization, sender, joiner=" at ")
+        self.when = shift_when(shift)
         site = shift.site
         info = shift_specialty(shift)
         profession = _profession_label(shift.profession)
@@ -450,7 +466,9 @@ class _Composer:
         self.organization = shift.organization.name
         self.place = ", ".join(p for p in (site.name, site.address_line, site.city, site.region)
                                if p)
-        self.at_site = f"{site.name}{', ' + site.city if site.city else ''}"
+        # "at Red Deer Clinic, Red Deer", but never "at Red Deer, Red Deer".
+        city = site.city if site.city and site.city.casefold() not in site.name.casefold() else ""
+        self.at_site = f"{site.name}{', ' + city if city else ''}"
         terms = " ".join(shift.terms.split())
         self.terms = terms
         self.sms_terms = terms if len(terms) <= SMS_TERMS_CHARS else \
@@ -459,7 +477,6 @@ class _Composer:
                  if shift.licence_jurisdiction else [])
         self.needs = ", ".join(needs + [str(c) for c in shift.required_credentials or []])
         self.notes = " ".join(shift.notes.split())
-        self.zones: dict[str, tuple[str, str]] = {}
         self.link_parts: tuple[str, str] | None = None
         self.settings_parts: tuple[str, str] | None = None
         self.signer: FastSigner | None = None
@@ -498,15 +515,10 @@ class _Composer:
         return f"{self.settings_parts[0]}{token}{self.settings_parts[1]}"
 
     def times(self, person) -> tuple[str, str]:
-        """(when, the start day) in the member's zone: their stated zone, else their phone's,
-        else the site's."""
-        zones, _source = policy.zones_for(person, self.site_zone.key)
-        key = zones[0]
-        if key not in self.zones:
-            zone = policy._zone(key)
-            start = timezone.localtime(self.shift.starts_at, zone)
-            self.zones[key] = (_when(self.shift, zone), f"{start.day} {start:%b}")
-        return self.zones[key]
+        """(when, the start day) in the site's time, with its zone, whoever reads it: the
+        member works the shift there."""
+        start = timezone.localtime(self.shift.starts_at, self.site_zone)
+        return self.when, f"{start.day} {start:%b}"
 
     def sms(self, offer, person, when: str, link: str) -> str:
         """The text: what, where, when, the rate, the terms (shortened), the accept link, and
@@ -540,11 +552,12 @@ class _Composer:
         if channel == MessageChannel.SMS:
             return "", self.sms(offer, person, when, link)
         first = person.preferred_name or person.first_name or "there"
-        subject = f"Locum shift: {self.what} at {self.shift.site.name}, {day}"
+        what = f"{self.what[:1].upper()}{self.what[1:]}"
+        subject = f"Locum shift: {what} at {self.shift.site.name}, {day}"
         lines = [
             f"Hi {first},", "",
-            f"{self.organization} has a locum shift that fits your background:", "",
-            f"What: {self.what}",
+            f"{self.asking} has a locum shift that fits your background:", "",
+            f"What: {what}",
             f"Where: {self.place}",
             f"When: {when}",
             f"Rate: {self.rate}",
@@ -565,21 +578,5 @@ class _Composer:
         return subject[:200], "\n".join(lines)
 
 
-def _when(shift: Shift, zone: ZoneInfo) -> str:
-    start = timezone.localtime(shift.starts_at, zone)
-    end = timezone.localtime(shift.ends_at, zone)
-    tz = start.strftime("%Z") or zone.key
-    if start.date() == end.date():
-        return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}–{end:%H:%M} {tz}"
-    end_tz = end.strftime("%Z")
-    suffix = tz if end_tz == tz else f"{tz}/{end_tz}"
-    return (f"{start:%a} {start.day} {start:%b} {start:%H:%M} – {end:%a} {end.day} {end:%b %Y} "
-            f"{end:%H:%M} {suffix}")
-
-
 def _rate(shift: Shift) -> str:
-    if shift.rate is None:
-        return "rate to be agreed"
-    amount = f"{shift.rate:,.0f}" if shift.rate == shift.rate.to_integral() else \
-        f"{shift.rate:,.2f}"
-    return f"${amount} {shift.currency} {shift.get_rate_unit_display()}"
+    return shift.rate_display or "rate to be agreed"

@@ -150,7 +150,7 @@ def fit_members(shift: Shift, members=None, *, at: datetime | None = None) -> Fi
     people = Person.load(Candidate.objects.current().filter(
         organization_id=shift.organization_id, pk__in=candidate_ids))
 
-    wanted_specialty = shift_specialty(shift)
+    wanted_specialty = shift_specialty(shift, list_ids)
     specialties: dict[int, list[tuple[str, str]]] = {}
     if wanted_specialty is not None or shift.specialty:
         for cid, name, code in Specialty.objects.filter(
@@ -158,12 +158,13 @@ def fit_members(shift: Shift, members=None, *, at: datetime | None = None) -> Fi
                 "candidate_id", "name", "code"):
             specialties.setdefault(cid, []).append((name, code))
 
-    licences: dict[int, list[tuple[str, date | None]]] = {}
-    if shift.licence_jurisdiction:
-        for cid, status, expires in Licence.objects.filter(
-                candidate_id__in=candidate_ids, jurisdiction=shift.licence_jurisdiction,
-        ).values_list("candidate_id", "status", "expires_on"):
-            licences.setdefault(cid, []).append((status, expires))
+    where = shift_jurisdiction(shift)
+    licences: dict[int, list[tuple[str, str, date | None]]] = {}
+    if where:
+        for cid, jurisdiction, status, expires in Licence.objects.filter(
+                candidate_id__in=candidate_ids,
+        ).values_list("candidate_id", "jurisdiction", "status", "expires_on"):
+            licences.setdefault(cid, []).append((jurisdiction, status, expires))
 
     required = [str(name).strip() for name in shift.required_credentials or [] if
                 str(name).strip()]
@@ -199,7 +200,7 @@ def fit_members(shift: Shift, members=None, *, at: datetime | None = None) -> Fi
             ).exclude(shift_id=shift.pk).exclude(status__in=NOT_REACHED)
             .order_by().values("member_id").annotate(n=Count("id")).values_list("member_id", "n"))
 
-    judge = _Judge(shift, wanted_specialty, required, last_day, today)
+    judge = _Judge(shift, wanted_specialty, required, last_day, today, where)
     fitting: list[tuple[NetworkMember, list[str]]] = []
     for member in loaded:
         person = people.get(member.candidate_id)
@@ -208,14 +209,17 @@ def fit_members(shift: Shift, members=None, *, at: datetime | None = None) -> Fi
         # The light record stands in for the candidate (no query per member on the page).
         member._state.fields_cache["candidate"] = person
         reasons: list[str] = []
-        good: list[str] = ["Favourite"] if member.is_favourite else []
+        # The why of a member who fits is never blank: it starts with what they are.
+        good: list[str] = [_profession_label(person.profession).capitalize()]
+        if member.is_favourite:
+            good.append("Favourite")
         if member.left_on is not None and member.left_on <= today:
             reasons.append(f"Left the network on {member.left_on:%Y-%m-%d}")
         if person.status == CandidateStatus.DO_NOT_CONTACT:
             reasons.append("Asked not to be contacted")
         judge.profession(person, reasons)
         judge.specialty(specialties.get(person.pk, ()), reasons, good)
-        judge.licence(licences.get(person.pk, ()), reasons, good)
+        judge.licence(licences.get(person.pk, ()), reasons, good, person.profession)
         judge.credentials(certificates.get(person.pk, ()), reasons, good)
         reasons.extend(booked.get(member.pk, ()))
         reasons.extend(muted.get(member.pk, ()))
@@ -263,7 +267,7 @@ class _Judge:
     """The per-member rules, with everything that depends only on the shift worked out once."""
 
     def __init__(self, shift: Shift, wanted_specialty, required: list[str], last_day: date,
-                 today: date):
+                 today: date, jurisdiction: str | None = None):
         from rounds.matching import understand
 
         self.shift = shift
@@ -271,7 +275,8 @@ class _Judge:
         self.wanted_name = wanted_specialty.name if wanted_specialty else shift.specialty
         self.last_day = last_day
         self.today = today
-        self.jurisdiction = shift.licence_jurisdiction
+        self.jurisdiction = jurisdiction if jurisdiction is not None else \
+            shift_jurisdiction(shift)
         # Each required credential: its name as the shift writes it, and matching's key.
         self.required = [(name, understand.read_certification(name)) for name in required]
         self.closeness: dict[tuple[str, str], float] = {}
@@ -317,15 +322,33 @@ class _Judge:
             self.closeness[key] = value
         return self.closeness[key]
 
-    def licence(self, held, reasons: list[str], good: list[str]) -> None:
+    def licence(self, held, reasons: list[str], good: list[str],
+                profession: str | None = None) -> None:
+        """A current licence where the shift is, through its last day: one issued there, or
+        one a compact makes valid there by the rules of the profession it was issued for (the
+        same law as matching: rounds.matching.knowledge.covers). `held`: (jurisdiction,
+        status, expires) rows, any jurisdiction; (status, expires) rows are the shift's."""
+        from rounds.matching import knowledge
+
         where = self.jurisdiction
         if not where:
             return
-        current = [(s, e) for s, e in held if s in CURRENT_LICENCE]
+        profession = profession or self.shift.profession
+        rows = [r if len(r) == 3 else (where, *r) for r in held]
+        here = [(s, e) for j, s, e in rows if j == where]
+        current = [(s, e) for s, e in here if s in CURRENT_LICENCE]
         through = [(s, e) for s, e in current if e is None or e >= self.last_day]
         if through:
             good.append(f"Current licence in {where}")
             return
+        for j, status, expires in rows:
+            if j == where or status not in CURRENT_LICENCE or (
+                    expires is not None and expires < self.last_day):
+                continue
+            rule = knowledge.portability(profession, j, where)
+            if rule is not None and rule.kind == "covers":
+                good.append(f"Current licence in {j}; {rule.scheme} covers {where}")
+                return
         if current:
             expires = max(e for _s, e in current)
             if expires < self.today:
@@ -333,8 +356,8 @@ class _Judge:
             else:
                 reasons.append(f"Licence in {where} expires {expires:%Y-%m-%d}, before the "
                                "shift ends")
-        elif held:
-            statuses = sorted({LicenceStatus(s).label.lower() for s, _e in held
+        elif here:
+            statuses = sorted({LicenceStatus(s).label.lower() for s, _e in here
                                if s in LicenceStatus.values})
             reasons.append(f"No current licence in {where} ({', '.join(statuses)})")
         else:
@@ -379,21 +402,51 @@ def shift_zone(shift: Shift) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def shift_specialty(shift: Shift):
-    """Matching's specialty for the shift (by its code, else its name), or None."""
+def shift_jurisdiction(shift: Shift) -> str:
+    """Where a current licence is required: the shift's jurisdiction, else where its site is
+    (a shift naming none still needs a licence there); "" when neither is known."""
+    from rounds.lib import jurisdictions
+
+    if shift.licence_jurisdiction:
+        return shift.licence_jurisdiction
+    site = shift.site
+    if site is not None and site.region:
+        return jurisdictions.normalize(site.region, site.country) or ""
+    return ""
+
+
+def shift_specialty(shift: Shift, list_ids: list[int] | None = None):
+    """Matching's specialty for the shift (by its code, else its name), or, when it names
+    none, the one its lists' names and its notes name for its profession ("AB family
+    physicians", "ER coverage"), read as matching reads a posting; else None."""
     from rounds.matching import knowledge, understand
+    from rounds.matching.spec import specialty_for
 
     if shift.specialty_code:
         info = knowledge.specialty(shift.specialty_code)
         if info is not None:
             return info
-    return understand.read_specialty(shift.specialty) if shift.specialty else None
+    if shift.specialty:
+        return understand.read_specialty(shift.specialty)
+    if list_ids is None:
+        list_ids = _shift_list_ids(shift)
+    names = []
+    if list_ids:
+        from .models import NetworkList
+
+        names = list(NetworkList.objects.filter(pk__in=list_ids).order_by("name")
+                     .values_list("name", flat=True))
+    for title, text in (("; ".join(names), ""), ("", shift.notes or "")):
+        if title or text:
+            key = specialty_for(understand.read(text, title=title), shift.profession)
+            if key:
+                return knowledge.specialty(key)
+    return None
 
 
 def job_spec(shift: Shift, zone: ZoneInfo | None = None):
     """A matching JobSpec for the shift: profession, specialty, jurisdiction, the site's place,
     the dates (a locum, so availability counts) and the required certifications."""
-    from rounds.lib import jurisdictions
     from rounds.matching import understand
     from rounds.matching.spec import JobSpec
 
@@ -405,8 +458,7 @@ def job_spec(shift: Shift, zone: ZoneInfo | None = None):
         profession=shift.profession if shift.profession != Profession.OTHER else None,
         specialty=info.key if info else None,
         employment_type=EmploymentType.LOCUM,
-        jurisdiction=shift.licence_jurisdiction or (
-            jurisdictions.normalize(site.region, site.country) if site.region else None),
+        jurisdiction=shift_jurisdiction(shift) or None,
         latitude=site.latitude, longitude=site.longitude, place=site.city or site.name,
         start_date=timezone.localtime(shift.starts_at, zone).date(),
         end_date=timezone.localtime(shift.ends_at, zone).date(),

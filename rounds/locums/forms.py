@@ -117,6 +117,8 @@ class ShiftForm(forms.Form):
         self.fields["lists"].queryset = NetworkList.objects.filter(organization=organization)
         if not self.fields["lists"].queryset.exists():
             del self.fields["lists"]  # no lists yet: it goes to the whole network
+        self.fields["licence_jurisdiction"].choices = [
+            ("", "— Not required —"), *jurisdictions.grouped_choices(organization.country)]
         if shift is None:
             self.initial.setdefault("currency", "USD" if organization.country == "US" else "CAD")
         if settled_locked is None:

@@ -40,12 +40,17 @@ def parse_key(key: str) -> tuple[int, int, str] | None:
 
 
 def organizer(booking) -> tuple[str, str]:
-    """(name, address) of the organization as organizer: its outreach sender, else the site's
-    From address (an ORGANIZER must have one)."""
+    """(name, address) of the organizer: the person the member deals with about the shift at
+    the organization (as the confirmation is from), at the organization's sender address,
+    else the site's From address (an ORGANIZER must have one)."""
     from rounds.outreach.models import OutreachSettings
+    from rounds.outreach.sender import display_name
+
+    from .words import offer_sender
 
     s = OutreachSettings.for_org(booking.organization_id)
-    name = s.sender_name.strip() or booking.organization.name
+    person = offer_sender(booking.offer) if booking.offer_id else booking.shift.created_by
+    name = display_name(booking.organization, person, s)
     return name, s.sender_email.strip() or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
@@ -60,7 +65,7 @@ def _attendee(candidate) -> str:
 def invite(booking, *, method: str = REQUEST, now: datetime | None = None) -> str:
     """The booking as an iCalendar object, CRLF line endings, lines folded. REQUEST confirms
     (STATUS:CONFIRMED); CANCEL withdraws it (STATUS:CANCELLED)."""
-    from .actions import details, shift_title
+    from .words import details, shift_title
 
     if method not in METHODS:
         raise ValueError(f"Unknown iCalendar method {method!r}.")

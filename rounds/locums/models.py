@@ -132,6 +132,15 @@ class Shift(OrgOwned):
             raise ValidationError({"ends_at": "A shift must end after it starts."})
 
     @property
+    def rate_display(self) -> str:
+        """"$1,900 CAD per day" (rounds.lib.money), or "" when no rate is stated."""
+        from rounds.lib.money import money
+
+        if self.rate is None:
+            return ""
+        return money(self.rate, self.currency, self.get_rate_unit_display())
+
+    @property
     def is_open(self) -> bool:
         return self.status in (ShiftStatus.OPEN, ShiftStatus.OFFERED)
 

@@ -149,11 +149,12 @@ def handle_sms_reply(message, text: str) -> bool:
             from .links import accept_url
 
             _reply(message, f"{actions._sender(shift)}: you're booked on this shift. To cancel, "
-                   f"open {accept_url(offer)} and tap Cancel my booking.")
+                   f"open {accept_url(offer)} and tap Cancel my booking.",
+                   sender=actions.offer_sender(offer))
             return True
         actions.do_decline(offer, via="sms")
         _reply(message, f"{actions._sender(shift)}: thanks for letting us know. We'll keep you "
-               "in mind for the next one.")
+               "in mind for the next one.", sender=actions.offer_sender(offer))
         return True
 
     result = actions.do_accept(offer, via="sms")
@@ -162,7 +163,8 @@ def handle_sms_reply(message, text: str) -> bool:
     # Booked and waitlisted members are texted by do_accept itself (the confirmation, the
     # waitlist notice); the other outcomes are answered here.
     if result.outcome not in (actions.BOOKED, actions.WAITLISTED):
-        _reply(message, f"{actions._sender(shift)}: {result.message}")
+        _reply(message, f"{actions._sender(shift)}: {result.message}",
+               sender=actions.offer_sender(offer))
     return True
 
 
@@ -172,13 +174,15 @@ def _sender_name(candidate) -> str:
     return sender_name(candidate.organization)
 
 
-def _reply(message, body: str, *, key: str = ""):
+def _reply(message, body: str, *, key: str = "", sender=None):
+    """A text back to the member; from `sender`, the person they deal with about the offer
+    (`words.offer_sender`), when there is one."""
     from rounds.outreach import outbox
 
     return outbox.queue_message(
         message.candidate, channel=MessageChannel.SMS, body=body,
         idempotency_key=key or f"locums:reply:{message.pk}", kind=MessageKind.TRANSACTIONAL,
-        topic=Topic.LOCUMS, thread=message.thread,
+        topic=Topic.LOCUMS, thread=message.thread, actor=sender,
     )
 
 

@@ -15,7 +15,14 @@ from django.core.exceptions import ValidationError
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 
-from .choices import DEFAULT_WEIGHTS, MAX_WEIGHT, MIN_WEIGHT, Component, FeedbackSource
+from .choices import (
+    DEFAULT_WEIGHTS,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    Component,
+    FeedbackSource,
+    learned_bounds,
+)
 from .engine import rank, score_candidate, spec_for_job, weights_for
 from .index import for_organization
 from .models import MatchFeedback, MatchWeights, WeightChange
@@ -41,6 +48,14 @@ def _normalise(weights: dict[str, float]) -> dict[str, float]:
         w = {k: min(max(v / total, MIN_WEIGHT), MAX_WEIGHT) for k, v in w.items()}
     total = sum(w.values())
     return {k: round(v / total, 4) for k, v in w.items()}
+
+
+def _bounds(key: str, current: float) -> tuple[float, float]:
+    """Where learning may take a weight: within half and twice its default, or no further
+    from it than it already is (a weight set by hand outside that range is not pushed out
+    further by a signal)."""
+    low, high = learned_bounds(key)
+    return min(low, current), max(high, current)
 
 
 def _weights_row(organization_id: int) -> MatchWeights:
@@ -91,20 +106,25 @@ def learn(job, candidate, source: str, *, actor=None, stage_change=None) -> Matc
         value = match.components[key]
         values = [m.components.get(key, value) for m in baseline] or [value]
         mean = sum(values) / len(values)
-        moved = before[key] + direction * rate * (value - mean) * before[key] / 0.15
-        after[key] = min(max(moved, MIN_WEIGHT), MAX_WEIGHT)
+        # A yes says what mattered and what didn't; a no only what they lacked (a far
+        # candidate turned down says distance matters, not that their specialty doesn't).
+        step = value - mean if direction > 0 else min(value - mean, 0.0)
+        moved = before[key] + direction * rate * step * before[key] / 0.15
+        low, high = _bounds(key, before[key])
+        after[key] = min(max(moved, low), high)
     # Only the components that applied to this job move: they keep their share between them,
     # so a signal on a permanent job leaves the locum-only availability weight alone.
     share_before = sum(before[k] for k in applicable)
-    for _ in range(5):  # rescale and clamp until the share is kept
-        free = [k for k in applicable if MIN_WEIGHT < after[k] < MAX_WEIGHT]
+    for _ in range(8):  # rescale and clamp until the share is kept
+        bounds = {k: _bounds(k, before[k]) for k in applicable}
+        free = [k for k in applicable if bounds[k][0] < after[k] < bounds[k][1]]
         fixed = sum(after[k] for k in applicable if k not in free)
         share_free = sum(after[k] for k in free)
         if not free or share_free <= 0:
             break
         scale = (share_before - fixed) / share_free
         for key in free:
-            after[key] = min(max(after[key] * scale, MIN_WEIGHT), MAX_WEIGHT)
+            after[key] = min(max(after[key] * scale, bounds[key][0]), bounds[key][1])
     after = {k: round(v, 4) for k, v in after.items()}
     summary = _describe(before, after)
     row.weights = after

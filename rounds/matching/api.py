@@ -51,6 +51,9 @@ class MatchOut(Schema):
     name: str
     external_id: str
     score: float = Field(description="0–100")
+    band: str = Field("", description="Strong fit (80–100, no gap), Good fit (60–79, one "
+                      "near-miss), Partial fit (40–59, a real gap or two near-misses), Weak "
+                      "fit; empty when the job was ranked by text similarity")
     components: dict[str, float] = Field(
         description="Each component that applies to the job, 0–1 (see GET /weights for labels)"
     )
@@ -86,6 +89,7 @@ class JobMatchOut(Schema):
     title: str
     status: str
     score: float
+    band: str = ""
     components: dict[str, float]
     reasons: list[str]
     gaps: list[str]
@@ -156,7 +160,7 @@ def _ranking_out(ranking: Ranking, spec: JobSpec, *, limit: int, job: Job | None
         "elapsed_ms": round(ranking.elapsed_ms, 1), "limit": limit, "offset": ranking.offset,
         "results": [
             {"rank": m.rank, "candidate": m.candidate.uuid, "name": m.candidate.full_name,
-             "external_id": m.external_id, "score": m.score,
+             "external_id": m.external_id, "score": m.score, "band": m.band,
              "components": {k: round(v, 4) for k, v in m.components.items()},
              "reasons": m.reasons, "gaps": m.gaps, "near_miss": m.near_miss,
              "in_pipeline": pipeline.get(m.candidate_id)}
@@ -217,7 +221,8 @@ def candidate_jobs(request, uuid: UUID, limit: int = 5):
                                jobs=Job.objects.visible_to(request.user).open())
     return [
         {"job": jm.job.uuid, "title": jm.job.title, "status": jm.job.status,
-         "score": jm.match.score, "components": jm.match.components,
+         "score": jm.match.score, "band": jm.match.band,
+         "components": jm.match.components,
          "reasons": jm.match.reasons, "gaps": jm.match.gaps, "near_miss": jm.match.near_miss}
         for jm in found
     ]

@@ -30,6 +30,15 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 MIN_WEIGHT = 0.02
 MAX_WEIGHT = 0.40
+# Learning moves a component's weight within half and twice its default: signals tune the
+# weights, they can't drive one to nothing (nor set by hand, where MIN/MAX_WEIGHT hold).
+LEARNED_RANGE = (0.5, 2.0)
+
+
+def learned_bounds(component: str) -> tuple[float, float]:
+    default = DEFAULT_WEIGHTS[component]
+    return (max(MIN_WEIGHT, default * LEARNED_RANGE[0]),
+            min(MAX_WEIGHT, default * LEARNED_RANGE[1]))
 
 
 class FeedbackSource(models.TextChoices):

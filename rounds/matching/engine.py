@@ -26,8 +26,8 @@ from rounds.lib import jurisdictions
 from . import knowledge
 from .choices import DEFAULT_WEIGHTS, Component
 from .index import MatchIndex, days, for_organization, mask, split128
-from .reasons import explain
-from .spec import ANY_BOARD, COMMUTE_KM, JobSpec, spec_for_job
+from .reasons import explain, org_unit
+from .spec import ANY_BOARD, COMMUTE_KM, TRAVEL_KM, JobSpec, spec_for_job
 
 __all__ = ["JobSpec", "Match", "Ranking", "jobs_for_candidate", "rank", "score_candidate",
            "score_columns", "spec_for_job", "weights_for"]
@@ -53,6 +53,7 @@ class Match:
     reasons: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     near_miss: bool = False
+    band: str = ""
     candidate: Candidate | None = None
     external_id: str = ""
     rank: int = 0
@@ -97,6 +98,33 @@ def _specialty_table(wanted: str, also: str | None = None) -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _general_table() -> np.ndarray:
+    """Per specialty id (the last slot: none), whether it is a profession's general entry
+    ("Registered Nurse", "Pharmacist": no particular specialty)."""
+    return np.array([info.general for info in knowledge.specialties().values()] + [True])
+
+
+@lru_cache(maxsize=256)
+def _portability_table(wanted: str, fallback: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per profession id (the last slot: profession unknown, read as `fallback`), the masks of
+    held jurisdictions whose licence covers `wanted` or makes one obtainable. A licence carries
+    by the rules of the profession it was issued for: a nurse practitioner's licence is not a
+    registered nurse's multistate licence, whatever post they apply for."""
+    keys = [*Profession.values, fallback]
+    covers = np.zeros((len(keys), 2), dtype=np.uint64)
+    obtainable = np.zeros((len(keys), 2), dtype=np.uint64)
+    for i, profession in enumerate(keys):
+        c, o = _portability_masks(profession or "", wanted)
+        covers[i] = c
+        obtainable[i] = o
+    return covers, obtainable
+
+
+def _has_any_rows(cols: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    return ((cols[:, 0] & masks[:, 0]) | (cols[:, 1] & masks[:, 1])) != 0
+
+
 @lru_cache(maxsize=256)
 def _portability_masks(profession: str, wanted: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """Masks of held jurisdictions whose licence covers `wanted`, or makes one obtainable."""
@@ -112,6 +140,38 @@ def _portability_masks(profession: str, wanted: str) -> tuple[tuple[int, int], t
         else:
             obtainable |= 1 << i
     return split128(covers), split128(obtainable)
+
+
+def _same_family(a: str, b: str) -> bool:
+    return a == b or knowledge.profession_closeness(a, b) >= 0.85 or \
+        knowledge.profession_closeness(b, a) >= 0.85
+
+
+def _nice_to_haves_met(spec: JobSpec, index: MatchIndex) -> list[np.ndarray]:
+    """Per nice-to-have, the rows that meet it: a certification held, a specialty of theirs
+    (or the words in their record), the words in their record (through the search index)."""
+    from rounds.candidates.search import text_filter
+
+    n = index.n
+    out = []
+    for nice in spec.nice_to_haves:
+        met = np.zeros(n, dtype=bool)
+        if nice.kind == "certification" and nice.key in index.vocab.certifications:
+            met |= _has_any(index.cols["cert"][:n], _cert_bits(nice.key, index.vocab))
+        if nice.kind == "specialty" and nice.key in index.vocab.specialties:
+            table = _specialty_table(nice.key)
+            ids = index.cols["spec"][:n]
+            met |= table[np.where(ids < 0, len(table) - 1, ids)].max(axis=1) >= 0.9
+        if nice.words and n:
+            base = Candidate._base_manager.filter(organization_id=index.organization_id,
+                                                  merged_into__isnull=True)
+            if n <= 50:
+                base = base.filter(pk__in=[int(i) for i in index.cols["ids"][:n]])
+            rows = [index.row_of[i] for i in text_filter(base, list(nice.words[:4]))
+                    .values_list("id", flat=True)[:200_000] if i in index.row_of]
+            met[rows] = True
+        out.append(met)
+    return out
 
 
 def _has_any(cols: np.ndarray, bits: tuple[int, int]) -> np.ndarray:
@@ -145,6 +205,11 @@ class Scored:
     distance: np.ndarray | None
     coverage: np.ndarray | None
     near_miss: np.ndarray
+    # Gap points per row: 1 for a near-miss (licence obtainable, a related specialty, an NP on an
+    # RN post), 2 for a real gap (the wrong specialty, far and not relocating). They set the band.
+    gaps: np.ndarray | None = None
+    # Per nice-to-have of the spec, which rows meet it.
+    nice: list[np.ndarray] = field(default_factory=list)
 
 
 def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) -> Scored:
@@ -154,20 +219,33 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
     now = now or time.time()
     comps: dict[str, np.ndarray] = {}
     excluded: dict[str, np.ndarray] = {}
-    near = np.zeros(n, dtype=bool)
     prof = c["prof"][:n]
 
-    # Profession.
-    if spec.profession and spec.profession != Profession.OTHER:
-        table = _profession_table(spec.profession)
-        comps[Component.PROFESSION] = table[np.where(prof < 0, len(table) - 1, prof)]
+    gaps = np.zeros(n, dtype=np.float32)
+
+    # Profession: the closest of the professions the post is open to.
+    professions = [p for p in (spec.professions or [spec.profession])
+                   if p and p != Profession.OTHER]
+    fits_specialty = None
+    if professions:
+        table = _profession_table(professions[0])
+        for other in professions[1:]:
+            table = np.maximum(table, _profession_table(other))
+        value = table[np.where(prof < 0, len(table) - 1, prof)]
+        comps[Component.PROFESSION] = value
         if spec.regulated:
             known = prof >= 0
             other_index = index.vocab.professions.get(Profession.OTHER, -2)
-            excluded["profession"] = known & (prof != other_index) & (
-                comps[Component.PROFESSION] == 0
-            )
-        near |= comps[Component.PROFESSION] < 0.9
+            excluded["profession"] = known & (prof != other_index) & (value == 0)
+        # Another profession that may fill the post (an NP on an RN post) is a near-miss below
+        # the profession itself; a related one (a PA on a physician's post) a real gap.
+        gaps += np.where(value >= 1, 0, np.where((value >= 0.85) | (prof < 0), 1, 2))
+        if len(professions) > 1 and spec.specialty:
+            # A post open to several professions names the specialty of one of them: it
+            # speaks to that profession's candidates only.
+            owner = knowledge.specialty(spec.specialty).profession
+            fits_specialty = np.isin(prof, [index.vocab.professions[p] for p in professions
+                                            if _same_family(p, owner)])
 
     # Specialty: the closest of the candidate's specialties.
     if spec.specialty and spec.specialty in index.vocab.specialties:
@@ -176,13 +254,30 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         spec_ids = c["spec"][:n]
         closeness = table[np.where(spec_ids < 0, len(table) - 1, spec_ids)].max(axis=1)
         unknown = spec_ids[:, 0] < 0
-        comps[Component.SPECIALTY] = np.where(unknown, np.float32(0.3), closeness)
-        near |= comps[Component.SPECIALTY] < 0.6
+        value = np.where(unknown, np.float32(0.3), closeness)
+        # The specialty comes before the licence on a specialist post: a closely related one
+        # (0.75 and more) is a near-miss, a loosely related one (the parent of a subspecialty)
+        # a real gap, another specialty of the profession more; none on record, a near-miss.
+        gap = np.where(value >= 0.9, 0, np.where(unknown | (value >= 0.75), 1, np.where(
+            value >= 0.6, 2, 3)))
+        # Only a general entry on record says no more than no specialty: a near-miss.
+        only_general = _general_table()[np.where(spec_ids < 0, -1, spec_ids)].all(axis=1)
+        gap = np.where(only_general & (gap > 1), 1, gap)
+        if knowledge.specialty(spec.specialty).general and not also:
+            # A post for the profession in general ("Registered Nurse"): any specialty of it.
+            gap = np.where(unknown | (value >= 0.6), 0, np.where(value > 0, 2, 3))
+        if fits_specialty is not None:
+            value = np.where(fits_specialty, value, np.maximum(value, np.float32(0.6)))
+            gap = np.where(fits_specialty, gap, 0)
+        comps[Component.SPECIALTY] = value.astype(np.float32)
+        gaps += gap
 
-    # Licence or eligibility where the job is.
+    # Licence or eligibility where the job is, by the rules of the licence each one holds.
     if spec.regulated and spec.jurisdiction and spec.jurisdiction in index.vocab.jurisdictions:
         here = _jurisdiction_bits(index, [spec.jurisdiction])
-        covers, obtainable = _portability_masks(spec.profession, spec.jurisdiction)
+        covers_t, obtainable_t = _portability_table(spec.jurisdiction, spec.profession or "")
+        slot = np.where(prof < 0, len(covers_t) - 1, prof)
+        covers, obtainable = covers_t[slot], obtainable_t[slot]
         country = spec.jurisdiction.split("-", 1)[0]
         same_country = _country_bits(index, country)
         a, p, x, r = c["lic_a"][:n], c["lic_p"][:n], c["lic_x"][:n], c["lic_r"][:n]
@@ -191,13 +286,13 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         score[any_licence] = 0.15                      # licensed, elsewhere, other country
         score[_has_any(a | p | x, same_country)] = 0.3
         score[_has_any(x, here)] = 0.45
-        score[_has_any(a, obtainable)] = 0.6
+        score[_has_any_rows(a, obtainable)] = 0.6
         score[_has_any(p, here)] = 0.75
-        score[_has_any(a, covers)] = 0.95
+        score[_has_any_rows(a, covers)] = 0.95
         score[_has_any(a, here)] = 1.0
         comps[Component.LICENCE] = score
         excluded["licence"] = _has_any(r, here) & ~_has_any(a, here)
-        near |= score < 0.9
+        gaps += np.where(score >= 0.94, 0, np.where(score >= 0.44, 1, 1.5))
 
     # Distance, against willingness to relocate. Short-term work is travelled to.
     distance = None
@@ -208,11 +303,19 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         reloc = c["reloc"][:n]
         radius = c["radius"][:n]
         within = reloc & (np.isnan(radius) | (distance <= radius))
-        score = np.where(distance <= COMMUTE_KM, 1.0,
-                         np.where(within, np.maximum(0.85, decay), np.where(
-                             reloc, np.maximum(0.5, decay), decay)))
+        near_by = distance <= COMMUTE_KM
+        score = np.where(near_by, 1.0, np.where(within, np.maximum(0.85, decay), np.where(
+            reloc, np.maximum(0.5, decay), decay)))
         score = np.where(np.isnan(distance), 0.4, score)
         comps[Component.DISTANCE] = score.astype(np.float32)
+        if spec.short_term:
+            gap = np.where(distance <= TRAVEL_KM, 0, 1)
+        else:
+            # Not moving: a long commute (up to 100 km) a small gap, a drive of a couple of
+            # hours (up to 250 km) a near-miss, farther a real gap.
+            gap = np.where(near_by | within, 0, np.where(reloc, 1, np.where(
+                distance <= LONG_COMMUTE_KM, 0.5, np.where(distance <= DRIVE_KM, 1, 2))))
+        gaps += np.where(np.isnan(distance), 0.5, gap)
 
     # Availability for locum and contract dates.
     coverage = None
@@ -229,6 +332,7 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         coverage = np.minimum(covered / wanted, 1.0)
         comps[Component.AVAILABILITY] = np.where(
             has_windows, 0.1 + 0.9 * coverage, 0.35).astype(np.float32)
+        gaps += np.where(coverage >= 0.999, 0, np.where(has_windows & (coverage <= 0), 1, 0.5))
 
     # Experience against what the job asks.
     years = c["years"][:n]
@@ -236,7 +340,7 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         need = float(spec.years_required)
         score = np.where(np.isnan(years), 0.5, np.minimum(years / need, 1.0))
         comps[Component.EXPERIENCE] = np.maximum(score, 0.1).astype(np.float32)
-        near |= ~np.isnan(years) & (years < need)
+        gaps += np.where(~np.isnan(years) & (years < need), 0.5, 0)
 
     # Certifications, therapeutic areas, trial phases, site or sponsor side.
     parts = []
@@ -248,13 +352,18 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
         if total:
             held = c["cert"][:n]
             got = np.zeros(n, dtype=np.float32)
+            missing = np.zeros(n, dtype=np.float32)
             for key in required:
                 has = _has_any(held, _cert_bits(key, vocab))
                 got += 2 * has
-                near |= ~has
+                missing += ~has
+            gaps += np.minimum(missing, 2)
             for key in wanted_certs:
                 got += _has_any(held, _cert_bits(key, vocab))
             parts.append(got / total)
+    nice = _nice_to_haves_met(spec, index) if spec.nice_to_haves else []
+    if nice:
+        parts.append((sum(m.astype(np.float32) for m in nice) / len(nice)).astype(np.float32))
     if spec.therapeutic_areas:
         wanted_mask = np.uint64(mask(vocab.areas, spec.therapeutic_areas))
         if wanted_mask:
@@ -311,7 +420,7 @@ def score_columns(spec: JobSpec, index: MatchIndex, now: float | None = None) ->
     comps[Component.ENGAGEMENT] = (0.6 * s + 0.25 * recency + 0.15 * history).astype(np.float32)
 
     excluded["do_not_contact"] = c["dnc"][:n].copy()
-    return Scored(comps, excluded, distance, coverage, near)
+    return Scored(comps, excluded, distance, coverage, gaps > 0, gaps, nice)
 
 
 EXCLUSION_LABELS = {
@@ -388,6 +497,52 @@ def combine(components: dict[str, np.ndarray], weights: dict[str, float]) -> np.
     return (total / weight_sum * 100.0).astype(np.float32)
 
 
+CORE = (Component.PROFESSION, Component.SPECIALTY, Component.LICENCE, Component.DISTANCE)
+LONG_COMMUTE_KM = 100.0
+DRIVE_KM = 250.0
+
+# The score's bands: what a number means. A candidate with no gap is a strong fit; one near-miss
+# (a licence obtainable, a related specialty, an NP on an RN post, beyond their relocation
+# radius) makes a good fit; a real gap (the wrong specialty, no licence path, far and not
+# relocating) or two near-misses a partial fit; more, a weak one. Within a band, the weighted
+# components (the organization's weights) place them.
+BANDS = ((80.0, 20.0, "Strong fit"), (60.0, 20.0, "Good fit"), (40.0, 20.0, "Partial fit"),
+         (0.0, 40.0, "Weak fit"))
+BAND_LABELS = [label for _floor, _width, label in BANDS]
+
+
+def band_of(gap_points: np.ndarray) -> np.ndarray:
+    """0 strong (no gap), 1 good (up to one point), 2 partial (up to two), 3 weak."""
+    return np.minimum(np.ceil(np.round(gap_points, 3)), 3).astype(np.int8)
+
+
+def final_scores(components: dict[str, np.ndarray], weights: dict[str, float],
+                 gaps: np.ndarray | None) -> np.ndarray:
+    """The 0-100 score: the band its gaps put a row in, then its place in the band by the
+    weighted components. Without gap points (a job nothing was recognised in) the weighted
+    components alone."""
+    mean = combine(components, weights)
+    if gaps is None or len(mean) == 0:
+        return mean
+    band = band_of(gaps)
+    floors = np.array([b[0] for b in BANDS], dtype=np.float32)[band]
+    widths = np.array([b[1] for b in BANDS], dtype=np.float32)[band]
+    # The weighted components place a row in its band. Above the weak band, the profession,
+    # specialty, licence and distance are (nearly) met by everyone, so what tells them apart
+    # is the rest: the range is spread from what those four alone would give. In the weak band,
+    # the whole range.
+    q = mean / 100.0
+    used = {k: weights.get(k, 0.0) for k in components if weights.get(k, 0.0) > 0}
+    core = sum(w for k, w in used.items() if k in CORE) / (sum(used.values()) or 1.0)
+    low = 0.9 * core
+    spread = np.where(q >= low, 0.2 + 0.8 * (q - low) / (1 - low), 0.2 * q / max(low, 1e-6))
+    within = np.clip(np.where(band < 3, spread, q), 0, 1)  # strictly rising in q: no ties
+    # More gap points within one band place a row lower in it.
+    extra = np.where(band == 0, 0, np.where(band < 3, gaps - (band - 1), (gaps - 2) / 4))
+    within = within * (1 - 0.25 * np.clip(extra, 0, 1))
+    return (floors + (widths - 0.1) * within).astype(np.float32)
+
+
 def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 0,
          weights: dict[str, float] | None = None, skip_ids=(), near_misses_only: bool = False,
          index: MatchIndex | None = None) -> Ranking:
@@ -405,7 +560,8 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
             components["text"] = _text_scores(spec, index)
             applicable_weights["text"] = (weights.get(Component.PROFESSION, 0.18)
                                           + weights.get(Component.SPECIALTY, 0.22)) * 1.5
-        scores = combine(components, applicable_weights)
+        gaps = scored.gaps if spec.recognised else None
+        scores = final_scores(components, applicable_weights, gaps)
         n = index.n
         keep = index.cols["alive"][:n].copy()
         excluded_counts = []
@@ -443,15 +599,18 @@ def rank(spec: JobSpec, *, organization_id: int, limit: int = 25, offset: int = 
             ranked = ranked[index.cols["alive"][ranked]]
             total -= len(missing)
             listed -= len(missing)
+        unit = org_unit(index.organization_id) if page_rows is not None and len(page_rows) else None
         for position, row in enumerate(page_rows, start=offset + 1):
             cid = int(ids[row])
             comp = {k: float(v[row]) for k, v in components.items()}
             match = Match(
                 candidate_id=cid, score=round(float(scores[row]), 1), components=comp,
                 near_miss=bool(scored.near_miss[row]), candidate=people[cid],
+                band=BAND_LABELS[int(band_of(gaps[row:row + 1])[0])] if gaps is not None
+                else "",
                 external_id=people[cid].external_id, rank=position,
             )
-            explain(match, spec, index, row, scored)
+            explain(match, spec, index, row, scored, unit=unit)
             results.append(match)
     applicable = [k for k in components if applicable_weights.get(k, 0) > 0]
     return Ranking(
@@ -492,10 +651,12 @@ def score_candidate(spec: JobSpec, index: MatchIndex, candidate_id: int,
     components = dict(scored.components)
     if not spec.recognised:
         components["text"] = np.zeros(1, dtype=np.float32)
-    score = float(combine(components, weights)[0])
+    gaps = scored.gaps if spec.recognised else None
+    score = float(final_scores(components, weights, gaps)[0])
     match = Match(candidate_id=candidate_id, score=round(score, 1),
                   components={k: float(v[0]) for k, v in components.items()},
-                  near_miss=bool(scored.near_miss[0]))
+                  near_miss=bool(scored.near_miss[0]),
+                  band=BAND_LABELS[int(band_of(gaps)[0])] if gaps is not None else "")
     explain(match, spec, one, 0, scored)
     return match
 

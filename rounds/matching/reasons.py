@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rounds.candidates.choices import CandidateStatus, EmploymentType, Profession
-from rounds.lib import jurisdictions
+from rounds.lib import jurisdictions, units
 
 from . import knowledge
 from .choices import Component
-from .spec import ANY_BOARD, COMMUTE_KM, JobSpec
+from .spec import ANY_BOARD, COMMUTE_KM, TRAVEL_KM, JobSpec
 
 if TYPE_CHECKING:
     from .engine import Match, Scored
@@ -47,7 +47,16 @@ def _fmt_date(d: date) -> str:
     return f"{d.day} {d.strftime('%b')}"
 
 
-def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Scored) -> None:
+def org_unit(organization_id: int) -> str:
+    """The organization's distance unit (miles in the US unless it chose otherwise)."""
+    from rounds.accounts.models import Organization
+
+    org = Organization.objects.only("country", "distance_unit").filter(pk=organization_id).first()
+    return units.distance_unit(org) if org else units.KM
+
+
+def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Scored, *,
+            unit: str | None = None) -> None:
     """Short human-readable reasons (what fits) and gaps (what is missing) for one row."""
     c = index.cols
     v = index.vocab
@@ -60,8 +69,8 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         if comp[Component.PROFESSION] >= 1:
             reasons.append(label)
         elif held and comp[Component.PROFESSION] >= 0.85:
-            reasons.append(f"{label}, who may fill {Profession(spec.profession).label.lower()}"
-                           " roles")
+            gaps.append(f"{label}, not a {Profession(spec.profession).label.lower()} (may fill "
+                        "the role)")
         elif held:
             gaps.append(f"{label}, not a {Profession(spec.profession).label.lower()}")
         else:
@@ -69,8 +78,11 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
 
     specs = [v.specialty_keys[i] for i in c["spec"][row] if i >= 0]
     all_specialties = knowledge.specialties()
-    if Component.SPECIALTY in comp:
-        wanted = all_specialties.get(spec.specialty)
+    wanted = all_specialties.get(spec.specialty or "")
+    other_profession = bool(
+        held and wanted and len(spec.professions) > 1 and held != wanted.profession
+        and knowledge.profession_closeness(wanted.profession, held) < 0.85)
+    if Component.SPECIALTY in comp and not other_profession:
         closeness = comp[Component.SPECIALTY]
         best = max(specs, key=lambda k: knowledge.specialty_closeness(spec.specialty, k),
                    default=None)
@@ -83,8 +95,13 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
                         else "No specialty recorded")
         elif closeness >= 1:
             reasons.append(best_name)
-        elif closeness >= 0.6:
+        elif closeness < 0.75 and wanted and all(
+                all_specialties[k].general for k in specs if k in all_specialties):
+            gaps.append(f"No particular specialty ({best_name}); {wanted.name} wanted")
+        elif closeness >= 0.75:
             reasons.append(f"{best_name}, close to {wanted.name}" if wanted else best_name)
+        elif closeness >= 0.6:
+            gaps.append(f"{best_name}, related to {wanted.name}" if wanted else best_name)
         else:
             names = ", ".join(all_specialties[k].name for k in specs[:2] if k in all_specialties)
             gaps.append(f"{names}, not {wanted.name}" if wanted else names)
@@ -99,11 +116,13 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
                 states.setdefault(code, state)
         current = [code for code, s in states.items() if s == "a"]
         score = comp[Component.LICENCE]
+        # A licence carries by the rules of the profession it was issued for.
+        licensed_as = held or spec.profession
         if states.get(j) == "a":
             reasons.append(f"Licensed in {short}")
-        elif score >= 0.95:
-            held_code = next((h for h in current if knowledge.covers(spec.profession, h, j)), "")
-            rule = knowledge.portability(spec.profession, held_code, j) if held_code else None
+        elif score >= 0.94:
+            held_code = next((h for h in current if knowledge.covers(licensed_as, h, j)), "")
+            rule = knowledge.portability(licensed_as, held_code, j) if held_code else None
             reasons.append(f"Licensed in {held_code.split('-', 1)[-1]}; "
                            f"{rule.scheme if rule else 'a compact'} covers {short}")
         elif states.get(j) == "p":
@@ -111,7 +130,7 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         else:
             rule = None
             for h in current:
-                rule = knowledge.portability(spec.profession, h, j)
+                rule = knowledge.portability(licensed_as, h, j)
                 if rule:
                     break
             if rule:
@@ -130,17 +149,18 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         if math.isnan(d):
             gaps.append("Location unknown")
         else:
-            km = f"{d:,.0f} km from {place}"
+            unit = unit or org_unit(index.organization_id)
+            km = f"{units.distance_text(d, unit)} from {place}"
             reloc = bool(c["reloc"][row])
             radius = float(c["radius"][row])
             if d <= COMMUTE_KM:
                 reasons.append(km)
             elif reloc and (math.isnan(radius) or d <= radius):
                 reasons.append(f"{km}; open to relocating")
-            elif spec.short_term and d <= 1500:
+            elif spec.short_term and d <= TRAVEL_KM:
                 reasons.append(f"{km} (travel for short-term work)")
             elif reloc:
-                gaps.append(f"{km}; relocation radius {radius:,.0f} km")
+                gaps.append(f"{km}; relocation radius {units.distance_text(radius, unit)}")
             else:
                 gaps.append(f"{km}; not open to relocating")
 
@@ -181,6 +201,9 @@ def explain(match: Match, spec: JobSpec, index: MatchIndex, row: int, scored: Sc
         have.append(certs[boards[0]].name)
     if have:
         reasons.append(", ".join(have[:4]) + " current")
+    for nice, met in zip(spec.nice_to_haves, scored.nice, strict=False):
+        if met[row]:
+            reasons.append(f"{nice.text} (nice-to-have)")
     for key in spec.certifications_required:
         if key in held_now or key not in certs or (key == ANY_BOARD and boards):
             continue

@@ -4,6 +4,7 @@ certifications, research areas), with what was understood and any warnings."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,7 +36,79 @@ def _specialty_of(reading: understand.Reading, profession: str | None,
     return None
 
 
+def specialty_for(reading: understand.Reading, profession: str | None) -> str | None:
+    """The first specialty of a reading that belongs to this profession (public: locum shifts
+    read theirs from their lists' names and notes this way)."""
+    return _specialty_of(reading, profession)
+
+
 COMMUTE_KM = 40.0
+# Short-term work (locums, contracts) is travelled to, up to about a day's travel.
+TRAVEL_KM = 1500.0
+
+# Words of a nice-to-have that say nothing about what is wanted ("experience with", "speaks").
+_FILLER = frozenset(["a", "an", "and", "in", "of", "on", "or", "the", "to", "with", "for", "at",
+    "as", "by", "experience", "experienced", "skills", "skill", "knowledge", "ability", "able",
+    "speaks", "speak", "speaking", "fluent", "fluency", "spoken", "language", "languages",
+    "preferred", "desirable", "nice", "have", "having", "background", "interest", "interested",
+    "exposure", "working", "work", "current", "valid", "plus"])
+_NICE_SECTION = re.compile(
+    r"(?:nice to have|nice-to-have|desirable|preferred qualifications?|an asset|assets?)"
+    r"\s*:\s*([^\n]+?)(?:\.(?:\s|$)|\n|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NiceToHave:
+    """One nice-to-have as matching reads it: a certification, a specialty or, failing those,
+    the words a candidate's record should contain ("Speaks Cree" -> "cree")."""
+
+    text: str
+    kind: str  # "certification" | "specialty" | "words"
+    key: str = ""
+    words: tuple[str, ...] = ()
+
+
+def read_nice_to_have(text: str, profession: str | None) -> NiceToHave | None:
+    text = " ".join((text or "").split()).strip(" .;,")
+    if not text:
+        return None
+    cert = understand.read_certification(text)
+    if cert:
+        return NiceToHave(text, "certification", cert)
+    words = tuple(w for w in re.findall(r"[a-zà-ÿ][a-zà-ÿ0-9+-]{2,}", text.lower())
+                  if w not in _FILLER)
+    reading = understand.read(text, title=text)
+    key = _specialty_of(reading, profession)
+    if key:
+        return NiceToHave(text, "specialty", key, words)
+    return NiceToHave(text, "words", "", words) if words else None
+
+
+def nice_to_haves_in(description: str) -> list[str]:
+    """The items of a "Nice to have: ..." sentence in a posting's text."""
+    out: list[str] = []
+    for found in _NICE_SECTION.findall(understand.plain_text(description or "")):
+        for item in re.split(r";|,|\band\b", found):
+            item = item.strip(" .")
+            if item and len(item) <= 120 and item not in out:
+                out.append(item)
+    return out[:8]
+
+
+def professions_in_title(title: str, first: str | None) -> list[str]:
+    """Every profession a title names outright ("Respiratory Specialist Nurse/OT/
+    Physiotherapist": three), the one read first; a profession another one named there may
+    legally fill is not added ("Nurse Practitioner" is not also a registered-nurse post)."""
+    out = [first] if first else []
+    if not title:
+        return out
+    from .understand import _corrected, _index, _matches, _profession_votes, _tokens
+
+    votes = _profession_votes(_matches(_corrected(_tokens(title)), _index()), field_words=0.0)
+    for profession, vote in votes.most_common():
+        if vote >= 2.9 and profession not in out:
+            out.append(profession)
+    return out
 
 
 # --- what a job asks for ----------------------------------------------------------------------
@@ -48,6 +121,8 @@ class JobSpec:
     title: str = ""
     description: str = ""
     profession: str | None = None
+    # Every profession the post is open to, `profession` first ("Nurse/OT/Physiotherapist").
+    professions: list[str] = field(default_factory=list)
     specialty: str | None = None
     # Another specialty the job names ("Intensivist / Anaesthetist"), counted a little less.
     also_specialty: str | None = None
@@ -63,6 +138,7 @@ class JobSpec:
     years_required: int | None = None
     certifications_required: list[str] = field(default_factory=list)
     certifications_wanted: list[str] = field(default_factory=list)
+    nice_to_haves: list[NiceToHave] = field(default_factory=list)
     therapeutic_areas: list[str] = field(default_factory=list)
     trial_phases: list[str] = field(default_factory=list)
     research_side: str | None = None
@@ -97,6 +173,7 @@ class JobSpec:
         spec = cls(title=job.title, description=job.description or "", job_id=job.pk)
         spec.profession = job.profession if job.profession != Profession.OTHER else None
         spec.profession = spec.profession or reading.profession
+        spec.professions = professions_in_title(job.title, spec.profession)
         info = knowledge.specialty(job.specialty_code) if job.specialty_code else None
         if info is None and job.specialty:
             info = understand.read_specialty(job.specialty)
@@ -122,8 +199,12 @@ class JobSpec:
             if cert:
                 (spec.certifications_required if r.required else spec.certifications_wanted
                  ).append(cert)
-            if r.kind == "experience" and spec.years_required is None:
+            if r.kind == "experience" and spec.years_required is None and r.required:
                 spec.years_required = understand.read(r.text, title="").years_experience
+            if not r.required:
+                nice = read_nice_to_have(r.text, spec.profession)
+                if nice and nice not in spec.nice_to_haves:
+                    spec.nice_to_haves.append(nice)
         spec.years_required = spec.years_required or reading.years_experience
         for cert in reading.certifications:
             if cert not in spec.certifications_required and cert not in spec.certifications_wanted:
@@ -145,6 +226,7 @@ class JobSpec:
         reading = posting.reading
         spec = cls(title=posting.title, description=posting.description)
         spec.profession = reading.profession
+        spec.professions = professions_in_title(posting.title, spec.profession)
         spec.specialty = _specialty_of(reading, spec.profession)
         if spec.specialty:
             spec.also_specialty = _specialty_of(reading, spec.profession, skip=spec.specialty)
@@ -167,6 +249,10 @@ class JobSpec:
         spec.remote = spec.setting == Setting.VIRTUAL
         spec.years_required = reading.years_experience
         spec.certifications_wanted = list(reading.certifications)
+        for text in nice_to_haves_in(posting.description):
+            nice = read_nice_to_have(text, spec.profession)
+            if nice and nice not in spec.nice_to_haves:
+                spec.nice_to_haves.append(nice)
         spec._research_asks(reading)
         if posting.pay_max is not None or posting.pay_min is not None:
             spec.pay_max = float(posting.pay_max if posting.pay_max is not None
@@ -196,8 +282,8 @@ class JobSpec:
     def summary(self) -> list[str]:
         """What matching understood, in words, to show above the results."""
         out = []
-        if self.profession:
-            out.append(Profession(self.profession).label)
+        for profession in self.professions or ([self.profession] if self.profession else []):
+            out.append(Profession(profession).label)
         for key in (self.specialty, self.also_specialty):
             info = knowledge.specialty(key) if key else None
             if info:
@@ -215,6 +301,7 @@ class JobSpec:
             out.append(f"{certs[key].name if key in certs else key} (must-have)")
         areas = knowledge.therapeutic_areas()
         out.extend(areas[k].name for k in self.therapeutic_areas if k in areas)
+        out.extend(f"{nice.text} (nice-to-have)" for nice in self.nice_to_haves)
         return out
 
 

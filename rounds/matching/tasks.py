@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import transaction
 from django_tasks import task
 
@@ -28,9 +31,23 @@ def refresh_profiles_task(candidate_ids: list[int]) -> int:
     return profiles.refresh(candidate_ids)
 
 
+_paused: ContextVar[bool] = ContextVar("matching_learning_paused", default=False)
+
+
+@contextmanager
+def learning_paused():
+    """Pipeline moves made inside teach matching nothing: a history that no recruiter decided
+    (the demo's invented pipelines) must not move an organization's weights."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
 def queue_learning(stage_change) -> None:
     """Called by the pipeline when an application moves: learn once the move is committed."""
-    if actions.outcome_of(stage_change) is None:
+    if _paused.get() or actions.outcome_of(stage_change) is None:
         return
     change_id = stage_change.pk
     transaction.on_commit(lambda: learn_from_stage_change_task.enqueue(change_id))

@@ -22,7 +22,7 @@ from rounds.pipeline.models import Application
 
 from . import actions
 from .choices import DEFAULT_WEIGHTS, Component, FeedbackSource
-from .engine import JobSpec, Ranking, jobs_for_candidate, rank, spec_for_job
+from .engine import BANDS, JobSpec, Ranking, jobs_for_candidate, rank, spec_for_job
 from .forms import FeedbackForm, MatchFilterForm, WeightsForm
 from .index import for_organization
 from .models import MatchWeights, WeightChange
@@ -75,10 +75,36 @@ class Row:
     error: str = ""
 
 
-def _rows(results, pipeline: dict[int, str], verdicts: dict[int, str]) -> list:
+@dataclass
+class Part:
+    """One component of a score as the page shows it: how well they meet it (0-100) and its
+    share of the weight."""
+
+    label: str
+    value: float
+    share: float
+
+
+def breakdown(match, weights: dict[str, float]) -> list[Part]:
+    """The components that applied, each with its value and its share of the weight, in the
+    order of the weights (the heaviest first)."""
+    applied = {k: v for k, v in match.components.items() if weights.get(k, 0) > 0
+               or k == "text"}
+    total = sum(weights.get(k, 0) for k in applied if k != "text")
+    parts = []
+    for key, value in applied.items():
+        label = Component(key).label if key in Component.values else "Words of the posting"
+        share = weights.get(key, 0) / total * 100 if total and key != "text" else 0.0
+        parts.append(Part(str(label), value * 100, share))
+    return sorted(parts, key=lambda p: -p.share)
+
+
+def _rows(results, pipeline: dict[int, str], verdicts: dict[int, str],
+          weights: dict[str, float] | None = None) -> list:
     for match in results:
         match.row = Row(match.candidate, pipeline.get(match.candidate_id),
                         VERDICTS.get(verdicts.get(match.candidate_id)))
+        match.parts = breakdown(match, weights or {})
     return results
 
 
@@ -106,7 +132,8 @@ def job_matches(request, uuid):
     query = {"f": 1, **{k: 1 for k in ("hide_pipeline", "near_misses_only") if values[k]}}
     context = {
         "nav": "jobs", "job": job, "spec": spec, "ranking": ranking,
-        "results": _rows(results, pipeline, verdicts), "filters": filters, "values": values,
+        "results": _rows(results, pipeline, verdicts, ranking.weights), "filters": filters,
+        "values": values, "bands": BANDS,
         "has_more": len(ranking.results) > PAGE_SIZE,
         "next_offset": values["offset"] + PAGE_SIZE,
         "more_query": "&".join(f"{k}={v}" for k, v in query.items()),

@@ -10,7 +10,14 @@ from rounds.candidates.choices import Channel, ConsentBasis
 from rounds.lib.permissions import can_edit, can_work_pipeline
 
 from . import policy, templating
-from .choices import ChannelPreference, MessageChannel, MessageKind, MessageStatus, Topic
+from .choices import (
+    ChannelPreference,
+    Direction,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    Topic,
+)
 from .models import Message, MessageTemplate
 
 PREFERENCE_CHANNEL = {
@@ -113,6 +120,7 @@ def channel_refusal(candidate, channel: str, *, topic: str = Topic.JOBS, choice=
 def do_send_message(
     candidate, *, actor, channel: str, subject: str, body: str, application=None,
     template: MessageTemplate | None = None, nonce: str, topic: str | None = None,
+    thread=None, via: str = "web",
 ) -> Message:
     """Queue a message the recruiter wrote (and read) to one candidate.
 
@@ -120,9 +128,13 @@ def do_send_message(
     channel for them (no consent, opted out, suppressed, a muted topic…: ValidationError naming
     the channel and why). The topic is the template's when written from one (a "news" template
     is news, whoever calls), else `topic`, else jobs. The nonce from the compose form makes the
-    idempotency key, so a double submit queues one message. Writing to the candidate answers
-    their respond-now items."""
+    idempotency key, so a double submit queues one message. `thread` keeps an answer in the
+    conversation it answers. Writing to the candidate answers their respond-now items, and
+    moves their applications still before "Contacted" there (recorded with the sender as the
+    actor, the "reach out" next action done)."""
     check_may_write(candidate, actor, application)
+    if thread is not None and thread.candidate_id != candidate.pk:
+        raise PermissionDenied("That conversation is not this candidate's.")
     if template is not None:
         topic = template.topic
     topic = topic or Topic.JOBS
@@ -157,11 +169,16 @@ def do_send_message(
         candidate, channel=channel, subject=subject if channel == MessageChannel.EMAIL else "",
         body=body, idempotency_key=key, actor=actor,
         application=application, template=template, kind=MessageKind.COMMERCIAL, topic=topic,
+        thread=thread,
     )
     if message.status != MessageStatus.DROPPED:
+        from rounds.pipeline.actions import do_mark_contacted
+
         from . import followups
 
         followups.mark_responded(candidate, actor=actor)
+        do_mark_contacted(candidate, actor=actor, application=application,
+                          how=f"{MessageChannel(channel).label.lower()} sent", via=via)
     return message
 
 
@@ -218,3 +235,102 @@ def do_record_channel_preference(candidate, *, actor, preference: str) -> str:
 
 def _is_user(actor) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+# --- answering a reply ----------------------------------------------------------------------
+
+
+def do_send_reply(inbound: Message, *, actor, channel: str, subject: str, body: str, nonce: str,
+                  application=None, call=None) -> Message:
+    """Answer what a candidate wrote: in the same conversation, through the outbox and the
+    policy like any message (`do_send_message`). When the answer still carries the link of the
+    call it offers (`call`, a `replies.CallStep`), that meeting is created now, with the key its
+    link was written with, the sender as organizer; it isn't sent separately (the answer is the
+    offer), and it is withdrawn if the answer can't go."""
+    from . import meetings
+    from .choices import MeetingKind, MeetingStatus
+    from .models import Meeting
+    from .replies import CALL_MINUTES, TIMES
+
+    candidate = inbound.candidate
+    if candidate is None or inbound.direction != Direction.INBOUND:
+        raise ValidationError("Only a candidate's own message can be answered here.")
+    check_may_write(candidate, actor, application)
+    meeting = None
+    if call is not None and call.makes_meeting and call.url in (body or ""):
+        meeting = Meeting.objects.filter(uuid=call.key).first()
+        if meeting is not None and meeting.candidate_id != candidate.pk:
+            raise ValidationError({"body": "This call offer belongs to someone else; reload the "
+                                           "page for a new one."})
+        if meeting is None:
+            title = (f"Call about {application.job.title}" if application is not None
+                     else "Introductory call")
+            meeting = meetings.do_offer_meeting(
+                candidate, organizer=actor, kind=MeetingKind.CALL, title=title[:200],
+                location=getattr(actor, "phone", "") or "", duration=CALL_MINUTES,
+                proposed_times=call.times if call.mode == TIMES else [],
+                application=application, send_by=None, actor=actor, key=call.key,
+            )
+    message = do_send_message(
+        candidate, actor=actor, channel=channel, subject=subject, body=body,
+        application=application, nonce=nonce, topic=Topic.JOBS, thread=inbound.thread,
+    )
+    if (meeting is not None and message.status == MessageStatus.DROPPED
+            and meeting.status == MeetingStatus.PROPOSED):
+        meetings.do_cancel(meeting, actor=actor, reason="The answer offering it was not sent.")
+    return message
+
+
+def do_add_referral(referrer, *, actor, first_name: str, last_name: str, profession: str,
+                    message: Message | None = None):
+    """A colleague the candidate named becomes a candidate: source "referral", referred by
+    them, with where the name came from. Nobody writes to them: they have no consent on record
+    (and no address) until they get in touch or agree to hear from us. The same person named
+    twice is added once. Returns (candidate, created)."""
+    from django.utils import timezone
+
+    from rounds.activities.actions import do_add_note
+    from rounds.candidates.actions import do_create_candidate
+    from rounds.candidates.choices import Source
+    from rounds.candidates.models import Candidate
+
+    if not can_edit(actor):
+        raise PermissionDenied("Your role does not allow adding candidates.")
+    first, last = " ".join((first_name or "").split()), " ".join((last_name or "").split())
+    who = referrer.preferred_name or referrer.first_name
+    errors = {}
+    if not first:
+        errors["first_name"] = f"Their first name isn't in the reply: ask {who}, or write what " \
+                               "you know."
+    if not last:
+        errors["last_name"] = "Write their last name."
+    if errors:
+        raise ValidationError(errors)
+    existing = (Candidate.objects.filter(organization_id=referrer.organization_id,
+                                         referred_by=referrer, first_name__iexact=first,
+                                         last_name__iexact=last).current().first())
+    if existing is not None:
+        return existing, False
+    when = timezone.localtime(message.received_at or message.created_at) if message else (
+        timezone.localtime())
+    day = f"{when:%B} {when.day}, {when.year}"
+    candidate = do_create_candidate(
+        referrer.organization_id, actor=actor, first_name=first, last_name=last,
+        profession=profession, source=Source.REFERRAL, referred_by=referrer,
+        source_detail=f"Named by {referrer.full_name} in a reply on {day}"[:200],
+    )
+    said = ""
+    if message is not None:
+        from .replies import SENTENCE_END
+
+        for sentence in SENTENCE_END.split(message.body or ""):
+            if last.lower() in sentence.lower():
+                said = f": “{' '.join(sentence.split())[:240]}”"
+                break
+    do_add_note(candidate, actor=actor, body=(
+        f"Referred by {referrer.full_name}, who wrote on {day}{said}\n"
+        f"Not contacted: there is no consent basis until {first} gets in touch or agrees to "
+        "hear from us."))
+    do_add_note(referrer, actor=actor, body=f"Referred {first} {last}: added to the pool as "
+                                              f"{who}'s referral.")
+    return candidate, True

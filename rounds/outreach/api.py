@@ -172,6 +172,7 @@ def send_message(request, uuid: UUID, payload: MessageIn,
         message = actions.do_send_message(
             candidate, actor=request.user, channel=payload.channel, subject=payload.subject,
             body=payload.body, application=application, template=template, nonce=nonce,
+            via="api",
         )
     return Status(200 if replay else 201, message)
 

@@ -33,6 +33,7 @@ class Draft:
     body: str
     facts: list[str] = field(default_factory=list)
     channel: str = MessageChannel.EMAIL
+    gaps: list[str] = field(default_factory=list)  # what was asked and isn't on record
 
 
 @dataclass
@@ -244,13 +245,8 @@ def _email(f: _Facts) -> Draft:
     if f.value_proposition:
         paragraphs.append(_end(f.value_proposition))
     paragraphs.append(f"{_question(f)} {CALL_ASK}")
-    signature = [line for line in (
-        f.sender_name,
-        ", ".join(p for p in (f.sender_title, f.organization) if p),
-        f.sender_phone,
-        f.sender_email,
-    ) if line]
-    paragraphs.append("\n".join(["Thank you,", *signature]))
+    paragraphs.append("\n".join(["Thank you,", *signature_lines(
+        f.sender_name, f.sender_title, f.organization, f.sender_phone, f.sender_email)]))
     if f.job_title:
         subject = f"{f.job_title} — you, or someone you know?"
     elif f.specialty:
@@ -259,6 +255,13 @@ def _email(f: _Facts) -> Draft:
         subject = f"{f.organization} — you, or someone you know?"
     return Draft(subject=subject[:200], body="\n\n".join(paragraphs), facts=list(f.used),
                  channel=MessageChannel.EMAIL)
+
+
+def signature_lines(name: str, title: str, organization: str, phone: str, email: str
+                    ) -> list[str]:
+    """The sender's sign-off under a draft: name, title and organization, phone, email."""
+    return [line for line in (
+        name, ", ".join(p for p in (title, organization) if p), phone, email) if line]
 
 
 def _sms(f: _Facts) -> Draft:
@@ -311,3 +314,62 @@ def _sms_facts(f: _Facts, sentences: list[str]) -> list[str]:
         facts.append(f"Recent certification: {f.certification}")
     facts.extend(fact for sentence, fact in f.fits if sentence in text)
     return facts
+
+
+# --- a kind note after a rejection --------------------------------------------------------
+
+REASON_SENTENCES = {
+    # Only reasons that are kind and plain to say; the others stay with the recruiter.
+    "position_filled": "The position has now been filled.",
+    "other_offer": "I understand you've accepted another offer: congratulations.",
+    "timing": "The timing doesn't line up this time.",
+}
+
+
+def rejection_message(candidate, *, sender, application,
+                      channel: str = MessageChannel.EMAIL) -> Draft:
+    """A short, kind note with the outcome of `application`: thanks, the decision (with the
+    reason only when it is one that is kind and plain to say), and an offer to keep in touch.
+    Offered to the recruiter after a rejection, to read, edit, send or not."""
+    name = _clean(candidate.preferred_name) or _clean(candidate.first_name)
+    job = application.job
+    title = _clean(job.title)
+    organization = _clean(candidate.organization.name)
+    first, full = "", ""
+    sender_title = phone = email = ""
+    if sender is not None and getattr(sender, "is_authenticated", False):
+        first = _clean(sender.first_name)
+        full = _clean(sender.get_full_name()) or first
+        sender_title = _clean(getattr(sender, "title", ""))
+        phone = _clean(getattr(sender, "phone", ""))
+        email = _clean(sender.email)
+    facts = [f"Job: {title}", f"Rejected: {application.get_disposition_reason_display()}"
+             if application.disposition_reason else "Rejected"]
+    reason = REASON_SENTENCES.get(application.disposition_reason, "")
+    if reason:
+        facts.append("The reason is said because it is kind and plain; other reasons are not.")
+    else:
+        facts.append("The reason is not said: tell it yourself if it helps them.")
+    decision = "we won't be taking things further this time"
+    if channel == MessageChannel.SMS:
+        who = f"it's {first} from {organization}" if first else f"it's {organization}"
+        parts = [f"Hi {name}, {who}." if name else f"Hi, {who}.",
+                 f"Thank you for your time and interest in the {title} role. I'm sorry to say "
+                 f"{decision}."]
+        for optional in (reason, "Happy to keep you in mind for future roles."):
+            if optional and len(" ".join([*parts, optional])) <= SMS_LIMIT:
+                parts.append(optional)
+        if reason and reason not in parts:
+            facts[-1] = "The reason didn't fit in the text: tell it yourself if it helps them."
+        return Draft(subject="", body=" ".join(parts), facts=facts, channel=MessageChannel.SMS)
+    paragraphs = [
+        f"Hi {name}," if name else "Hello,",
+        f"Thank you for your time and your interest in the {title} role at {organization}.",
+        f"I'm sorry to say {decision}." + (f" {reason}" if reason else ""),
+        "I'm grateful for the time you gave us, and I'd be glad to keep you in mind for future "
+        "roles that fit you, if you'd like.",
+        "\n".join(["With best wishes,", *signature_lines(full, sender_title, organization, phone,
+                                                        email)]),
+    ]
+    return Draft(subject=f"{title}: thank you"[:200], body="\n\n".join(paragraphs),
+                 facts=facts, channel=MessageChannel.EMAIL)

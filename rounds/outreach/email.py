@@ -51,10 +51,13 @@ def ensure_message_id(message) -> str:
 
 
 def from_address(message, outreach_settings=None) -> str:
-    """`Name <address>`: the organization's sender name and address, else the organization's
-    name at the site's default address."""
+    """`Name <address>`: the person who sent it at the organization ("Dana Whitfield at Aspen
+    Ridge Family Health"), else the organization's sender name or name; the organization's
+    sender address, else the site's default address."""
+    from .sender import display_name
+
     s = outreach_settings or _settings(message)
-    name = s.sender_name.strip() or message.organization.name
+    name = display_name(message.organization, message.created_by, s)
     address = s.sender_email.strip() or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return formataddr((name, address))
 
@@ -76,13 +79,11 @@ def footer(message, outreach_settings=None) -> str:
     """Who is writing, on whose behalf, where they are and how to reach them; for commercial
     messages the unsubscribe link and the preference centre."""
     from . import links
+    from .sender import signature
 
     s = outreach_settings or _settings(message)
     org = message.organization
-    user = message.created_by
-    sender = (user.get_full_name().strip() if user is not None else "") or (
-        s.sender_name.strip() or org.name)
-    lines = [f"{sender}, {org.name}" if sender != org.name else org.name]
+    lines = [signature(org, message.created_by, s)]
     if org.postal_address.strip():
         lines.append(org.postal_address.strip())
     contact = s.contact_phone.strip() or s.sender_email.strip() or parseaddr(
@@ -91,8 +92,10 @@ def footer(message, outreach_settings=None) -> str:
     if message.kind == MessageKind.COMMERCIAL and message.candidate_id is not None:
         lines += [
             "",
-            f"Unsubscribe from these emails: {links.unsubscribe_url(message.candidate, 'email')}",
-            f"Choose how and when we contact you: {links.preferences_url(message.candidate)}",
+            "Unsubscribe from these emails: "
+            f"{links.unsubscribe_url(message.candidate, 'email', message)}",
+            "Choose how and when we contact you: "
+            f"{links.preferences_url(message.candidate, message)}",
         ]
     return "\n".join(lines)
 
@@ -128,10 +131,11 @@ def build_email(message, *, outreach_settings=None, previous_ids: list[str] | No
         headers["In-Reply-To"] = previous_ids[-1]
         headers["References"] = " ".join(previous_ids[-MAX_REFERENCES:])
     if message.kind == MessageKind.COMMERCIAL and message.candidate_id is not None:
+        web = links.unsubscribe_url(message.candidate, "email", message)
         headers["List-Unsubscribe"] = (
-            f"<{links.unsubscribe_url(message.candidate, 'email')}>, "
-            f"<{links.unsubscribe_mailto(message.thread)}>"
-        ) if message.thread_id else f"<{links.unsubscribe_url(message.candidate, 'email')}>"
+            f"<{web}>, <{links.unsubscribe_mailto(message.thread)}>" if message.thread_id
+            else f"<{web}>"
+        )
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = email_text(message, s)
     message.sent_body = text

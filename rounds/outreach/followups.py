@@ -28,7 +28,7 @@ from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.candidates.actions import mark_changed
 
-from .choices import Direction, FollowUpKind, FollowUpStatus
+from .choices import Direction, FollowUpKind, FollowUpStatus, MessageChannel
 from .models import FollowUp, Message, OutreachSettings
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,22 @@ def open_for_reply(message: Message) -> FollowUp | None:
         opened = message.received_at or message.created_at or timezone.now()
         return _create(FollowUpKind.REPLY, candidate, application=application, message=message,
                        opened_at=opened, note=excerpt(message.body))
+
+
+def advance_on_reply(message: Message) -> list:
+    """A candidate answered: the application the conversation is about (else each of their
+    open ones) moves forward to "Engaged", recorded as the system's move with what they wrote.
+    An application already past it stays where it is."""
+    from rounds.pipeline.actions import do_mark_engaged
+
+    if message.candidate_id is None:
+        return []
+    application = message.application
+    if application is None and message.thread_id and message.thread.application_id:
+        application = message.thread.application
+    how = "replied by text" if message.channel == MessageChannel.SMS else "replied by email"
+    return do_mark_engaged(message.candidate, application=application, how=how,
+                           excerpt=excerpt(message.body, 120))
 
 
 def open_for_application(application) -> FollowUp:
@@ -313,7 +329,17 @@ def respond_now_for(user, *, now: datetime | None = None, limit: int = TODAY_LIM
         item.due_iso = item.due_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         item.clock_text = clock_text(left)
         item.excerpt = excerpt(item.message.body) if item.message_id else item.note
+        item.reply_url = reply_url(item)
     return items
+
+
+def reply_url(item: FollowUp) -> str:
+    """Where "Reply" goes: the answer to the message they sent (the conversation, what they
+    asked, on their channel), or for an application the message about it."""
+    if item.message_id and item.message.direction == Direction.INBOUND:
+        return reverse("outreach:reply", args=[item.message.uuid])
+    url = reverse("outreach:compose", args=[item.candidate.uuid])
+    return f"{url}?application={item.application_id}" if item.application_id else url
 
 
 def clock_text(seconds_left: float) -> str:

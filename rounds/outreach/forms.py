@@ -8,6 +8,8 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from rounds.candidates.choices import Profession
+
 from . import templating
 from .choices import ChannelPreference, MessageChannel, Topic
 from .models import MessageTemplate
@@ -94,3 +96,30 @@ class CampaignForm(forms.Form):
 
 class PreferenceForm(forms.Form):
     preference = forms.ChoiceField(choices=ChannelPreference.choices)
+
+
+class ReplyForm(ComposeForm):
+    """An answer to a candidate's message. The call it offers travels with it: the meeting's
+    key (its link is in the text) and the times offered, created only if the text, as sent,
+    still carries the link."""
+
+    call_mode = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    call_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    call_times = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    def clean_call_times(self):
+        from .meetings import parse_time
+
+        values = [v for v in (self.cleaned_data.get("call_times") or "").split(",") if v.strip()]
+        try:
+            return [parse_time(v.strip()) for v in values]
+        except ValueError:
+            raise ValidationError("The times offered can't be read; reload the page.") from None
+
+
+class ReferralForm(forms.Form):
+    """A colleague the candidate named, as the recruiter confirms them."""
+
+    first_name = forms.CharField(max_length=100, required=False, label="First name")
+    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    profession = forms.ChoiceField(choices=Profession.choices)

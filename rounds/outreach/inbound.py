@@ -21,8 +21,9 @@ payload stays only in the WebhookEvent the webhook records (site administrators 
 
 A matched reply lands on the timeline; a STOP opts out (`optout`); START or UNSTOP from the
 candidate's own number gives consent to texts back; anything else stops the candidate's
-sequences and opens a respond-now item. A delivery status notification with a permanent
-failure (5.x.x) suppresses the address and marks the original message failed.
+sequences, moves the application it answers forward to "Engaged" and opens a respond-now
+item. A delivery status notification with a permanent failure (5.x.x) suppresses the address
+and marks the original message failed.
 
 Each function is idempotent by the provider's message id. The caller owns the transaction."""
 
@@ -630,9 +631,11 @@ def _act_on_reply(message: Message, text: str, *, automatic: bool = False,
         # "2" answering the times we proposed books that time and confirms it: the booking is
         # the answer, so no respond-now item.
         if meetings.book_from_reply(candidate, text) is not None:
+            followups.advance_on_reply(message)
             return
     # A reply that mentions stopping is still a reply: the clock runs, and a person decides
     # whether it was an opt-out.
+    followups.advance_on_reply(message)
     followups.open_for_reply(message)
     if reading is optout.Reading.AMBIGUOUS:
         optout.open_review(

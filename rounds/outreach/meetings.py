@@ -204,12 +204,15 @@ def do_offer_meeting(
     candidate, *, organizer, kind: str, title: str, location: str = "", duration: int = 30,
     proposed_times: list | None = None, application=None,
     send_by: str | None = MessageChannel.EMAIL, actor, now: datetime | None = None,
+    key=None,
 ) -> Meeting:
     """Offer a meeting: a few `proposed_times` (aware datetimes or ISO strings), or, without
     them, a self-scheduling link over the organizer's free slots. With `send_by` (email or
     sms) the offer goes to the candidate through the outbox as a commercial message — the
     send policy decides whether it goes now, waits, or can't go; None sends nothing (the
-    recruiter shares the link themselves). Raises ValidationError naming the field."""
+    recruiter shares the link themselves). `key` is the meeting's UUID when its link was
+    written before it existed (an answer carrying it). Raises ValidationError naming the
+    field."""
     now = now or timezone.now()
     title = (title or "").strip()
     location = (location or "").strip()
@@ -238,6 +241,7 @@ def do_offer_meeting(
         organization_id=candidate.organization_id, candidate=candidate, application=application,
         organizer=organizer, kind=kind, title=title, location=location,
         duration_minutes=duration, proposed_times=[t.isoformat() for t in times], created_at=now,
+        **({"uuid": key} if key is not None else {}),
     )
     mark_changed(candidate.pk)
     if send_by:
@@ -246,10 +250,31 @@ def do_offer_meeting(
 
 
 def _sender(meeting: Meeting) -> str:
+    """"Dana Whitfield at Aspen Ridge Family Health": the organizer, who every message about
+    the meeting is from (the email's footer and the text's signature say it again)."""
+    from .sender import signature
+
     organizer = meeting.organizer
-    org = meeting.organization
-    name = organizer.get_full_name() or organizer.email
-    return f"{name} at {org.name}"
+    if not (organizer.get_full_name() or "").strip():
+        return f"{organizer.email} at {meeting.organization.name}"
+    return signature(meeting.organization, organizer, joiner=" at ")
+
+
+def _with(title: str, who: str) -> str:
+    """"Booked: Introductory call with Matthew Hamilton", never "… with Matthew Hamilton with
+    Matthew Hamilton" when the title already names them."""
+    return title if who and who.casefold() in title.casefold() else f"{title} with {who}"
+
+
+def candidate_title(meeting: Meeting) -> str:
+    """The title as the candidate reads it: "Introductory call", not "Introductory call with
+    <their own name>"."""
+    title = meeting.title.strip()
+    for name in {meeting.candidate.full_name, meeting.candidate.first_name}:
+        suffix = f" with {name}".casefold()
+        if name and title.casefold().endswith(suffix) and len(title) > len(suffix):
+            return title[:-len(suffix)].rstrip(" ,—-")
+    return title
 
 
 def reply_phrase(n: int) -> str:
@@ -270,9 +295,10 @@ def offer_body(meeting: Meeting, channel: str) -> tuple[str, str]:
     what = f"a {meeting.duration_minutes}-minute {meeting.get_kind_display().lower()}"
     url = meeting_url(meeting)
     times = proposed(meeting)
-    subject = f"{meeting.title}: pick a time"
+    title = candidate_title(meeting)
+    subject = f"{title}: pick a time"
     if channel == MessageChannel.SMS:
-        text = f"Hi {first}, it's {_sender(meeting)}. Could we book {what} ({meeting.title})?"
+        text = f"Hi {first}, it's {_sender(meeting)}. Could we book {what} ({title})?"
         if times:
             listed = " ".join(f"{i}) {when_label(t, zone)}" for i, t in enumerate(times, 1))
             text += f" {listed}. {reply_phrase(len(times))}, or pick here: {url}"
@@ -280,7 +306,7 @@ def offer_body(meeting: Meeting, channel: str) -> tuple[str, str]:
             text += f" Pick a time that suits you: {url}"
         return subject, text
     lines = [f"Hi {first},", "",
-             f"Could we book {what} ({meeting.title})?"]
+             f"{_sender(meeting)} here. Could we book {what} ({title})?"]
     if meeting.location:
         lines.append(f"Where: {meeting.location}")
     lines.append("")
@@ -291,8 +317,8 @@ def offer_body(meeting: Meeting, channel: str) -> tuple[str, str]:
     else:
         lines.append(f"Pick a time that suits you here (times shown in {zone.key}): {url}")
     none_suit = "none of these suits you" if times else "no time suits you"
-    lines += ["", f"If {none_suit}, just reply and we'll find another.", "", _sender(meeting)]
-    return subject, "\n".join(lines)
+    lines += ["", f"If {none_suit}, just reply and we'll find another."]
+    return subject, "\n".join(lines)  # the footer signs it: the organizer, the organization
 
 
 def offer_key(meeting: Meeting) -> str:
@@ -300,13 +326,15 @@ def offer_key(meeting: Meeting) -> str:
 
 
 def offer_message(meeting: Meeting, channel: str, *, actor, now: datetime | None = None) -> Message:
-    """Queue the offer (a commercial message: it asks for the candidate's time) once."""
+    """Queue the offer (a commercial message: it asks for the candidate's time) once. It is
+    from the organizer, whoever (`actor`) offered the meeting on their calendar."""
     from .outbox import queue_message
 
     subject, body = offer_body(meeting, channel)
     return queue_message(
         meeting.candidate, channel=channel, subject=subject, body=body,
-        idempotency_key=offer_key(meeting), actor=actor, application=meeting.application,
+        idempotency_key=offer_key(meeting), actor=meeting.organizer,
+        application=meeting.application,
         kind=MessageKind.COMMERCIAL, topic=Topic.JOBS, at=now,
     )
 
@@ -372,6 +400,7 @@ def do_book(meeting: Meeting, starts_at, *, via: str = "link", actor=None,
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, offer_too=True, reason="The meeting was booked.")
     _log(fresh, "booked", actor=actor, via=via)
+    _follow(fresh, actor=actor, via=via)
     _confirm(fresh, ical.REQUEST, actor=actor, via=via, now=now)
     return fresh
 
@@ -408,6 +437,7 @@ def do_reschedule(meeting: Meeting, starts_at, *, actor, via: str = "web",
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, reason="Superseded: the meeting was moved.")
     _log(fresh, "moved", actor=actor, via=via, previous=previous)
+    _follow(fresh, actor=actor, via=via)
     _confirm(fresh, ical.REQUEST, actor=actor, via=via, now=now, previous=previous)
     return fresh
 
@@ -430,6 +460,7 @@ def do_cancel(meeting: Meeting, *, actor=None, via: str = "web", reason: str = "
     mark_changed(fresh.candidate_id)
     _cancel_pending(fresh, offer_too=True, reason="The meeting was cancelled.")
     _log(fresh, "cancelled", actor=actor, via=via, note=reason)
+    _follow(fresh, actor=actor, via=via)
     if was_booked:
         _confirm(fresh, ical.CANCEL, actor=actor, via=via, now=now, note=reason)
     return fresh
@@ -464,15 +495,16 @@ def confirmation_text(meeting: Meeting, method: str, *, previous: datetime | Non
     when = span_label(meeting, zone)
     with_whom = _sender(meeting)
     url = meeting_url(meeting)
+    title = candidate_title(meeting)
     if method == ical.CANCEL:
-        subject = f"Cancelled: {meeting.title}, {when_label(meeting.starts_at, zone)}"
+        subject = f"Cancelled: {title}, {when_label(meeting.starts_at, zone)}"
         head = f"Your {what} with {with_whom} on {when} is cancelled."
     elif previous is not None:
-        subject = f"Moved: {meeting.title}, now {when_label(meeting.starts_at, zone)}"
+        subject = f"Moved: {title}, now {when_label(meeting.starts_at, zone)}"
         head = (f"Your {what} with {with_whom} has moved from "
                 f"{when_label(previous, zone)} to {when}.")
     else:
-        subject = f"Confirmed: {meeting.title}, {when_label(meeting.starts_at, zone)}"
+        subject = f"Confirmed: {title}, {when_label(meeting.starts_at, zone)}"
         head = f"Your {what} with {with_whom} is booked for {when}."
     if short:
         return subject, f"{head} Details: {url}"
@@ -483,8 +515,8 @@ def confirmation_text(meeting: Meeting, method: str, *, previous: datetime | Non
         if meeting.location:
             lines.append(f"Where: {meeting.location}")
         lines += ["", "The calendar invite is attached."]
-    lines += [f"Details: {url}", "", with_whom]
-    return subject, "\n".join(lines)
+    lines.append(f"Details: {url}")
+    return subject, "\n".join(lines)  # the footer signs it: the organizer, the organization
 
 
 def _confirm(meeting: Meeting, method: str, *, actor, via: str, now: datetime,
@@ -501,15 +533,15 @@ def _confirm(meeting: Meeting, method: str, *, actor, via: str, now: datetime,
         subject, body = confirmation_text(meeting, method, previous=previous, note=note)
         sent.append(queue_message(
             candidate, channel=MessageChannel.EMAIL, subject=subject, body=body,
-            idempotency_key=key, actor=actor, application=meeting.application,
+            idempotency_key=key, actor=meeting.organizer, application=meeting.application,
             kind=MessageKind.TRANSACTIONAL, at=now,
         ))
     if candidate.phone and (via == "sms" or not candidate.email):
         subject, body = confirmation_text(meeting, method, previous=previous, short=True)
         sent.append(queue_message(
             candidate, channel=MessageChannel.SMS, subject=subject, body=body,
-            idempotency_key=f"{key}:text", actor=actor, application=meeting.application,
-            kind=MessageKind.TRANSACTIONAL, at=now,
+            idempotency_key=f"{key}:text", actor=meeting.organizer,
+            application=meeting.application, kind=MessageKind.TRANSACTIONAL, at=now,
         ))
     _email_organizer(meeting, method, now=now, previous=previous)
     return sent
@@ -523,13 +555,14 @@ def _email_organizer(meeting: Meeting, method: str, *, now: datetime,
     zone = org_zone(meeting.organization)
     when = span_label(meeting, zone)
     who = meeting.candidate.full_name
+    what = _with(meeting.title, who)
     if method == ical.CANCEL:
-        subject, head = f"Cancelled: {meeting.title} with {who}", f"Cancelled: {when}."
+        subject, head = f"Cancelled: {what}", f"Cancelled: {when}."
     elif previous is not None:
-        subject = f"Moved: {meeting.title} with {who}"
+        subject = f"Moved: {what}"
         head = f"Moved from {when_label(previous, zone)} to {when}."
     else:
-        subject, head = f"Booked: {meeting.title} with {who}", f"Booked for {when}."
+        subject, head = f"Booked: {what}", f"Booked for {when}."
     body = f"{head}\n\n{ical.description(meeting)}\n"
     content = ical.invite(meeting, method=method, now=now)
 
@@ -542,6 +575,13 @@ def _email_organizer(meeting: Meeting, method: str, *, now: datetime,
     # Only once the booking is saved; a mail server that is down must not undo the booking
     # (robust: the failure is logged, the candidate's confirmation still goes by the outbox).
     transaction.on_commit(send, robust=True)
+
+
+def _follow(meeting: Meeting, *, actor, via: str) -> None:
+    """The application's next action follows the meeting (booked, moved, cancelled)."""
+    from rounds.pipeline.actions import do_follow_meeting
+
+    do_follow_meeting(meeting, actor=actor, via=via)
 
 
 def _log(meeting: Meeting, what: str, *, actor, via: str, previous: datetime | None = None,
@@ -616,7 +656,7 @@ def _tell_taken(meeting: Meeting, start: datetime, *, now: datetime) -> None:
             f"{meeting_url(meeting)}")
     queue_message(
         meeting.candidate, channel=MessageChannel.SMS, body=body,
-        idempotency_key=f"meeting-taken:{meeting.pk}:{start:%Y%m%dT%H%M}",
+        idempotency_key=f"meeting-taken:{meeting.pk}:{start:%Y%m%dT%H%M}", actor=meeting.organizer,
         kind=MessageKind.TRANSACTIONAL, application=meeting.application, at=now,
     )
 

@@ -600,8 +600,15 @@ def _channel_choice(candidate, options: dict[str, Verdict], order: list[str]) ->
         else:
             why = f"{label}: {name} has no stated order; email comes first."
         if skipped:
-            why += " Skipped " + "; ".join(skipped)
+            why += " Skipped " + _listed(skipped)
         if verdict.action == HOLD:
             why += f" Held: {verdict.reason}"
         return ChannelChoice(ch, why, options)
-    return ChannelChoice(None, "No channel allowed. " + "; ".join(skipped), options)
+    listed = _listed(skipped)
+    return ChannelChoice(None, "No channel allowed. " + listed[:1].upper() + listed[1:], options)
+
+
+def _listed(reasons: list[str]) -> str:
+    """Reasons ("email: No email address on record.", "text messages: …") as one sentence,
+    without a full stop before each semicolon."""
+    return "; ".join(r.rstrip(". ") for r in reasons) + "." if reasons else ""

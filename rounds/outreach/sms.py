@@ -277,26 +277,14 @@ def sms_text(message, *, outreach_settings=None) -> str:
     An opt-out confirmation is the body alone: no marketing after STOP."""
     from . import links
     from .choices import MessageKind
+    from .sender import signature as sign
 
     body = (message.body or "").strip()
     if message.kind == MessageKind.OPT_OUT_CONFIRMATION:
         return body
-    org = message.organization
-    sender = sender_first_name(message, outreach_settings) or org.name
-    signature = f"— {sender}, {org.name}." if sender != org.name else f"— {org.name}."
+    signature = "— " + sign(message.organization, message.created_by, outreach_settings,
+                            first_only=True) + "."
     if message.kind != MessageKind.COMMERCIAL or message.candidate_id is None:
         return f"{body}\n{signature}"
-    prefs = links.preferences_url(message.candidate)
+    prefs = links.preferences_url(message.candidate, message)
     return f"{body}\n{signature} Reply STOP to opt out. Preferences: {prefs}"
-
-
-def sender_first_name(message, outreach_settings=None) -> str:
-    """The recruiter who wrote it by first name, else the organization's sender name."""
-    user = message.created_by
-    if user is not None and (user.first_name or "").strip():
-        return user.first_name.strip()
-    if outreach_settings is None:
-        from .models import OutreachSettings
-
-        outreach_settings = OutreachSettings.for_org(message.organization_id)
-    return outreach_settings.sender_name.strip()

@@ -11,8 +11,10 @@ from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
+from rounds.candidates.actions import mark_changed
 from rounds.candidates.choices import Source
 
+from .choices import StageKind
 from .models import DEFAULT_STAGES, Application, Stage, StageChange
 
 DEFAULT_NEXT_ACTION = {
@@ -79,6 +81,8 @@ def do_add_to_pipeline(
         actor=actor, occurred_at=now,
     )
     audit.record(actor=actor, action=AuditAction.CREATE, obj=application, via=via)
+    # Applications count in the candidate's match profile: its stamp must move.
+    mark_changed(candidate.pk)
     if application.source in CANDIDATE_APPLIED or actor is None:
         # The candidate applied (or an API/import brought applicants in): the respond-now clock
         # starts, in this transaction.
@@ -134,6 +138,8 @@ def do_move_application(
     )
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=application, via=via,
                  changes={"stage": [from_name, stage.name]})
+    # Engaged, hired and rejected count in the candidate's match profile: its stamp must move.
+    mark_changed(application.candidate_id)
     from rounds.matching.tasks import queue_learning
 
     queue_learning(change)  # engaged, hired or rejected-for-fit tunes the match weights
@@ -175,3 +181,102 @@ def do_complete_next_action(application: Application, *, actor, text: str, due_a
             actor=actor, occurred_at=timezone.now(),
         )
     return application
+
+
+# --- moves the conversation makes ------------------------------------------------------------
+# Stages are data, so these find the stage by its default name; an organization that renamed
+# or removed it gets no automatic move. They only move forward: an application already at or
+# past the stage (or closed) stays where it is.
+
+CONTACTED = "Contacted"
+ENGAGED = "Engaged"
+
+
+def _stage_named(organization_id: int, name: str) -> Stage | None:
+    return Stage.objects.filter(organization_id=organization_id, name__iexact=name,
+                                kind=StageKind.ACTIVE).first()
+
+
+def _behind(candidate, target: Stage, *, application=None, actor=None) -> list[Application]:
+    """The application named (when it is the candidate's), else the candidate's open ones the
+    actor may see; only those still before `target`."""
+    if application is not None:
+        apps = [application] if application.candidate_id == candidate.pk else []
+    else:
+        qs = Application.objects.filter(candidate=candidate).open()
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            qs = qs.visible_to(actor)
+        apps = list(qs.select_related("stage", "job").order_by("id"))
+    return [a for a in apps if a.stage.is_open and a.stage.sequence < target.sequence]
+
+
+def do_mark_contacted(candidate, *, actor, application=None, how: str = "message sent",
+                      via: str = "web") -> list[StageChange]:
+    """A message went to the candidate: their applications still before "Contacted" (the one
+    it is about, or all they are in that the sender sees) move there, recorded as the sender's
+    move, and the next action they had ("reach out…") is marked done."""
+    target = _stage_named(candidate.organization_id, CONTACTED)
+    if target is None:
+        return []
+    changes = []
+    for app in _behind(candidate, target, application=application, actor=actor):
+        done = app.next_action
+        change = do_move_application(app, target, actor=actor, via=via,
+                                     note=f"Automatic: {how}"[:300])
+        changes.append(change)
+        if done:
+            Activity.objects.create(
+                organization_id=app.organization_id, candidate_id=app.candidate_id,
+                application=app, kind=ActivityKind.SYSTEM, subject=f"Done: {done}"[:200],
+                body=f"Next: {app.next_action}", actor=actor, occurred_at=change.at,
+            )
+    return changes
+
+
+def do_mark_engaged(candidate, *, application=None, how: str = "replied",
+                    excerpt: str = "") -> list[StageChange]:
+    """The candidate answered: their applications still before "Engaged" (the one the
+    conversation is about, or all their open ones) move there, recorded as the system's move
+    (no actor) with what they wrote as the note. Someone already screened stays screened."""
+    target = _stage_named(candidate.organization_id, ENGAGED)
+    if target is None:
+        return []
+    note = f"Automatic: {how}" + (f": “{excerpt}”" if excerpt else "")
+    if len(note) > 300:
+        note = note[:298] + "…”"
+    return [do_move_application(app, target, actor=None, via="system", note=note)
+            for app in _behind(candidate, target, application=application)]
+
+
+def do_follow_meeting(meeting, *, actor=None, via: str = "web") -> list[Application]:
+    """A call or interview was booked, moved or cancelled: the next action of the application
+    it is about follows it. Booked: the meeting, due when it starts (the action before it, such
+    as "Book a short call", marked done); moved: its new time; cancelled: rebook it. A meeting
+    about no job follows the candidate's one open application, if they have just one."""
+    from rounds.outreach.choices import MeetingStatus
+
+    if meeting.application_id:
+        apps = [Application.objects.select_related("stage").get(pk=meeting.application_id)]
+    else:
+        apps = list(Application.objects.filter(candidate_id=meeting.candidate_id).open()
+                    .select_related("stage")[:2])
+        apps = apps if len(apps) == 1 else []
+    text = meeting.title[:200]
+    followed = []
+    for app in apps:
+        if not app.stage.is_open:
+            continue
+        if meeting.status == MeetingStatus.BOOKED and app.next_action != text:
+            do_complete_next_action(app, actor=actor, text=text, due_at=meeting.starts_at,
+                                    via=via)
+        elif meeting.status == MeetingStatus.BOOKED:
+            if app.next_action_due_at == meeting.starts_at:
+                continue
+            do_set_next_action(app, actor=actor, text=text, due_at=meeting.starts_at, via=via)
+        elif meeting.status == MeetingStatus.CANCELLED and app.next_action == text:
+            do_set_next_action(app, actor=actor, text=f"Rebook: {text}"[:200],
+                               due_at=timezone.now() + timedelta(days=1), via=via)
+        else:
+            continue
+        followed.append(app)
+    return followed

@@ -77,13 +77,47 @@ def decorate_application(app: Application, now: datetime) -> Application:
     return app
 
 
-def build_board(job: Job, user, *, error: str = "", failed_move: dict | None = None) -> dict:
-    """Everything the board template needs, in three queries whatever the pipeline's size."""
+def attach_meetings(apps: list[Application], now: datetime) -> None:
+    """Set `app.meeting` on each application: its next booked call or interview, else the
+    latest offer still waiting for the candidate — the application's own, or one about no job
+    in particular. One query whatever the number of applications."""
+    from rounds.outreach.choices import MeetingStatus
+    from rounds.outreach.meetings import proposed
+    from rounds.outreach.models import Meeting
+
+    for app in apps:
+        app.meeting = None
+    if not apps:
+        return
+    by_candidate: dict[int, list] = {}
+    rows = (Meeting.objects.filter(organization_id=apps[0].organization_id,
+                                   candidate_id__in={a.candidate_id for a in apps})
+            .filter(Q(status=MeetingStatus.BOOKED, starts_at__gte=now - timedelta(hours=1))
+                    | Q(status=MeetingStatus.PROPOSED))
+            .order_by("starts_at", "-created_at", "-id"))
+    for meeting in rows:
+        if meeting.status == MeetingStatus.PROPOSED and meeting.proposed_times and not any(
+                t > now for t in proposed(meeting)):
+            continue  # every time offered has passed: nothing is waiting any more
+        by_candidate.setdefault(meeting.candidate_id, []).append(meeting)
+    for app in apps:
+        mine = [m for m in by_candidate.get(app.candidate_id, [])
+                if m.application_id in (None, app.pk)]
+        booked = [m for m in mine if m.status == MeetingStatus.BOOKED]
+        waiting = [m for m in mine if m.status == MeetingStatus.PROPOSED]
+        app.meeting = booked[0] if booked else (waiting[0] if waiting else None)
+
+
+def build_board(job: Job, user, *, error: str = "", failed_move: dict | None = None,
+                rejected: Application | None = None) -> dict:
+    """Everything the board template needs, in four queries whatever the pipeline's size.
+    `rejected`: an application just rejected, whose candidate may be sent a kind note."""
     stages = org_stages(job.organization_id)
-    apps = (Application.objects.visible_to(user).filter(job=job)
-            .select_related("candidate", "owner", "stage")
-            .order_by("next_action_due_at", "stage_entered_at", "id"))
+    apps = list(Application.objects.visible_to(user).filter(job=job)
+                .select_related("candidate", "owner", "stage")
+                .order_by("next_action_due_at", "stage_entered_at", "id"))
     now = timezone.now()
+    attach_meetings([a for a in apps if a.stage.is_open], now)
     by_stage: dict[int, list[Application]] = {s.pk: [] for s in stages}
     for app in apps:
         by_stage.setdefault(app.stage_id, []).append(decorate_application(app, now))
@@ -92,7 +126,7 @@ def build_board(job: Job, user, *, error: str = "", failed_move: dict | None = N
     return {
         "job": job, "columns": columns, "stages": stages,
         "reasons": DispositionReason.choices, "can_move": can_work_pipeline(user),
-        "board_error": error, "failed_move": failed_move,
+        "board_error": error, "failed_move": failed_move, "rejected": rejected,
         "total_in_pipeline": sum(len(c["tiles"]) for c in columns),
     }
 
@@ -143,16 +177,20 @@ def move(request, pk):
     if form.errors and not error:
         error = " ".join(str(m) for errs in form.errors.values() for m in errs)
     next_url = request.POST.get("next") or ""
+    # Rejecting offers a kind note to the candidate: a draft to edit and send, or not.
+    rejected = application if not error and application.stage.kind == StageKind.REJECTED \
+        else None
     if request.htmx:
         failed = None
         if error:
             failed = {"application": application, "form": form}
         return render(request, "pipeline/_board.html",
-                      build_board(application.job, request.user, error=error, failed_move=failed))
+                      build_board(application.job, request.user, error=error, failed_move=failed,
+                                  rejected=rejected))
     if error:
         return _render_application(request, application, move_form=form, status=400)
     messages.success(request, f"{application.candidate} moved to {form.cleaned_data['stage']}.")
-    if next_url == "application":
+    if next_url == "application" or rejected is not None:
         return redirect("pipeline:application", pk=application.pk)
     return redirect("jobs:detail", uuid=application.job.uuid)
 
@@ -217,14 +255,28 @@ def _render_application(request, application, *, move_form=None, next_form=None,
                                    if application.next_action_due_at else None),
             "owner": application.owner_id,
         })
-    decorate_application(application, timezone.now())
+    now = timezone.now()
+    decorate_application(application, now)
+    attach_meetings([application], now)
     previous = history[0].at if history else application.created_at
     return render(request, "pipeline/application.html", {
         "nav": "jobs", "application": application, "candidate": application.candidate,
         "job": application.job, "history": history, "activity": activity,
         "move_form": move_form, "next_form": next_form, "previous_at": previous,
         "can_move": can_work_pipeline(request.user),
+        "offer_note": can_work_pipeline(request.user) and _note_not_sent(application),
     }, status=status)
+
+
+def _note_not_sent(application) -> bool:
+    """Rejected, and nothing written to the candidate about this job since: the kind note is
+    still to offer."""
+    from rounds.outreach.choices import Direction
+    from rounds.outreach.models import Message
+
+    return application.stage.kind == StageKind.REJECTED and not Message.objects.filter(
+        application=application, direction=Direction.OUTBOUND,
+        created_at__gte=application.stage_entered_at).exists()
 
 
 @require_GET
@@ -309,6 +361,7 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
     failed = failed or {}
     default_due = _default_next_due(local_now)
     groups = {"overdue": [], "today": [], "upcoming": []}
+    attach_meetings(due, now)
     for app in due:
         decorate_application(app, now)
         app.done_form = failed.get(app.pk)  # a refused form keeps what was typed

@@ -16,7 +16,6 @@ from rounds.pipeline.models import Application
 from tests.browser.conftest import look, sign_in
 
 POSTING = Path(__file__).resolve().parents[2] / "docs" / "examples" / "posting.json"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PEOPLE = [
@@ -89,7 +88,16 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     rows = page.locator(".match-list > li.match")
     first = rows.first
     expect(first.locator(".match-name")).to_have_text("Amara Okafor")
-    expect(first.locator(".match-rank")).to_have_text("1")
+    expect(first.locator(".match-rank")).to_have_text("Rank 1")
+    expect(first.locator(".band")).to_have_text("Strong fit")
+    expect(page.locator("p.bands")).to_contain_text("Strong fit 80–100, no gap")
+    # The per-component breakdown: what each part weighs and how well they meet it.
+    first.locator("details.breakdown summary").click()
+    expect(first.locator("table.parts")).to_contain_text("Licence / eligibility")
+    expect(page.locator(".match-understood")).to_contain_text("CCFP certification (nice-to-have)")
+    bilal = rows.filter(has_text="Bilal Rahman")
+    expect(bilal.locator(".band")).not_to_have_text("Strong fit")
+    look(page, "matches-breakdown-open")
     expect(first.locator("li.reason")).to_contain_text(["Licensed in AB"])
     expect(page.locator(".results-head")).to_contain_text("Ranked 6 candidates in")
     expect(page.locator("details.excluded summary")).to_have_text("Excluded (2)")
@@ -106,7 +114,7 @@ def test_recruiter_works_the_matches_of_a_job(live_server, browser_page, org, re
     expect(page.locator("#weights-signals")).to_have_text("tuned by 1 signal")
 
     # Add to pipeline: one click, and the row says where they are.
-    first.get_by_role("button", name="Add Amara Okafor to the pipeline").click()
+    first.get_by_role("button", name="Add to pipeline: Amara Okafor").click()
     expect(first.locator(".in-pipeline")).to_have_text("In pipeline · Sourced")
     assert Application.objects.filter(job=job, candidate=people["Amara"]).exists()
 

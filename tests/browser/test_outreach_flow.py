@@ -1,6 +1,7 @@
 """A recruiter writes a personalised first message from the candidate's page, sends it through
 a real SMTP server, the candidate's reply comes back through the inbound email webhook, and the
-Today page shows the respond-now clock running; replying from there stops the clock."""
+Today page shows the respond-now clock running; Reply opens the answer to what she wrote — her
+message, the time she asked for, by email as she wrote — and sending it stops the clock."""
 
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rounds.candidates.actions import do_add_related, do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
@@ -113,11 +115,22 @@ def test_personal_message_reply_and_the_respond_now_clock(
     assert ":" in clock.inner_text() and "late" not in (clock.get_attribute("class") or "")
     look(page, "respond-now")
 
-    # Replying from the clock answers it and records the response time.
+    # Reply opens the answer to her message, not a first message: what she wrote is there, the
+    # draft accepts the time she asked for, and it goes by email, as she wrote.
     item.get_by_role("link", name="Reply").click()
+    page.wait_for_url("**/reply/")
     look(page, "reply")
-    page.locator("#compose-form textarea[name=body]").fill("Great, I'll call you at 5:15.")
-    page.locator("#compose-form button[type=submit]").click()
+    expect(page.locator("#their-message")).to_contain_text("Could you call me after 5 today?")
+    expect(page.locator("#reply-form h2")).to_have_text("Email to Amara")
+    expect(page.locator("#channel-why")).to_contain_text("Amara wrote by email")
+    expect(page.locator("#reading")).to_contain_text("Suggests a time: “after 5 today”")
+    answer = page.locator("#reply-form textarea[name=body]")
+    draft = answer.input_value()
+    assert "Yes, I'll call you after 5 today." in draft
+    assert "interest you" not in draft and "someone you know" not in draft
+    answer.fill(draft.replace("Yes, I'll call you after 5 today.",
+                              "Great, I'll call you at 5:15."))
+    page.locator("#reply-form button[type=submit]").click()
     page.wait_for_url(f"**/candidates/{cand.uuid}/**")
     look(page, "replied")
     follow_up = FollowUp.objects.get(candidate=cand)
@@ -125,4 +138,12 @@ def test_personal_message_reply_and_the_respond_now_clock(
     assert follow_up.response_seconds is not None and follow_up.response_seconds < 30 * 60
     # Her reply is on her timeline.
     assert page.get_by_text("call me after 5").first.is_visible()
+    # The answer goes in the same conversation: a reply to hers, after the first email.
+    assert delivery.drain() >= 1
+    answered = smtp.wait_for(2)[1]
+    assert answered["In-Reply-To"] == reply["Message-ID"]
+    assert answered["References"].split() == [sent["Message-ID"], reply["Message-ID"]]
+    assert answered["Reply-To"] == reply_to
+    assert answered["Subject"].split() == ["Re:", *sent["Subject"].split()]
+    assert "Great, I'll call you at 5:15." in answered.get_content()
     assert errors == []

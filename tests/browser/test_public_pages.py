@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -235,7 +236,8 @@ def test_locums_take_decline_cancel_and_set_their_offers_from_the_messages_they_
 ):
     settings.PUBLIC_URL = live_server.url
     shift, nadia, omar, nights = shift_world
-    result = do_broadcast(shift, actor=recruiter)
+    with transaction.atomic():  # as the shift page's button does
+        result = do_broadcast(shift, actor=recruiter)
     assert result.offered == 2
     deliver()
 
@@ -314,7 +316,8 @@ def test_locums_take_decline_cancel_and_set_their_offers_from_the_messages_they_
     )
     other.lists.set(shift.lists.all())
     sent_before = len(sms_provider.sent)
-    do_broadcast(other, actor=recruiter)
+    with transaction.atomic():
+        do_broadcast(other, actor=recruiter)
     deliver()
     [second_link] = [
         u

@@ -91,3 +91,34 @@ def test_only_admins_change_organization_details(request, login, persona):
     client = login(request.getfixturevalue(persona))
     assert client.get(reverse("accounts:organization")).status_code == 403
     assert client.post(reverse("accounts:organization"), {"name": "X"}).status_code == 403
+
+
+def test_distances_default_to_miles_in_the_us_and_kilometres_elsewhere(login, owner, org,
+                                                                       other_org):
+    from rounds.accounts.models import User
+    from rounds.lib.units import distance_unit
+
+    assert distance_unit(org) == "km" and distance_unit(other_org) == "mi"
+    form = login(owner).get(reverse("accounts:organization")).context["form"]
+    assert form["distance_unit"].value() == "km"
+    us_owner = User.objects.get(email="owner@lonestar.test")
+    form = login(us_owner).get(reverse("accounts:organization")).context["form"]
+    assert form["distance_unit"].value() == "mi"
+
+
+def test_admin_chooses_miles_for_a_canadian_organization(login, owner, org):
+    from rounds.lib.units import distance_unit
+
+    response = login(owner).post(reverse("accounts:organization"), {
+        "name": org.name, "country": "CA", "time_zone": "America/Edmonton",
+        "distance_unit": "mi", "retention_days": 730,
+    })
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.distance_unit == "mi" and distance_unit(org) == "mi"
+    response = login(owner).post(reverse("accounts:organization"), {
+        "name": org.name, "country": "CA", "time_zone": "America/Edmonton",
+        "distance_unit": "furlongs", "retention_days": 730,
+    })
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert Organization.objects.get(pk=org.pk).distance_unit == "mi"

@@ -25,7 +25,8 @@ def invite(client, email="nia@prairie.test", role=Role.HIRING_MANAGER):
     return client.post(reverse("accounts:invite"), {"email": email, "role": role})
 
 
-def test_owner_invites_and_invitee_joins_with_the_role_signed_in(login, owner, org):
+def test_owner_invites_and_invitee_joins_with_the_role_signed_in(login, owner, org, settings):
+    settings.PUBLIC_URL = "https://rounds.prairie.example"
     response = invite(login(owner), email="Nia@Prairie.test")
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -33,7 +34,9 @@ def test_owner_invites_and_invitee_joins_with_the_role_signed_in(login, owner, o
     assert message.to == ["nia@prairie.test"]
     assert org.name in message.subject
     link = re.search(r"https?://\S+/accounts/invite/[0-9a-f-]{36}/", message.body).group(0)
-    path = link.split("testserver", 1)[1]
+    # The link is on the public address, not the address the owner's request came to.
+    assert link.startswith("https://rounds.prairie.example/accounts/invite/")
+    path = link.split("https://rounds.prairie.example", 1)[1]
 
     visitor = Client()
     page = visitor.get(path)

@@ -191,6 +191,17 @@ def test_list_uses_search_and_paginates(login, recruiter, candidate, org):
     assert body["total"] == 1 and body["page"] == 1 and body["pages"] == 1
     status, body = call(client, "get", f"{BASE}?within_km=10")
     assert status == 400 and "within_km" in body["errors"]
+    status, body = call(client, "get", f"{BASE}?near=Atlantis")
+    assert status == 400 and "near" in body["errors"]
+
+
+def test_list_near_a_bare_name_says_which_place(login, outsider, other_org):
+    near = actions.do_create_candidate(other_org.pk, actor=outsider, first_name="Ana",
+                                       last_name="Austin", profession="physician",
+                                       postal_code="78701", country="US")
+    status, body = call(login(outsider), "get", f"{BASE}?near=Austin&within_km=30")
+    assert status == 200 and [i["uuid"] for i in body["items"]] == [str(near.uuid)]
+    assert body["warnings"] == ["Near Austin, TX (the largest Austin in the US)."]
 
 
 def test_list_query_count_is_bounded(login, recruiter, org, django_assert_max_num_queries):

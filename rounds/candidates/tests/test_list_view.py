@@ -66,7 +66,7 @@ def test_near_shows_distances(people, recruiter, login):
     html = response.content.decode()
     assert [x.last_name for x in response.context["result"].items][0] == "Tremblay"
     assert " km</div>" in html
-    assert "distances from Red Deer" in html
+    assert "distances in kilometres from Red Deer, AB" in html
 
 
 def test_htmx_request_gets_only_the_results(people, recruiter, login):
@@ -77,13 +77,79 @@ def test_htmx_request_gets_only_the_results(people, recruiter, login):
 
 
 def test_bad_filters_show_a_message_and_the_other_filters_still_apply(people, recruiter, login):
-    response = login(recruiter).get(URL, {"profession": "registered_nurse", "near": "Atlantis",
-                                          "within_km": "10", "page": "x"})
+    response = login(recruiter).get(URL, {"profession": "registered_nurse", "page": "x",
+                                          "jurisdiction": "Narnia"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "can&#x27;t place “Atlantis”" in html or "can't place “Atlantis”" in html
+    assert "is not a licensing jurisdiction" in html
     assert "Must be a whole number." in html
+    assert "Results below ignore those filters" in html
     assert [x.last_name for x in response.context["result"].items] == ["Tremblay"]
+
+
+def test_a_place_that_cant_be_found_is_an_error_on_the_filter_and_nothing_is_searched(
+        people, recruiter, login):
+    response = login(recruiter).get(URL, {"profession": "registered_nurse", "near": "Atlantis",
+                                          "within": "10"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "can&#x27;t place “Atlantis”" in html
+    assert 'id="near-note" class="small field-note error"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="Atlantis"' in html and 'value="10"' in html  # kept, to be corrected
+    assert "Nothing was searched" in html
+    assert response.context["result"].items == [] and "Tremblay" not in html
+
+
+def test_a_bad_distance_is_an_error_and_nothing_is_searched(people, recruiter, login):
+    response = login(recruiter).get(URL, {"near": "Red Deer, AB", "within": "far"})
+    html = response.content.decode()
+    assert "Distance must be a number of kilometres" in html
+    assert response.context["result"].items == []
+
+
+def us_people(other_org, outsider):
+    """A Texas staffing firm's pool: Austin, Georgetown (about 37 km north), Houston."""
+    for first, last, postal in (("Ana", "Austin", "78701"), ("Rex", "Round", "78626"),
+                                ("Hugo", "Houston", "77002")):
+        do_create_candidate(other_org.pk, actor=outsider, first_name=first, last_name=last,
+                            profession="physician", postal_code=postal, country="US")
+
+
+def test_a_us_organization_searches_near_a_bare_city_name_in_miles(other_org, outsider, login):
+    us_people(other_org, outsider)
+    response = login(outsider).get(URL, {"near": "Austin", "within": "25"})
+    html = response.content.decode()
+    assert [c.last_name for c in response.context["result"].items] == ["Austin", "Round"]
+    assert "Austin, TX (the largest Austin in the US)" in html
+    assert "distances in miles from" in html
+    assert "Within (mi)" in html and '<input type="hidden" name="unit" value="mi">' in html
+    assert " mi</div>" in html and " km</div>" not in html
+    georgetown = response.context["result"].items[1]
+    assert georgetown.distance_label == f"{georgetown.distance_km / 1.609344:,.0f} mi"
+    # 25 miles is 40 km: Georgetown is in, not within 25 km.
+    response = login(outsider).get(URL, {"near": "Austin", "within": "25", "unit": "km"})
+    assert [c.last_name for c in response.context["result"].items] == ["Austin"]
+    # The links of the page keep the distance and its unit.
+    response = login(outsider).get(URL, {"near": "Austin", "within": "25", "sort": "name"})
+    assert response.context["sort_links"]["name"]["url"] == \
+        "?near=Austin&within=25&unit=mi&sort=-name"
+
+
+def test_a_canadian_organization_finds_houston_in_texas_and_says_so(people, recruiter, login):
+    response = login(recruiter).get(URL, {"near": "Houston", "within": "100"})
+    assert [c.last_name for c in response.context["result"].items] == ["Mendez"]
+    assert "Houston, TX, USA (no Houston in Canada; the largest in the US)" in \
+        response.content.decode()
+
+
+def test_licence_jurisdictions_list_the_organizations_country_first(people, recruiter,
+                                                                      outsider, login):
+    html = login(recruiter).get(URL).content.decode()
+    assert html.index('label="Canada"') < html.index('label="United States"')
+    html = login(outsider).get(URL).content.decode()
+    assert html.index('label="United States"') < html.index('label="Canada"')
+    assert html.index("Alabama (US-AL)") < html.index("Texas (US-TX)")
 
 
 def test_sort_headers_and_pages_link_with_the_current_filters(people, recruiter, login):
@@ -145,3 +211,11 @@ def test_list_runs_a_bounded_number_of_queries(org, recruiter, login,
             response = c.get(URL, params)
         assert response.status_code == 200
         assert len(response.context["result"].items) == int(params["per_page"])
+
+
+def test_a_relocation_radius_is_shown_in_the_organizations_unit(other_org, outsider, login):
+    person = do_create_candidate(other_org.pk, actor=outsider, first_name="Ana",
+                                 last_name="Austin", profession="physician",
+                                 willing_to_relocate=True, relocation_radius_km=161)
+    html = login(outsider).get(reverse("candidates:detail", args=[person.uuid])).content.decode()
+    assert "will relocate · 100 mi" in html

@@ -151,3 +151,18 @@ def test_outsider_cannot_edit(login, outsider, candidate):
     url = reverse("candidates:edit", kwargs={"uuid": candidate.uuid})
     assert login(outsider).get(url).status_code == 404
     assert login(outsider).post(url, form_data()).status_code == 404
+
+
+def test_the_relocation_radius_is_typed_in_the_organizations_unit(login, recruiter, org):
+    """Kept in km; typed and shown in miles by an organization that reads miles."""
+    org.distance_unit = "mi"
+    org.save(update_fields=["distance_unit"])
+    client = login(recruiter)
+    page = client.get(reverse("candidates:create")).content.decode()
+    assert "Relocation radius (miles)" in page
+    data = form_data(willing_to_relocate="on", relocation_radius_km="100", last_name="Miles")
+    assert client.post(reverse("candidates:create"), data).status_code == 302
+    c = Candidate.objects.get(last_name="Miles")
+    assert c.relocation_radius_km == 161
+    edit = client.get(reverse("candidates:edit", kwargs={"uuid": c.uuid})).content.decode()
+    assert 'name="relocation_radius_km" value="100"' in edit

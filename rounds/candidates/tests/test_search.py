@@ -196,6 +196,37 @@ def test_resolve_place_reads_postal_codes_and_cities():
     assert resolve_place("Atlantis, ZZ") is None
 
 
+def test_a_bare_name_is_placed_in_the_organizations_country():
+    assert resolve_place("Austin", "US").region == "TX"
+    assert resolve_place("Near Houston", "US").region == "TX"
+    query = CandidateQuery.from_params({"near": "Austin"}, country="US")
+    assert str(query.match) == "Austin, TX (the largest Austin in the US)"
+
+
+def test_distances_are_typed_in_the_organizations_unit():
+    query = CandidateQuery.from_params({"near": "Austin", "within": "25"}, unit="mi",
+                                       country="US")
+    assert query.within == 25 and query.unit == "mi"
+    assert query.within_km == pytest.approx(40.2336)
+    assert query.as_params() == {"near": "Austin", "within": "25", "unit": "mi",
+                                 "sort": "distance"}
+    # The API's within_km stays in kilometres whatever the organization's unit.
+    query = CandidateQuery.from_params({"near": "Austin", "within_km": "25"}, unit="mi")
+    assert query.within_km == 25
+    with pytest.raises(ValidationError) as exc:
+        CandidateQuery.from_params({"near": "Austin", "within": "4000"}, unit="mi")
+    assert exc.value.message_dict["within"] == ["Distance can be at most 3,107 mi."]
+
+
+def test_a_query_read_without_the_country_is_placed_in_the_searchers_country(
+        other_org, outsider):
+    austin = do_create_candidate(other_org.pk, actor=outsider, first_name="Ana",
+                                 last_name="Austin", profession="physician",
+                                 postal_code="78701", country="US")
+    query = CandidateQuery.from_params({"near": "Austin", "within": "20"})
+    assert [c.pk for c in search_queryset(outsider, query)] == [austin.pk]
+
+
 # --- sorting and pages -------------------------------------------------------------------------
 
 

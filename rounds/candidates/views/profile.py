@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from rounds.activities.actions import timeline_queryset
 from rounds.activities.forms import CallForm, MeetingForm, NoteForm
 from rounds.jobs.models import Job
+from rounds.lib import units
 from rounds.lib.contact import format_phone
 from rounds.lib.http import client_ip
 from rounds.lib.permissions import can_edit, editor_required, member_required
@@ -153,6 +154,13 @@ def _job_url(job) -> str:
         return f"/jobs/{job.uuid}/"
 
 
+def _form_kwargs(request, key: str) -> dict:
+    """The licence form lists the organization's own country's jurisdictions first."""
+    if key == "licence":
+        return {"country": request.user.organization.country}
+    return {}
+
+
 def section_context(request, candidate: Candidate, key: str, form=None) -> dict:
     model, form_class, title = SECTIONS[key]
     today = timezone.localdate()
@@ -169,7 +177,8 @@ def section_context(request, candidate: Candidate, key: str, form=None) -> dict:
         row.expiry_state = _expiry_state(getattr(row, "expires_on", None), today)
         if key == "availability":
             row.expiry_state = "expired" if row.end_date < today else ""
-    return {"key": key, "title": title, "rows": rows, "form": form or form_class(prefix=key),
+    return {"key": key, "title": title, "rows": rows,
+            "form": form or form_class(prefix=key, **_form_kwargs(request, key)),
             "row_template": f"candidates/_rows_{key}.html", "candidate": candidate}
 
 
@@ -198,6 +207,9 @@ def detail_context(request, candidate: Candidate, **bound) -> dict:
         "phone_display": format_phone(candidate.phone),
         "prefs": preference_labels(candidate),
         "location_unresolved": has_address and not located,
+        "relocation_radius": units.organization_distance(
+            candidate.relocation_radius_km, request.user.organization)
+        if candidate.relocation_radius_km else "",
         "sections": [section_context(request, candidate, key, bound.get(f"{key}_form"))
                      for key in SECTION_ORDER],
         "consents": consent_summary(candidate),
@@ -360,7 +372,7 @@ def related_add(request, uuid, section):
         raise Http404("Unknown section")
     candidate = get_candidate(request, uuid, Candidate.objects.current())
     model, form_class, title = SECTIONS[section]
-    form = form_class(request.POST, prefix=section)
+    form = form_class(request.POST, prefix=section, **_form_kwargs(request, section))
     ok = False
     if form.is_valid():
         fields = row_fields(form)

@@ -15,7 +15,7 @@ from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
-from rounds.lib import csvsafe, jurisdictions
+from rounds.lib import csvsafe, jurisdictions, units
 from rounds.lib.http import client_ip
 from rounds.lib.permissions import editor_required, member_required
 
@@ -24,6 +24,7 @@ from ..models import Tag
 from ..search import (
     SORTS,
     CandidateQuery,
+    SearchPage,
     page_prefetches,
     search_candidates,
     search_queryset,
@@ -38,22 +39,29 @@ SORTABLE = {
 }
 
 
-def _parse(params) -> tuple[CandidateQuery, dict[str, list[str]]]:
-    """The query, and the message for every filter that doesn't make sense. Bad filters are
-    left out (the rest still apply) so the page always answers."""
+# A wrong place or distance stops the search: results without the filter would look like
+# results with it.
+PLACE_FIELDS = {"near", "within", "within_km", "unit"}
+
+
+def _parse(params, *, unit: str, country: str) -> tuple[CandidateQuery, dict[str, list[str]]]:
+    """The query, and the message for every filter that doesn't make sense. Other bad filters
+    are left out (the rest still apply) so the page always answers; a bad place or distance is
+    kept in the form to be fixed, and the caller doesn't search (see PLACE_FIELDS)."""
     try:
-        return CandidateQuery.from_params(params), {}
+        return CandidateQuery.from_params(params, unit=unit, country=country), {}
     except ValidationError as exc:
         errors = exc.message_dict
-    cleaned = {k: v for k, v in params.items() if k not in errors}
-    if "near" in errors:
-        cleaned.pop("within_km", None)
-        if cleaned.get("sort") == "distance":
-            cleaned.pop("sort")
+    cleaned = {k: v for k, v in params.items() if k not in errors and k not in PLACE_FIELDS}
+    if errors.keys() & PLACE_FIELDS and cleaned.get("sort") == "distance":
+        cleaned.pop("sort")
     try:
-        return CandidateQuery.from_params(cleaned), errors
+        query = CandidateQuery.from_params(cleaned, unit=unit, country=country)
     except ValidationError:
-        return CandidateQuery(), errors
+        query = CandidateQuery(unit=unit, country=country)
+    # The place and distance as typed, to be corrected in the form.
+    query.near = " ".join(str(params.get("near") or "").split())[:120]
+    return query, errors
 
 
 def _url(query: CandidateQuery, **overrides) -> str:
@@ -66,10 +74,11 @@ STATUS_LABELS = dict(CandidateStatus.choices)
 LICENCE_STATUS_LABELS = dict(LicenceStatus.choices)
 
 
-def _label(items) -> None:
+def _label(items, unit: str) -> None:
     """Display names looked up once per page from plain dicts (get_FOO_display rebuilds the
-    choices on every call, which adds up over 200 rows of licences)."""
+    choices on every call, which adds up over 200 rows of licences); distances in `unit`."""
     for c in items:
+        c.distance_label = units.distance_text(getattr(c, "distance_km", None), unit)
         c.profession_label = PROFESSION_LABELS.get(c.profession, c.profession)
         c.status_label = STATUS_LABELS.get(c.status, c.status)
         for lic in c.licences.all():
@@ -80,9 +89,15 @@ def _label(items) -> None:
 
 @member_required
 def candidate_list(request):
-    query, errors = _parse(request.GET)
-    result = search_candidates(request.user, query)
-    _label(result.items)
+    organization = request.user.organization
+    unit = units.distance_unit(organization)
+    query, errors = _parse(request.GET, unit=unit, country=organization.country)
+    place_error = bool(errors.keys() & PLACE_FIELDS)
+    if place_error:
+        result = SearchPage(items=[], total=0, page=1, per_page=query.per_page)
+    else:
+        result = search_candidates(request.user, query)
+    _label(result.items, unit)
     page_numbers = sorted({1, result.pages, *range(max(1, result.page - 2),
                                                      min(result.pages, result.page + 2) + 1)})
     pages, last = [], 0
@@ -107,6 +122,16 @@ def candidate_list(request):
         "result": result,
         "errors": errors,
         "error_messages": [m for messages in errors.values() for m in messages],
+        "place_error": place_error,
+        "near_error": " ".join(errors.get("near", [])),
+        "within_error": " ".join(errors.get("within", []) + errors.get("within_km", [])
+                                 + errors.get("unit", [])),
+        "unit": unit,
+        "unit_words": units.UNITS[unit],
+        "within_shown": (f"{units.from_km(query.within_km, unit):.6g}"
+                         if query.within_km is not None else
+                         " ".join(str(request.GET.get("within") or "").split())[:20]
+                         if place_error else ""),
         "pages": pages,
         "previous_url": _url(query, page=result.page - 1) if result.has_previous else "",
         "next_url": _url(query, page=result.page + 1) if result.has_next else "",
@@ -117,7 +142,7 @@ def candidate_list(request):
         "professions": Profession.choices,
         "statuses": CandidateStatus.choices,
         "sources": Source.choices,
-        "jurisdictions": jurisdictions.CHOICES,
+        "jurisdictions": jurisdictions.grouped_choices(organization.country),
         "tags": Tag.objects.visible_to(request.user).order_by("name").values_list("name",
                                                                                   flat=True),
         "per_page_choices": (25, 50, 100, 200),
@@ -167,15 +192,16 @@ def _export_row(c) -> list:
 @editor_required
 def candidate_export(request):
     """Every candidate matching the current search, as CSV, streamed; one audit event."""
+    organization = request.user.organization
     try:
-        query = CandidateQuery.from_params(request.GET)
+        query = CandidateQuery.from_params(request.GET, unit=units.distance_unit(organization),
+                                           country=organization.country)
     except ValidationError as exc:
         lines = [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
         return HttpResponseBadRequest("Nothing exported. " + " ".join(lines),
                                       content_type="text/plain; charset=utf-8")
     qs = search_queryset(request.user, query)
     total = qs.count()
-    organization = request.user.organization
     audit.record(
         actor=request.user, action=AuditAction.EXPORT, obj=organization,
         organization_id=organization.pk, ip_address=client_ip(request) or None,

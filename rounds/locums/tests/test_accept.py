@@ -12,9 +12,9 @@ from django.utils import timezone
 from rounds.accounts.models import Site
 from rounds.activities.choices import ActivityKind
 from rounds.activities.models import Activity
-from rounds.candidates.actions import do_create_candidate, do_record_consent
+from rounds.candidates.actions import do_add_related, do_create_candidate, do_record_consent
 from rounds.candidates.choices import ConsentBasis
-from rounds.candidates.models import Candidate
+from rounds.candidates.models import Candidate, Licence
 from rounds.locums import actions
 from rounds.locums.choices import (
     BookingStatus,
@@ -54,6 +54,8 @@ def make_member(org, actor, i=0, *, email=True, phone=True, prefix=""):
         do_record_consent(cand, channel=channel, basis=ConsentBasis.EXPRESS, actor=actor,
                           evidence="Joined the locum network",
                           obtained_at=datetime(2026, 1, 10, tzinfo=UTC))
+    # The shifts here are in Alberta: a current licence there is required (rounds.locums.fit).
+    do_add_related(cand, Licence, actor=actor, jurisdiction="CA-AB", status="active")
     return NetworkMember.objects.create(organization=org, candidate=cand)
 
 
@@ -157,8 +159,8 @@ def test_booked_member_gets_a_confirmation_email_with_the_details(shift, offers)
     assert confirmation.kind == MessageKind.TRANSACTIONAL
     assert confirmation.status == MessageStatus.QUEUED
     assert "Red Deer Clinic" in confirmation.body
-    assert "MST" in confirmation.body  # the member's zone
-    assert "1,800.00 CAD per day" in confirmation.body
+    assert "MST" in confirmation.body  # the site's zone
+    assert "Rate: $1,800 CAD per day" in confirmation.body
     # Offered by email: no text.
     assert not Message.objects.filter(candidate=offers[0].candidate, channel="sms",
                                       kind=MessageKind.TRANSACTIONAL).exists()
@@ -484,6 +486,7 @@ def test_a_licence_that_lapsed_since_the_offer_is_refused_with_the_reason(org, s
 
     shift = make_shift(org, site=site, licence_jurisdiction="CA-AB")
     yesterday = edmonton_time(12, days=-1).date()
+    Licence.objects.filter(candidate=members[0].candidate).delete()
     Licence.objects.create(organization=org, candidate=members[0].candidate,
                            jurisdiction="CA-AB", expires_on=yesterday)
     offer = make_offer(shift, members[0])
@@ -565,3 +568,43 @@ def test_cancelling_the_shift_tells_the_waitlist_once(shift, offers, recruiter):
     # Nobody who never said yes is told.
     assert not Message.objects.filter(
         idempotency_key=f"locums:shift-cancelled:{offers[3].pk}").exists()
+
+
+def test_the_booking_messages_are_from_who_sent_the_offer_in_the_sites_time(org, recruiter,
+                                                                            owner):
+    """Dana posts and sends the shift; the member lives in Halifax; the organization's sender
+    name names someone else. The booking email and text name Dana, and give the shift in Red
+    Deer's time with its zone."""
+    from conftest import make_user
+    from rounds.accounts.choices import Role
+    from rounds.outreach.email import email_text
+    from rounds.outreach.models import OutreachSettings
+    from rounds.outreach.sms import sms_text
+
+    dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
+    s = OutreachSettings.for_org(org.pk)
+    s.sender_name = "Olivia Owner at Prairie Family Clinics"
+    s.save()
+    shift = make_shift(org, created_by=dana)
+    member = make_member(org, recruiter, 0)
+    member.candidate.time_zone = "America/Halifax"
+    member.candidate.save(update_fields=["time_zone"])
+    offer = make_offer(shift, member, channel="sms")
+    offer.message.created_by = dana
+    offer.message.save(update_fields=["created_by"])
+
+    result = actions.do_accept(offer, via="sms")
+
+    from rounds.locums import ical
+
+    assert ical.organizer(result.booking)[0] == "Dana Whitfield at Prairie Family Clinics"
+    booked = Message.objects.filter(candidate=member.candidate, kind=MessageKind.TRANSACTIONAL)
+    email = booked.get(channel="email")
+    text = booked.get(channel="sms")
+    assert email.created_by == dana and text.created_by == dana
+    assert "Dana Whitfield, Prairie Family Clinics" in email_text(email)
+    assert "— Dana, Prairie Family Clinics." in sms_text(text)
+    assert "Olivia" not in email_text(email) + sms_text(text)
+    assert "Prairie Family Clinics: you're booked" in text.body
+    assert actions.when_text(shift) in text.body and "MST" in text.body
+    assert "AST" not in text.body and "AST" not in email.body

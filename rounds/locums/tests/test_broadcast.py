@@ -83,9 +83,11 @@ def test_the_offer_says_what_where_when_rate_and_links_to_accept(shift, org, rec
     assert "Needs: a current licence in CA-AB, ACLS" in email.body
     token = email.body.split("/s/accept/")[1].split("/")[0]
     assert read_accept_token(token) == (written[amara.pk].pk, shift.uuid.hex)
+    assert "Rita Recruiter at Prairie Family Clinics has a locum shift" in email.body
+    assert "What: Family medicine (physician)" in email.body
     text = written[tomas.pk].message
-    # In Toronto the same shift is 10:00-19:00 Eastern.
-    assert "Mon 14 Dec 2026, 10:00–19:00 EST" in text.body
+    # Tomas lives in Toronto: the shift is still told in Red Deer's time, with its zone.
+    assert "Mon 14 Dec 2026, 08:00–17:00 MST" in text.body and "EST" not in text.body
     assert "Reply YES to take it.\nFewer offers: " in text.body
     assert "/s/accept/" in text.body and text.subject == ""
 
@@ -152,7 +154,7 @@ def test_a_member_no_channel_may_reach_is_unreachable_with_the_reason(shift, org
     assert offer.status == OfferStatus.UNREACHABLE
     assert offer.message is None
     assert offer.status_reason == (
-        "No channel allowed. email: No consent on record for email (CASL).; text messages: No "
+        "No channel allowed. Email: No consent on record for email (CASL); text messages: No "
         "consent on record for text messages (CASL).")
     assert [(m.pk, why) for m, why in result.unreachable] == [(member.pk, offer.status_reason)]
     assert result.by_channel == {}
@@ -453,3 +455,40 @@ def test_what_the_broadcast_queued_goes_out_with_the_outboxs_footer(shift, org, 
     [text] = sms.outbox
     assert text["to"] == texter.candidate.phone
     assert "Reply YES to take it." in text["body"] and "STOP" in text["body"]
+
+
+def test_the_offer_names_the_person_who_sent_it_not_the_configured_sender(site, org,
+                                                                         recruiter):
+    from conftest import make_user
+    from rounds.accounts.choices import Role
+    from rounds.outreach.models import OutreachSettings
+    from rounds.outreach.sms import sms_text
+
+    dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
+    s = OutreachSettings.for_org(org.pk)
+    s.sender_name = "Rita Recruiter at Prairie Family Clinics"
+    s.save()
+    shift = make_shift(org, site, created_by=dana)
+    amara = make_member(org, recruiter, "Amara", channels=["email"])
+    tomas = make_member(org, recruiter, "Tomas", channels=["sms"])
+    do_broadcast(shift, actor=dana, at=AT)
+    written = offers(shift)
+    email = written[amara.pk].message
+    assert email.created_by == dana
+    assert "Dana Whitfield at Prairie Family Clinics has a locum shift" in email.body
+    text = written[tomas.pk].message
+    assert "— Dana, Prairie Family Clinics." in sms_text(text)
+    assert "Rita" not in email.body + sms_text(text)
+
+
+def test_a_site_named_for_its_city_is_not_named_twice(org, recruiter):
+    site = make_site(org, name="Red Deer", city="Red Deer")
+    shift = make_shift(org, site, created_by=recruiter, specialty="", specialty_code="")
+    tomas = make_member(org, recruiter, "Tomas", channels=["sms"])
+    amara = make_member(org, recruiter, "Amara", channels=["email"])
+    do_broadcast(shift, actor=recruiter, at=AT)
+    body = offers(shift)[tomas.pk].message.body
+    assert "at Red Deer." in body and "Red Deer, Red Deer" not in body
+    email = offers(shift)[amara.pk].message
+    assert email.subject == "Locum shift: Physician at Red Deer, 14 Dec"
+    assert "What: Physician\n" in email.body

@@ -358,3 +358,82 @@ def test_judging_takes_the_same_queries_for_three_or_thirty_members(
                 if "updated_at" not in q["sql"] or "locums_" in q["sql"]]
 
     assert len(judging(many)) == len(judging(few)) <= 12
+
+
+# --- the same law as matching ---------------------------------------------------------------
+
+
+def test_a_shift_naming_no_jurisdiction_requires_a_licence_where_its_site_is(
+        org, site, recruiter):
+    shift = make_shift(org, site, licence_jurisdiction="")
+    bc_only = make_member(org, recruiter, "Bea", licences=[
+        ("CA-BC", LicenceStatus.ACTIVE, date(2027, 12, 31))])
+    alberta = make_member(org, recruiter, "Al")
+    report = fit_members(shift, at=AT)
+    assert fit_ids(report) == [alberta.pk]
+    assert reasons_of(report, bc_only) == ["No current licence in CA-AB"]
+    [(_m, _score, good)] = report.fits
+    assert "Current licence in CA-AB" in good
+
+
+def test_a_shift_naming_no_specialty_asks_for_the_one_its_lists_and_notes_name(
+        org, site, recruiter):
+    family = NetworkList.objects.create(organization=org, name="AB family physicians")
+    shift = make_shift(org, site, specialty="", specialty_code="", required_credentials=[],
+                       lists=[family], notes="Full-scope clinic night.")
+    surgeon = make_member(org, recruiter, "Gus", specialties=["General Surgery"],
+                          certifications=[], lists=[family])
+    gp = make_member(org, recruiter, "Fay", certifications=[], lists=[family])
+    report = fit_members(shift, at=AT)
+    assert fit_ids(report) == [gp.pk]
+    assert reasons_of(report, surgeon) == [
+        "Different specialty: General Surgery (the shift needs Family medicine)"]
+    notes_only = make_shift(org, site, specialty="", specialty_code="", required_credentials=[],
+                            notes="Emergency department night: ER coverage for the rural site.")
+    report = fit_members(notes_only, members=[surgeon, gp], at=AT)
+    assert fit_ids(report) == [gp.pk]  # family medicine is related to emergency medicine
+    assert reasons_of(report, surgeon) == [
+        "Different specialty: General Surgery (the shift needs Emergency medicine)"]
+
+
+def test_a_licence_a_compact_covers_counts_by_its_own_professions_rules(org, recruiter):
+    houston = Site.objects.create(
+        organization=org, name="Houston Clinic", city="Houston", region="TX", country="US",
+        latitude=29.708, longitude=-95.401, time_zone="America/Chicago")
+    for profession in ("registered_nurse", "nurse_practitioner"):
+        shift = make_shift(org, houston, profession=profession, specialty="",
+                           specialty_code="", licence_jurisdiction="", required_credentials=[])
+        oklahoma = make_member(org, recruiter, f"Ok{profession[:5]}", profession=profession,
+                               specialties=[], certifications=[], licences=[
+                                   ("US-OK", LicenceStatus.ACTIVE, date(2027, 12, 31))])
+        report = fit_members(shift, members=[oklahoma], at=AT)
+        if profession == "registered_nurse":  # Nurse Licensure Compact: RN and LPN licences
+            [(_m, _s, good)] = report.fits
+            assert any("Nurse Licensure Compact" in g for g in good)
+        else:  # the APRN Compact is not in force
+            assert reasons_of(report, oklahoma) == ["No current licence in US-TX"]
+
+
+def test_the_why_of_a_member_who_fits_is_never_blank(org, recruiter):
+    nowhere = Site.objects.create(organization=org, name="Mobile clinic", country="CA",
+                                  time_zone="America/Edmonton")
+    shift = make_shift(org, nowhere, specialty="", specialty_code="", licence_jurisdiction="",
+                       required_credentials=[])
+    make_member(org, recruiter, "Plain", certifications=[])
+    report = fit_members(shift, at=AT)
+    [(_m, _score, good)] = report.fits
+    assert good and all(g.strip() for g in good)
+    assert good[0] == "Physician"
+
+
+def test_a_yes_is_judged_by_the_same_licence_rule(org, site, recruiter):
+    """Accepting re-checks fit (rounds.locums.actions.still_fits): a shift naming no
+    jurisdiction needs a licence where its site is there too."""
+    from rounds.locums.actions import still_fits
+
+    shift = make_shift(org, site, licence_jurisdiction="", required_credentials=[])
+    bc_only = make_member(org, recruiter, "Bea", licences=[
+        ("CA-BC", LicenceStatus.ACTIVE, date(2027, 12, 31))])
+    alberta = make_member(org, recruiter, "Al")
+    assert still_fits(shift, bc_only.candidate, at=AT) == ["No current licence in CA-AB"]
+    assert still_fits(shift, alberta.candidate, at=AT) == []

@@ -53,8 +53,8 @@ def test_get_shows_the_shift_and_never_accepts(anon, offer, shift):
     page = response.content.decode()
     assert "Take this shift" in page
     assert "Red Deer Clinic" in page and "4920 49 St" in page
-    assert "MST" in page  # in the member's zone
-    assert "1,800.00 CAD per day" in page and "Call from home." in page
+    assert "MST" in page  # in the site's time
+    assert "$1,800 CAD per day" in page and "Call from home." in page
     assert not Booking.objects.exists()
     offer.refresh_from_db()
     assert offer.status == OfferStatus.SENT
@@ -300,3 +300,20 @@ def test_a_lapsed_credential_is_refused_on_the_page_with_the_reason(anon, org, r
 
     assert 'data-outcome="refused"' in page and "ACLS expired 2020-01-01" in page
     assert "two shifts at the same time" not in page
+
+
+def test_the_page_names_who_sent_the_offer(anon, org, recruiter, owner):
+    from conftest import make_user
+    from rounds.accounts.choices import Role
+    from rounds.outreach.models import OutreachSettings
+
+    dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
+    s = OutreachSettings.for_org(org.pk)
+    s.sender_name = "Olivia Owner at Prairie Family Clinics"
+    s.save()
+    shift = make_shift(org, site=make_site(org), created_by=dana)
+    offer = make_offer(shift, make_member(org, recruiter, 0))
+    page = anon.get(url(offer)).content.decode()
+    assert "Dana Whitfield at Prairie Family Clinics would like you for this shift" in page
+    assert "From Dana Whitfield, for <strong>Prairie Family Clinics</strong>" in page
+    assert "Olivia" not in page

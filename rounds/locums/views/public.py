@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rounds.lib.public import public_page
 
-from .. import actions
+from .. import actions, words
 from ..choices import CancelledBy, OfferStatus, ShiftStatus
 from ..links import read_accept_token
 from ..models import Booking, ShiftOffer
@@ -48,17 +48,25 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 
 
 def _context(offer: ShiftOffer, **extra) -> dict:
-    from rounds.outreach.optout import sender_name
+    """What every page of the offer shows: the shift in the site's time, and who is asking —
+    the person who sent the offer (else who posted the shift) at the organization — as the
+    messages do (rounds.outreach.sender)."""
+    from rounds.outreach import sender
 
     shift, candidate = offer.shift, offer.candidate
+    person = words.offer_sender(offer)
     return {
         "offer": offer, "shift": shift, "token": extra.pop("token", ""),
-        "org_name": sender_name(shift.organization),
+        "org_name": shift.organization.name,
+        "org_legal_name": shift.organization.name,
+        "sender_person": sender.person_name(person),
+        "asking": sender.signature(shift.organization, person, joiner=" at "),
+        "postal_address": (shift.organization.postal_address or "").strip(),
         "first_name": candidate.preferred_name or candidate.first_name,
-        "title": actions.shift_title(shift),
-        "when": actions.when_text(shift, candidate),
+        "title": words.shift_title(shift),
+        "when": words.shift_when(shift),
         "where": shift.site.one_line_address,
-        "rate": actions.rate_text(shift),
+        "rate": words.rate_text(shift),
         **extra,
     }
 
@@ -191,11 +199,9 @@ def offer_settings(request: HttpRequest, token: str) -> HttpResponse:
             member.refresh_from_db()
             saved = True
     muted_ids = set(member.muted_lists.values_list("pk", flat=True))
-    from rounds.outreach.optout import sender_name
-
     return render(request, "locums/public_settings.html", {
         "member": member, "first_name": member.candidate.preferred_name
-        or member.candidate.first_name, "org_name": sender_name(member.organization),
+        or member.candidate.first_name, "org_name": member.organization.name,
         "caps": [(("" if v is None else str(v)), label, v == member.weekly_offer_cap)
                  for v, label in CAP_CHOICES],
         "lists": [(nl, nl.pk in muted_ids) for nl in lists], "saved": saved, "error": error,

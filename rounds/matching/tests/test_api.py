@@ -34,6 +34,7 @@ def test_job_matches_ranked_with_components_reasons_and_exclusions(login, recrui
     best = body["results"][0]
     assert best["rank"] == 1 and best["candidate"] == str(pool["amara"].uuid)
     assert 0 < best["score"] <= 100 and best["near_miss"] is False
+    assert best["band"] == "Strong fit"
     assert set(best["components"]) >= {"profession", "specialty", "licence", "distance"}
     assert "Licensed in AB" in best["reasons"] and best["in_pipeline"] is None
     assert body["results"][1]["gaps"] and body["results"][1]["near_miss"] is True

@@ -241,7 +241,8 @@ def test_ranking_queries_do_not_grow_with_the_page(org, recruiter, fp_job,
         person(org, recruiter, f"P{i}", licences=[("CA-AB", "active")])
     spec = spec_for_job(fp_job)
     rank(spec, organization_id=org.pk)
-    with django_assert_max_num_queries(4):
+    # Catch-up, the page's people and their rows, and the organization's distance unit.
+    with django_assert_max_num_queries(5):
         ranking = rank(spec, organization_id=org.pk, limit=25)
     assert len(ranking.results) == 25
 
@@ -268,3 +269,12 @@ def test_a_jobs_spec_follows_its_employer_profile(org, fp_job):
     profile.save()
     job = Job.objects.select_related("organization__employer_profile").get(pk=fp_job.pk)
     assert spec_for_job(job).compensation_model == "ffs_split"
+
+
+def test_distances_read_in_the_organizations_unit(org, fp_job, pool):
+    """Miles for an organization that reads miles (a US one by default), km elsewhere."""
+    org.distance_unit = "mi"
+    org.save(update_fields=["distance_unit"])
+    top = rank(spec_for_job(fp_job), organization_id=org.pk).results[0]
+    assert any(r.endswith("mi from Red Deer") for r in top.reasons), top.reasons
+    assert not any(" km " in r or r.endswith("km from Red Deer") for r in top.reasons)

@@ -136,3 +136,38 @@ def test_rejection_for_no_response_teaches_nothing(org, recruiter, stages, setup
                                  reason="no_response")
     assert actions.outcome_of(change) is None
     assert actions.do_learn_from_stage_change(change) is None
+
+
+def test_pipeline_outcomes_reach_the_match_profile(org, recruiter, setup):
+    """Adding to a pipeline and moving an application change the candidate as matching sees
+    them (applications, engaged, hired): the candidate's stamp moves, so the profile and the
+    index catch up instead of keeping `hired 0` forever."""
+    from rounds.matching.index import for_organization
+    from rounds.matching.models import MatchProfile
+    from rounds.pipeline.models import Stage
+
+    job, near, _far = setup
+    index = for_organization(org.pk)
+    row = index.row_of[near.pk]
+    assert int(index.cols["applications"][row]) == 0
+    application = do_add_to_pipeline(near, job, actor=recruiter)
+    for_organization(org.pk)
+    assert MatchProfile.objects.get(candidate=near).applications == 1
+    assert int(index.cols["applications"][index.row_of[near.pk]]) == 1
+    hired = Stage.objects.get(organization=org, kind="hired", name="Hired")
+    do_move_application(application, hired, actor=recruiter)
+    for_organization(org.pk)
+    assert MatchProfile.objects.get(candidate=near).hired == 1
+    assert int(index.cols["hired"][index.row_of[near.pk]]) == 1
+
+
+def test_learning_cannot_drive_a_component_to_nothing(org, recruiter, setup):
+    """A hundred signals pushing the same way leave every component within half and twice its
+    default: distance still counts after many thumbs up on a distant candidate."""
+    job, _near, far = setup
+    for _ in range(100):
+        actions.learn(job, far, FeedbackSource.THUMBS_UP, actor=recruiter)
+    w = weights_for(org.pk)
+    for key, default in DEFAULT_WEIGHTS.items():
+        assert default / 2 - 1e-3 <= w[key] <= default * 2 + 1e-3, (key, w[key], default)
+    assert abs(sum(w.values()) - 1) < 0.001

@@ -83,3 +83,39 @@ def test_ndcg_and_precision_follow_the_documented_definitions():
     assert bench.zip5("41023134") == "04102"
     assert bench.zip5("4416") == "04416"
     assert bench.zip5("688472944.0") == "68847"
+
+
+def test_the_held_out_us_postings_and_labels_are_well_formed():
+    """bench/quality/us_postings.json and us_labels.toml: every labelled posting exists, is a
+    JobPosting placed in the state its labels license, and its grades follow the rule (the
+    role licensed there 3, elsewhere 2, a near-miss 1)."""
+    from rounds.lib import jurisdictions
+    from rounds.matching.understand import read_posting
+
+    bench = load_bench()
+    queries = bench.load_held_out()
+    assert len(queries) >= 10
+    states = set()
+    for q in queries:
+        posting = read_posting(q.posting)  # a valid schema.org JobPosting
+        assert posting.region in q.licensed_in, q.id
+        assert jurisdictions.normalize(posting.region, "US"), q.id
+        states.add(posting.region)
+        assert set(q.grades.values()) <= {1, 2} and 2 in q.grades.values(), q.id
+    assert len(states) >= 5
+    q = queries[0]
+    role = next(s for s, g in q.grades.items() if g == 2)
+    here = next(iter(q.licensed_in))
+    member = bench.Member(npi="1", source="cms", specialty=role, first_name="A", last_name="B",
+                          licence=here)
+    assert q.grade(member) == 3
+    member.licence = "XX"
+    assert q.grade(member) == 2
+
+
+@needs_data
+def test_every_held_out_specialty_is_in_the_pool_vocabulary():
+    bench = load_bench()
+    vocabulary = {member.specialty for member in bench.load_pool(DATA)}
+    unknown = {q.id: sorted(set(q.grades) - vocabulary) for q in bench.load_held_out()}
+    assert {i: u for i, u in unknown.items() if u} == {}

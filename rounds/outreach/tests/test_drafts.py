@@ -286,3 +286,32 @@ def test_text_variant_keeps_the_ask_and_stays_short(rich, red_deer_job, recruite
     for fact in draft.facts:
         if fact.startswith("Specialty: "):
             assert fact.removeprefix("Specialty: ") in draft.body
+
+
+# --- the kind note after a rejection ------------------------------------------------------------
+
+@pytest.mark.parametrize("reason, said", [
+    ("position_filled", "The position has now been filled."),
+    ("other_offer", "I understand you've accepted another offer: congratulations."),
+    ("not_qualified", ""),  # not kind to put in writing: left to the recruiter
+    ("fit", ""),
+])
+def test_the_kind_note_after_a_rejection_says_only_a_kind_reason(application, recruiter, stages,
+                                                                  reason, said):
+    from rounds.outreach.drafts import REASON_SENTENCES, rejection_message
+    from rounds.pipeline.actions import do_move_application
+
+    do_move_application(application, stages["Rejected"], actor=recruiter, reason=reason)
+    cand = application.candidate
+    for channel in ("email", "sms"):
+        draft = rejection_message(cand, sender=recruiter, application=application,
+                                  channel=channel)
+        assert draft.body.startswith("Hi Amara,") and application.job.title in draft.body
+        assert draft.body.count(application.job.title) == 1
+        assert "we won't be taking things further this time" in draft.body
+        if said:
+            assert said in draft.body
+        else:
+            assert not any(s in draft.body for s in REASON_SENTENCES.values())
+        assert "someone you know" not in draft.body and "call" not in draft.body.lower()
+    assert draft.subject == "" and len(draft.body) <= SMS_LIMIT

@@ -51,7 +51,8 @@ def test_headers_identify_the_message_its_sender_and_its_thread(
     assert received["Message-ID"] == message.provider_id
     assert re.fullmatch(r"<[^<>@\s]+@reply\.rounds\.local>", message.provider_id)
     assert parsedate_to_datetime(received["Date"]) == NOON_EDMONTON
-    assert parseaddr(received["From"]) == ("Prairie Family Clinics", "no-reply@rounds.local")
+    assert parseaddr(received["From"]) == ("Rita Recruiter at Prairie Family Clinics",
+                                           "no-reply@rounds.local")
     assert received["To"] == "amara.okafor@example.com"
     assert received["Subject"] == "A family practice in Red Deer"
     assert received["Reply-To"] == reply_address(message.thread)

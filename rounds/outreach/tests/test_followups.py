@@ -295,7 +295,9 @@ def test_today_shows_the_clock_and_the_reply(login, owned, recruiter):
     due = item.due_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert f'data-due="{due}"' in html
     assert "Respond now" in html and "Is the Red Deer job still open?" in html
-    assert reverse("outreach:compose", args=[owned.uuid]) in html
+    # Reply answers what they wrote (the reply page), not a first message from the record.
+    assert f'href="{reverse("outreach:reply", args=[item.message.uuid])}"' in html
+    assert f'href="{reverse("outreach:compose", args=[owned.uuid])}"' not in html
     assert reverse("outreach:follow_up_done", args=[item.pk]) in html
     clock = re.search(r'data-due="[^"]+"[^>]*>([-\d:]+)<', html).group(1)
     assert re.fullmatch(r"2[45]:\d\d", clock)

@@ -750,3 +750,40 @@ def test_meeting_writes_move_the_candidates_updated_at(recruiter, reachable):
     _booked(reachable, recruiter)
     reachable.refresh_from_db()
     assert reachable.updated_at > before
+
+
+# --- who the messages are from, and their words -------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_about_a_meeting_are_from_its_organizer_in_plain_words(org, owner, reachable):
+    from conftest import make_user
+
+    dana = make_user(org, Role.RECRUITER, "dana@prairie.test", "Dana", "Whitfield")
+    s = OutreachSettings.for_org(org.pk)
+    s.sender_name = "Olivia Owner at Prairie Family Clinics"
+    s.save()
+    when = at(mon(1), 10)
+    # The owner offers it on Dana's calendar; the candidate books it through the link.
+    meeting = meetings.do_offer_meeting(
+        reachable, organizer=dana, kind=MeetingKind.CALL,
+        title="Introductory call with Amara Okafor", proposed_times=[when],
+        send_by="email", actor=owner, now=NOW)
+    with transaction.atomic():
+        meetings.do_book(meeting, when, via="link", now=NOW)
+    offer_message = Message.objects.get(idempotency_key=meetings.offer_key(meeting))
+    confirmation = Message.objects.get(idempotency_key=f"meeting:{meeting.id}:seq0:request")
+    assert offer_message.created_by == dana and confirmation.created_by == dana
+    # The candidate isn't told about a call "with Amara Okafor"; the organizer's copy doesn't
+    # name her twice.
+    assert offer_message.subject == "Introductory call: pick a time"
+    assert confirmation.subject.startswith("Confirmed: Introductory call, ")
+    assert "with Dana Whitfield at Prairie Family Clinics is booked" in confirmation.body
+    assert "Olivia" not in offer_message.body + confirmation.body
+    assert mail.outbox[-1].subject == "Booked: Introductory call with Amara Okafor"
+    # The footer signs once: Dana, for the organization.
+    from rounds.outreach.email import email_text
+
+    footer = email_text(confirmation).split("\n-- \n", 1)[1]
+    assert footer.splitlines()[0] == "Dana Whitfield, Prairie Family Clinics"
+    assert confirmation.body.rstrip().splitlines()[-1].startswith("Details: ")  # not signed twice

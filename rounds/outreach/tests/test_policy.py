@@ -296,3 +296,16 @@ def test_consent_dated_after_the_send_does_not_count_yet():
     early = decide(r, datetime(2026, 5, 5, 18, tzinfo=UTC))
     assert early.action == DROP and early.rule == "consent_not_yet"
     assert decide(r, datetime(2026, 6, 2, 18, tzinfo=UTC)).action == SEND
+
+
+def test_the_reasons_for_skipped_channels_read_as_one_sentence(org, recruiter):
+    """Not "No email address on record.; text messages: …"."""
+    from rounds.candidates.actions import do_create_candidate
+    from rounds.outreach.policy import choose_channel
+
+    person = do_create_candidate(org.pk, actor=recruiter, first_name="Nic", last_name="Nobody",
+                                 profession="physician", preferred_channels=["email", "sms"])
+    why = choose_channel(person).why
+    assert ".;" not in why
+    assert why.startswith("No channel allowed. Email: No email address on record; text ")
+    assert why.endswith(".") and not why.endswith("..")

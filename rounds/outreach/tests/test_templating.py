@@ -240,7 +240,7 @@ def test_context_is_plain_values_for_every_documented_field(rich, profiled_org, 
     }
     assert ctx["job"] == {"title": "Family Physician — Red Deer", "city": "Red Deer",
                           "site": "Red Deer Clinic", "employment_type": "Locum",
-                          "pay_range": "CAD 280,000–420,000 per year",
+                          "pay_range": "$280,000–$420,000 CAD per year",
                           "start": "March 1, 2027"}
     assert ctx["site"] == {"name": "Red Deer Clinic", "city": "Red Deer", "region": "AB"}
     assert ctx["employer"]["compensation_model"] == "Salary"

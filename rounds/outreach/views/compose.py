@@ -33,7 +33,7 @@ from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Application
 
 from .. import actions, campaigns, drafts, policy, templating
-from ..choices import ChannelPreference, MessageChannel, MessageStatus, Topic
+from ..choices import ChannelPreference, Direction, MessageChannel, MessageStatus, Topic
 from ..forms import CampaignForm, ComposeForm, PreferenceForm, TemplateForm, new_nonce
 from ..models import Campaign, Message, MessageTemplate
 
@@ -191,7 +191,7 @@ def _job_and_application(request, candidate):
     job = None
     if params.get("application"):
         application = access_object(
-            Application.objects.select_related("job__site").filter(candidate=candidate),
+            Application.objects.select_related("job__site", "stage").filter(candidate=candidate),
             request.user, pk=params["application"])
         job = application.job
     elif params.get("job"):
@@ -216,8 +216,10 @@ def _channel_options(choice: policy.ChannelChoice) -> list[dict]:
     } for ch, verdict in choice.options.items()]
 
 
-def _draft_for(request, candidate, *, channel, job, template) -> tuple[drafts.Draft, str]:
-    """The text to start from: the chosen template rendered for this candidate, else a
+def _draft_for(request, candidate, *, channel, job, template, application=None,
+               kind: str = "") -> tuple[drafts.Draft, str]:
+    """The text to start from: the chosen template rendered for this candidate, else the kind
+    note offered after a rejection (?draft=rejection on a rejected application), else a
     personal first message from their record; and why the template can't be used, if so."""
     if template is not None:
         ctx = templating.context_for(candidate, job=job, sender=request.user)
@@ -232,7 +234,19 @@ def _draft_for(request, candidate, *, channel, job, template) -> tuple[drafts.Dr
         return drafts.Draft(subject=subject.strip(), body=body.strip(),
                             facts=[f"Template: {template.name} (version {template.version})"],
                             channel=channel), ""
+    if kind == REJECTION and _rejected(application):
+        return drafts.rejection_message(candidate, sender=request.user, application=application,
+                                        channel=channel), ""
     return drafts.first_message(candidate, sender=request.user, job=job, channel=channel), ""
+
+
+REJECTION = "rejection"
+
+
+def _rejected(application) -> bool:
+    from rounds.pipeline.choices import StageKind
+
+    return application is not None and application.stage.kind == StageKind.REJECTED
 
 
 def _compose_candidate(request, uuid):
@@ -282,7 +296,8 @@ def compose(request, uuid):
         draft = None
     else:
         draft, template_error = _draft_for(request, candidate, channel=channel, job=job,
-                                           template=template)
+                                           template=template, application=application,
+                                           kind=params.get("draft", ""))
         form = ComposeForm(initial={
             "channel": channel, "subject": draft.subject, "body": draft.body,
             "nonce": new_nonce(), "template": template.pk if template else None,
@@ -301,17 +316,22 @@ def compose(request, uuid):
         "happens": what_happens(verdict) if verdict else "", "draft": draft, "form": form,
         "templates": templates.filter(channel=channel), "template": template,
         "sms_limit": drafts.SMS_LIMIT,
-        "query": _query(job=job, application=application),
+        "rejection_note": template is None and params.get("draft") == REJECTION
+        and _rejected(application),
+        "query": _query(job=job, application=application, draft=params.get("draft", "")),
     }, status=status)
 
 
 def _query(**params) -> str:
-    """The job or application of the compose page, for links that keep them."""
+    """The job or application of the compose page (and the kind of draft), for links that
+    keep them."""
     parts = []
     if params.get("application") is not None:
         parts.append(f"application={params['application'].pk}")
     elif params.get("job") is not None:
         parts.append(f"job={params['job'].uuid}")
+    if params.get("draft") == REJECTION:
+        parts.append(f"draft={REJECTION}")
     return "&".join(parts)
 
 
@@ -495,6 +515,8 @@ def message_detail(request, uuid):
         "nav": "candidates", "message": message,
         "can_resend": message.status == MessageStatus.UNKNOWN and can_work_pipeline(
             request.user),
+        "can_answer": message.direction == Direction.INBOUND and message.candidate_id
+        and can_work_pipeline(request.user),
         "now": timezone.now(),
     })
 

@@ -28,10 +28,10 @@ from rounds.candidates.choices import Channel, ContactFrequency
 from rounds.candidates.models import Candidate
 from rounds.lib.public import public_page
 
-from .. import links, optout
+from .. import links, optout, sender
 from ..choices import Topic
 from ..inbound import current_record
-from ..models import OutreachSettings
+from ..models import Message, OutreachSettings
 
 CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.CALL)
 CHANNEL_LABELS = {Channel.EMAIL: "Email", Channel.SMS: "Text messages", Channel.CALL: "Phone calls"}
@@ -47,22 +47,43 @@ def _candidate(uuid_hex: str) -> Candidate | None:
     return current_record(found) if found is not None else None
 
 
+def _preferences_path(candidate: Candidate, message_id: int | None) -> str:
+    """The preference centre, from a page reached by a link: it names the same message."""
+    token = links.make_token(links.PREFERENCES, candidate.uuid.hex + (
+        f".{message_id}" if message_id is not None else ""))
+    return reverse("outreach_public:preferences", args=[token])
+
+
 def _invalid(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/public_invalid.html", status=404)
 
 
-def _identity(candidate: Candidate) -> dict:
-    """Who is writing (CASL, CAN-SPAM): the sender's name, the organization, its postal address
-    and a contact that stays valid, as the email footer gives them."""
+def _sender(candidate: Candidate, message_id: int | None):
+    """The person who sent the message the link came in (None: it spoke for the
+    organization). A link that doesn't name its message (older links, the consent link) is
+    taken to come from the person who last wrote to them."""
+    if message_id is None:
+        return sender.last_sender(candidate)
+    message = (Message.objects.filter(pk=message_id, organization_id=candidate.organization_id,
+                                      candidate=candidate)
+               .select_related("created_by").first())
+    return message.created_by if message is not None else sender.last_sender(candidate)
+
+
+def _identity(candidate: Candidate, message_id: int | None = None) -> dict:
+    """Who is writing (CASL, CAN-SPAM): the person who sent the message, the organization,
+    its postal address and a contact that stays valid, as the email footer gives them."""
     from email.utils import parseaddr
 
     org = candidate.organization
     s = OutreachSettings.for_org(org.pk)
     contact = s.contact_phone.strip() or s.sender_email.strip() or parseaddr(
         settings.DEFAULT_FROM_EMAIL)[1]
+    person = _sender(candidate, message_id)
     return {
-        "org_name": s.sender_name.strip() or org.name,
+        "org_name": org.name if sender.person_name(person) else sender.organization_voice(org, s),
         "org_legal_name": org.name,
+        "sender_person": sender.person_name(person),
         "postal_address": (org.postal_address or "").strip(),
         "contact": contact,
         "sms_number": s.sms_from_number.strip() or settings.SMS_FROM_NUMBER or "",
@@ -75,19 +96,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a page with a button and never unsubscribes (mail scanners prefetch links).
     POST with `List-Unsubscribe=One-Click` (the mail client's one-click, or the button)
     unsubscribes from that channel at once; repeating it is harmless."""
-    value = links.read_token(links.UNSUBSCRIBE, token) or ""
-    uuid_hex, _, channel = value.partition(".")
+    uuid_hex, channel, message_id = links.read_unsubscribe(token) or ("", "", None)
     candidate = _candidate(uuid_hex) if channel in Channel.values else None
     if candidate is None:
         return _invalid(request)
     context = {
         "first_name": candidate.preferred_name or candidate.first_name,
-        **_identity(candidate),
+        **_identity(candidate, message_id),
         "channel_words": optout.CHANNEL_WORDS[channel],
-        "preferences_url": reverse(
-            "outreach_public:preferences",
-            args=[links.make_token(links.PREFERENCES, candidate.uuid.hex)],
-        ),
+        "preferences_url": _preferences_path(candidate, message_id),
     }
     if request.method != "POST":
         return render(request, "outreach/public_unsubscribe.html", context)
@@ -216,11 +233,12 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The candidate's preference centre: channels in order, how often, which topics, quiet
     hours, or stop everything. No login: the signed link is the key, and since it may have
     been forwarded it never grants consent by itself (see the module's docstring)."""
-    candidate = _candidate(links.read_token(links.PREFERENCES, token) or "")
+    uuid_hex, message_id = links.read_preferences(token) or ("", None)
+    candidate = _candidate(uuid_hex)
     if candidate is None:
         return _invalid(request)
     consented = {c: optout.has_consent(candidate, c) for c in CHANNELS}
-    identity = _identity(candidate)
+    identity = _identity(candidate, message_id)
     context = {
         "first_name": candidate.preferred_name or candidate.first_name,
         **identity,
@@ -279,10 +297,7 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
         **_identity(candidate),
         "channel_words": optout.CHANNEL_WORDS[link.channel],
         "fresh": link.fresh,
-        "preferences_url": reverse(
-            "outreach_public:preferences",
-            args=[links.make_token(links.PREFERENCES, candidate.uuid.hex)],
-        ),
+        "preferences_url": _preferences_path(candidate, None),
     }
     if not link.fresh:
         return render(request, "outreach/public_consent.html", context, status=410)
