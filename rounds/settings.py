@@ -279,3 +279,23 @@ AUTHENTICATION_BACKENDS = ["rounds.accounts.backends.EmailBackend"]
 _public_origin = "/".join(PUBLIC_URL.split("/")[:3])
 if _public_origin.startswith("https://") and _public_origin not in CSRF_TRUSTED_ORIGINS:
     CSRF_TRUSTED_ORIGINS.append(_public_origin)
+
+# --- Signing in (rounds/accounts) --------------------------------------------------------------
+# The sign-in throttle is shared by every process: in Redis when REDIS_URL is set (e.g.
+# redis://127.0.0.1:6379/0), else in the database. Each test process keeps its own keys.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+SIGN_IN_THROTTLE_PREFIX = os.environ.get("SIGN_IN_THROTTLE_PREFIX", "rounds:signin:")
+if TESTING:
+    import secrets as _secrets
+
+    SIGN_IN_THROTTLE_PREFIX += f"test-{_secrets.token_hex(6)}:"
+# A password-reset link works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60)
+# The longest session any organization may choose; each organization's idle timeout and session
+# age (Organization.session_idle_minutes, session_max_hours) end sessions sooner, enforced on
+# every request by SignInPolicyMiddleware.
+SESSION_COOKIE_AGE = 7 * 24 * 3600
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "rounds.accounts.middleware.SignInPolicyMiddleware",
+)

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,7 +20,8 @@ from rounds.lib.contact import ContactError, normalize_phone
 from rounds.lib.geo import Place, locate
 from rounds.pipeline.actions import ensure_default_stages
 
-from .choices import CompensationModel, PracticeModel, Role
+from .choices import AccountEmail, CompensationModel, PracticeModel, Role
+from .mail import send_account_email, send_to_user
 from .models import ApiToken, EmployerProfile, Invitation, Organization, Site, User
 
 
@@ -49,8 +49,10 @@ def do_invite_user(organization: Organization, *, email: str, role: str, actor: 
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": "Enter a valid email address."}) from None
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "Someone with this email already has an account."})
+    # Only a member of this organization is an error: an account elsewhere is none of the
+    # inviter's business, so that invitation is made like any other (its email explains).
+    if User.objects.filter(email__iexact=email, organization=organization).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
     if role not in Role.values:
         raise ValidationError({"role": "Unknown role."})
     # A new invitation replaces an earlier pending one: the old link stops working.
@@ -121,25 +123,34 @@ def user_for_api_key(key: str) -> User | None:
 # --- invitations -------------------------------------------------------------------------------
 
 def send_invitation_email(invitation: Invitation, *, accept_url: str) -> None:
-    """Send the invitation. Call after the invitation is committed; failures are the caller's."""
+    """Send the invitation. Call after the invitation is committed; failures are the caller's.
+
+    An address that already has an account (in another organization: members of this one can't
+    be invited) gets no link, since one address belongs to one organization; the email tells
+    its owner so, and the inviter sees the same pending invitation as for anyone else."""
     inviter = invitation.invited_by
     who = f"{inviter} ({inviter.email})" if inviter else "An administrator"
     org = invitation.organization
-    expires = timezone.localtime(invitation.expires_at, zoneinfo.ZoneInfo(org.time_zone))
-    body = (
-        f"Hello,\n\n{who} invited you to join {org.name} on Rounds as "
-        f"{invitation.get_role_display().lower()}.\n\n"
-        f"Accept the invitation and choose your password here:\n{accept_url}\n\n"
-        f"The link works once and expires on {expires:%B} {expires.day}, {expires.year}.\n"
-        "If you weren't expecting this, you can ignore this email.\n"
-    )
-    send_mail(
-        subject=f"You're invited to {org.name} on Rounds",
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
-        fail_silently=False,
-    )
+    role = invitation.get_role_display().lower()
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        body = (
+            f"Hello,\n\n{who} invited you to join {org.name} on Rounds as {role}.\n\n"
+            "This address already has a Rounds account with another organization, and an "
+            "address can belong to one organization only, so this invitation can't be accepted "
+            f"with it. If you'd like to join {org.name}, ask "
+            f"{inviter.email if inviter else 'them'} to invite another address of yours.\n\n"
+            "If you weren't expecting this, you can ignore this email: nothing has changed.\n"
+        )
+    else:
+        expires = timezone.localtime(invitation.expires_at, zoneinfo.ZoneInfo(org.time_zone))
+        body = (
+            f"Hello,\n\n{who} invited you to join {org.name} on Rounds as {role}.\n\n"
+            f"Accept the invitation and choose your password here:\n{accept_url}\n\n"
+            f"The link works once and expires on {expires:%B} {expires.day}, {expires.year}.\n"
+            "If you weren't expecting this, you can ignore this email.\n"
+        )
+    send_account_email(invitation.email, subject=f"You're invited to {org.name} on Rounds",
+                       body=body, purpose=AccountEmail.INVITATION)
 
 
 def do_revoke_invitation(invitation: Invitation, *, actor: User, via: str = "web") -> Invitation:
@@ -378,3 +389,202 @@ def do_revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+# --- sign-in security: password resets, two-factor sign-in, the sign-in policy -------------------
+
+def _valid_ip(ip: str | None) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address((ip or "").strip()))
+    except ValueError:
+        return None
+
+
+def record_sign_in_refused(email: str, reason: str, *, ip: str | None = None) -> None:
+    """Put a refused sign-in in the audit log of the account's organization. An email with no
+    account (or no organization) has no log to go in and is only counted by the throttle."""
+    user = (User.objects.filter(email__iexact=(email or "").strip(),
+                                organization__isnull=False).first())
+    if user is None:
+        return
+    if not user.is_active and reason == "wrong password":
+        reason = "the account is deactivated"
+    record(actor=None, action=AuditAction.UPDATE, obj=user, organization_id=user.organization_id,
+           changes={"sign_in": f"refused: {reason}"}, ip_address=_valid_ip(ip))
+
+
+def record_sign_in_used_recovery_code(user: User, *, left: int, ip: str | None = None) -> None:
+    if user.organization_id:
+        record(actor=user, action=AuditAction.UPDATE, obj=user, ip_address=_valid_ip(ip),
+               changes={"sign_in": f"with a recovery code ({left} left)"})
+
+
+def password_reset_link(user: User) -> str:
+    """A link that lets `user` choose a new password: Django's token, which stops working once
+    the password changes or the user signs in, and after PASSWORD_RESET_TIMEOUT seconds. Built
+    on PUBLIC_URL, never on the request's Host header (which a sender can forge)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("accounts:password_reset_confirm",
+                   args=[uid, default_token_generator.make_token(user)])
+    return settings.PUBLIC_URL + path
+
+
+def reset_link_minutes() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
+
+
+def do_send_password_reset(user: User, *, actor: User | None = None, ip: str | None = None,
+                           via: str = "web") -> None:
+    """Email `user` a link to choose a new password, asked for by themselves (actor None) or by
+    an owner/admin of their organization. Raises when the mail server refuses."""
+    if actor is not None and (actor.organization_id != user.organization_id
+                              or actor.role != Role.ADMIN):
+        raise PermissionDenied("Only an owner or admin can send someone a password reset link.")
+    if not user.is_active:
+        raise ValidationError(f"{user} is deactivated; reactivate them first.")
+    org = user.organization
+    where = f" at {org.name}" if org else ""
+    if actor is None:
+        why = (f"Someone (we hope you) asked to reset the password of your Rounds account "
+               f"{user.email}{where}.")
+        tail = "If it wasn't you, ignore this email: your password stays as it is."
+    else:
+        why = (f"{actor} ({actor.email}), an administrator{where}, sent you this link to choose "
+               f"a new password for your Rounds account {user.email}.")
+        tail = (f"Your current password works until you choose a new one. Questions? Ask "
+                f"{actor.email}.")
+    body = (
+        f"Hello {user.first_name or user.email},\n\n{why}\n\n"
+        f"Choose a new password here:\n{password_reset_link(user)}\n\n"
+        f"The link works once and expires in {reset_link_minutes()} minutes. {tail}\n"
+    )
+    record(actor=actor, action=AuditAction.UPDATE, obj=user,
+           organization_id=user.organization_id, via=via, ip_address=_valid_ip(ip),
+           changes={"password_reset": "link sent by email"
+                    + (" by an administrator" if actor else ", asked for on the sign-in page")})
+    send_to_user(user, subject="Choose a new password for Rounds", body=body,
+                 purpose=AccountEmail.PASSWORD_RESET)
+
+
+def do_complete_password_reset(user: User, *, ip: str | None = None) -> None:
+    """After a reset link set a new password: forget the account's failed sign-ins (this is
+    the way back for someone locked out) and log it."""
+    from . import throttle
+
+    throttle.clear_account(user.email, user.pk)
+    if user.organization_id:
+        record(actor=user, action=AuditAction.UPDATE, obj=user, ip_address=_valid_ip(ip),
+               changes={"password": "changed with an emailed reset link"})
+
+
+def _make_recovery_codes(user: User) -> list[str]:
+    from . import twofactor
+    from .models import RecoveryCode
+
+    codes = twofactor.new_recovery_codes()
+    RecoveryCode.objects.filter(user=user).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_hash=twofactor.recovery_hash(user.pk, c)) for c in codes)
+    return codes
+
+
+def do_enable_two_factor(user: User, *, secret: str, step: int) -> list[str]:
+    """Turn on two-factor sign-in with an authenticator the user has just proved with a code
+    of time step `step` (or replace their authenticator). Returns ten new recovery codes, to
+    show once."""
+    from .models import TwoFactorDevice
+
+    replaced = TwoFactorDevice.objects.filter(user=user).exists()
+    TwoFactorDevice.objects.update_or_create(user=user, defaults={
+        "secret": secret, "confirmed_at": timezone.now(), "last_used_step": step})
+    codes = _make_recovery_codes(user)
+    if user.organization_id:
+        record(actor=user, action=AuditAction.UPDATE, obj=user,
+               changes={"two_factor": "new authenticator app" if replaced else ["off", "on"]})
+    return codes
+
+
+def do_new_recovery_codes(user: User) -> list[str]:
+    """Ten new recovery codes in place of the old ones (which stop working)."""
+    from . import twofactor
+
+    if not twofactor.has_two_factor(user):
+        raise ValidationError("Two-factor sign-in is off; there are no recovery codes to renew.")
+    codes = _make_recovery_codes(user)
+    if user.organization_id:
+        record(actor=user, action=AuditAction.UPDATE, obj=user,
+               changes={"recovery_codes": "10 new codes; the old ones no longer work"})
+    return codes
+
+
+def _remove_two_factor(user: User) -> bool:
+    from .models import RecoveryCode, TwoFactorDevice
+
+    removed, _ = TwoFactorDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    return bool(removed)
+
+
+def do_disable_two_factor(user: User) -> None:
+    """The user turns two-factor sign-in off (the view has checked their password)."""
+    if user.organization and user.organization.require_two_factor:
+        raise ValidationError(
+            f"{user.organization.name} requires two-factor sign-in, so it can't be turned off. "
+            "To move to a new phone, set up the new authenticator app: it replaces the old one.")
+    if _remove_two_factor(user) and user.organization_id:
+        record(actor=user, action=AuditAction.UPDATE, obj=user,
+               changes={"two_factor": ["on", "off"]})
+
+
+def do_reset_two_factor(user: User, *, actor: User, via: str = "web") -> None:
+    """An owner/admin removes someone's authenticator (a lost phone): they sign in with their
+    password alone, or set up a new one first if the organization requires it."""
+    if actor.organization_id != user.organization_id or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can reset someone's two-factor sign-in.")
+    if actor.pk == user.pk:
+        raise ValidationError("Turn your own two-factor sign-in off from your account page; "
+                              "it asks for your password.")
+    if not _remove_two_factor(user):
+        raise ValidationError(f"{user} doesn't use two-factor sign-in.")
+    record(actor=actor, action=AuditAction.UPDATE, obj=user, via=via,
+           changes={"two_factor": ["on", "off (reset by an administrator)"]})
+
+
+SIGN_IN_POLICY_FIELDS = ("require_two_factor", "session_idle_minutes", "session_max_hours")
+
+
+def do_update_sign_in_policy(org: Organization, *, actor: User, via: str = "web",
+                             **fields) -> Organization:
+    """Two-factor requirement and session limits of the organization (owners/admins)."""
+    from .models import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS
+
+    if actor.organization_id != org.pk or actor.role != Role.ADMIN:
+        raise PermissionDenied("Only an owner or admin can change how people sign in.")
+    unknown = set(fields) - set(SIGN_IN_POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({k: "This field can't be changed." for k in unknown})
+    before = {k: getattr(org, k) for k in SIGN_IN_POLICY_FIELDS}
+    for key, value in fields.items():
+        setattr(org, key, value)
+    errors = {}
+    low, high = SESSION_IDLE_MINUTES
+    if org.session_idle_minutes is None or not low <= int(org.session_idle_minutes) <= high:
+        errors["session_idle_minutes"] = f"Choose between {low} and {high} minutes."
+    low, high = SESSION_MAX_HOURS
+    if org.session_max_hours is None or not low <= int(org.session_max_hours) <= high:
+        errors["session_max_hours"] = f"Choose between {low} and {high} hours."
+    if errors:
+        raise ValidationError(errors)
+    org.save(update_fields=list(fields))
+    changes = diff(before, {k: getattr(org, k) for k in SIGN_IN_POLICY_FIELDS})
+    if changes:
+        record(actor=actor, action=AuditAction.UPDATE, obj=org, organization_id=org.pk, via=via,
+               changes=changes)
+    return org

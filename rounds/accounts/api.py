@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from rounds.lib.api import ERRORS, ErrorOut
 from rounds.lib.permissions import can_admin, can_edit
@@ -226,7 +226,10 @@ class InvitationOut(Schema):
     created_at: datetime
     expires_at: datetime
     invited_by: str | None
-    accept_url: str
+    accept_url: str | None = Field(
+        None, description="Only when the invitation email couldn't be sent, for you to pass on."
+        " Otherwise only the invitee gets the link, so that an invitation can't be used to learn"
+        " whether an address has an account with another organization.")
     email_sent: bool | None = None
 
 
@@ -240,7 +243,8 @@ def _invitation_out(request, inv: Invitation, email_sent: bool | None = None) ->
         "id": inv.pk, "email": inv.email, "role": inv.role, "status": inv.status,
         "created_at": inv.created_at, "expires_at": inv.expires_at,
         "invited_by": inv.invited_by.email if inv.invited_by else None,
-        "accept_url": absolute(reverse("accounts:accept", args=[inv.token])),
+        "accept_url": (absolute(reverse("accounts:accept", args=[inv.token]))
+                       if email_sent is False else None),
         "email_sent": email_sent,
     }
 

@@ -36,3 +36,10 @@ class CompensationModel(models.TextChoices):
     DAILY_RATE = "daily_rate", "Daily / shift rate"
     SALARY_PLUS_BONUS = "salary_bonus", "Salary plus productivity bonus"
     OTHER = "other", "Other"
+
+
+class AccountEmail(models.TextChoices):
+    """What an account email is for (rounds/accounts/mail.py sends every one of them)."""
+
+    INVITATION = "invitation", "Invitation to join an organization"
+    PASSWORD_RESET = "password_reset", "Link to choose a new password"

@@ -17,7 +17,7 @@ from rounds.lib.units import distance_unit
 
 from .actions import EMPLOYER_PROFILE_FIELDS
 from .choices import DistanceUnit, Role
-from .models import EmployerProfile, Organization, Site
+from .models import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, EmployerProfile, Organization, Site
 
 COUNTRY_CHOICES = [("CA", "Canada"), ("US", "United States"), ("GB", "United Kingdom")]
 
@@ -174,3 +174,49 @@ class ApiTokenForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. Spreadsheet sync"}),
         help_text="Say what uses it, so you know what breaks when you revoke it.",
     )
+
+
+# --- sign-in security ----------------------------------------------------------------------------
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app (or, at sign-in, a recovery code)."""
+
+    code = forms.CharField(
+        label="Code", max_length=40, strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                      "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class SignInPolicyForm(forms.ModelForm):
+    """The organization's two-factor requirement and session limits."""
+
+    class Meta:
+        model = Organization
+        fields = ["require_two_factor", "session_idle_minutes", "session_max_hours"]
+        widgets = {
+            "session_idle_minutes": forms.NumberInput(
+                attrs={"min": SESSION_IDLE_MINUTES[0], "max": SESSION_IDLE_MINUTES[1]}),
+            "session_max_hours": forms.NumberInput(
+                attrs={"min": SESSION_MAX_HOURS[0], "max": SESSION_MAX_HOURS[1]}),
+        }
+        help_texts = {
+            "session_idle_minutes": f"Between {SESSION_IDLE_MINUTES[0]} and "
+                                    f"{SESSION_IDLE_MINUTES[1]} (a day). 60 is a safe default.",
+            "session_max_hours": f"Between {SESSION_MAX_HOURS[0]} and {SESSION_MAX_HOURS[1]} "
+                                 "(a week). 12 is a safe default.",
+        }

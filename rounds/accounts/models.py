@@ -2,12 +2,17 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from rounds.lib.tenancy import OrgOwned, OrgQuerySet
 
 from .choices import CompensationModel, DistanceUnit, OrganizationKind, PracticeModel, Role
+
+# Bounds an organization may choose its session limits within (minutes idle, hours in all).
+SESSION_IDLE_MINUTES = (5, 24 * 60)
+SESSION_MAX_HOURS = (1, 7 * 24)
 
 
 class Organization(models.Model):
@@ -32,6 +37,22 @@ class Organization(models.Model):
         default=730, help_text="Inactive candidate data is anonymised after this many days."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sign-in policy (SignInPolicyMiddleware enforces the session limits on every request).
+    require_two_factor = models.BooleanField(
+        "Require two-factor sign-in", default=False,
+        help_text="Everyone signs in with a code from an authenticator app as well as their "
+                  "password; people without one set it up before anything else.",
+    )
+    session_idle_minutes = models.PositiveIntegerField(
+        "Sign out after this many minutes without activity", default=60,
+        validators=[MinValueValidator(SESSION_IDLE_MINUTES[0]),
+                    MaxValueValidator(SESSION_IDLE_MINUTES[1])],
+    )
+    session_max_hours = models.PositiveIntegerField(
+        "Sign out this many hours after signing in, even when active", default=12,
+        validators=[MinValueValidator(SESSION_MAX_HOURS[0]),
+                    MaxValueValidator(SESSION_MAX_HOURS[1])],
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -221,3 +242,47 @@ class Site(OrgOwned):
     def one_line_address(self) -> str:
         city = ", ".join(p for p in (self.city, self.region) if p)
         return " · ".join(p for p in (self.address_line, city, self.postal_code) if p)
+
+
+class TwoFactorDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238): the shared secret and the last time step a
+    code was accepted for, so a code seen once can't be used again."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Authenticator of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that signs in instead of the authenticator's. Only a hash is kept; the
+    codes are shown once, when made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"
+
+
+class SignInCounter(models.Model):
+    """One window of the sign-in throttle when there is no Redis (rounds/accounts/throttle.py):
+    attempts counted under a key made of keyed hashes of the email and the client's address,
+    never the address itself. `window_ends` is Unix time; a row past it counts as absent."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    count = models.IntegerField(default=0)
+    window_ends = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,57 +29,17 @@ from .forms import (
     ApiTokenForm,
     EmployerProfileForm,
     InviteForm,
-    LoginForm,
     OrganizationForm,
     RoleForm,
     SiteForm,
     add_action_errors,
 )
-from .models import ApiToken, Invitation, Site, User
+from .middleware import start_session
+from .models import ApiToken, Invitation, Site, TwoFactorDevice, User
 
 log = logging.getLogger(__name__)
 
 # --- sign in / out -----------------------------------------------------------------------------
-
-LOGIN_ATTEMPTS = 10  # failed sign-ins per email and address …
-LOGIN_WINDOW = 15 * 60  # … within this many seconds before we ask the person to wait
-
-
-def _attempt_key(request, email: str) -> str:
-    who = f"{(email or '').strip().lower()}|{request.META.get('REMOTE_ADDR', '')}"
-    return "login-fail:" + hashlib.sha256(who.encode()).hexdigest()
-
-
-class LoginView(auth_views.LoginView):
-    """Email sign-in. The same answer whether or not the email exists; repeated failures for
-    one email from one address are slowed down (per process cache) to blunt password guessing."""
-
-    template_name = "accounts/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        key = _attempt_key(request, request.POST.get("username", ""))
-        if cache.get(key, 0) >= LOGIN_ATTEMPTS:
-            # An unbound form: validating it would try the password, which is what we refuse.
-            form = self.get_form_class()(request, initial={
-                "username": request.POST.get("username", "")})
-            context = self.get_context_data(form=form, throttled=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        key = _attempt_key(self.request, self.request.POST.get("username", ""))
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOGIN_WINDOW)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(_attempt_key(self.request, self.request.POST.get("username", "")))
-        return super().form_valid(form)
-
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): a link or an image tag can't sign someone out."""
@@ -133,8 +90,9 @@ def settings_home(request):
 
 @admin_required
 def users(request):
-    people = User.objects.visible_to(request.user).order_by("-is_active", "first_name",
-                                                             "last_name", "email")
+    people = (User.objects.visible_to(request.user)
+              .annotate(has_two_factor=Exists(TwoFactorDevice.objects.filter(user=OuterRef("pk"))))
+              .order_by("-is_active", "first_name", "last_name", "email"))
     return render(request, "accounts/users.html", {
         "nav": "settings",
         "people": people,
@@ -190,10 +148,12 @@ def _send_invitation(request, invitation: Invitation) -> bool:
         actions.send_invitation_email(invitation, accept_url=_accept_url(request, invitation))
     except Exception:  # noqa: BLE001 — the mail server's failure must not lose the invitation
         log.exception("Sending invitation %s failed", invitation.pk)
+        # The link is shown only here, when the email could not carry it: a link the inviter
+        # can open would let them learn whether the address has an account elsewhere.
         messages.warning(
             request,
             f"The invitation for {invitation.email} is saved, but the email couldn't be sent. "
-            "Copy the link below and send it yourself.",
+            f"Send them this link yourself: {_accept_url(request, invitation)}",
         )
         return False
     return True
@@ -220,9 +180,8 @@ def invite(request):
     invitations = (Invitation.objects.visible_to(request.user)
                    .filter(accepted_at__isnull=True, revoked_at__isnull=True)
                    .select_related("invited_by"))
-    rows = [(inv, _accept_url(request, inv)) for inv in invitations]
     return render(request, "accounts/invite.html", {
-        "nav": "settings", "form": form, "invitations": rows,
+        "nav": "settings", "form": form, "invitations": invitations,
     })
 
 
@@ -284,7 +243,7 @@ def accept(request, token):
                               status=410)
             add_action_errors(form, exc)
         else:
-            auth_login(request, user, backend="rounds.accounts.backends.EmailBackend")
+            start_session(request, user)
             messages.success(request, f"Welcome to {invitation.organization.name}, "
                                       f"{user.first_name}.")
             return redirect("today")

@@ -97,6 +97,11 @@ class Channel(models.TextChoices):
     CALL = "call", "Phone call"
 
 
+class ContactKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+
+
 class ConsentBasis(models.TextChoices):
     EXPRESS = "express", "Express consent"
     IMPLIED_TRANSACTION = "implied_transaction", "Implied — business relationship (2 years)"

@@ -1,8 +1,9 @@
 """Finding records that are probably the same person.
 
 Two current (not merged) candidates of one organization are likely duplicates when they share
-a normalized email, a normalized (E.164) phone, or the same first and last name (case and
-surrounding spaces ignored) together with a licence number (in any jurisdiction). A pair a
+a normalized email or a normalized (E.164) phone — the main one of the record or a secondary
+one (ContactPoint, e.g. kept from an earlier merge) — an NPI, or the same first and last name
+(case and surrounding spaces ignored) together with a licence number (in any jurisdiction). A pair a
 recruiter marked "not a duplicate" (DuplicateDismissal) is never shown again.
 
 The pool can hold 100,000 people, so nothing here compares records pairwise in Python: each
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -22,9 +24,18 @@ from django.db.models.functions import Coalesce, Lower, Trim, Upper
 
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
-from rounds.lib.contact import format_phone
+from rounds.lib import jurisdictions
+from rounds.lib.codes import CodeError, normalize_npi
+from rounds.lib.contact import (
+    ContactError,
+    email_key,
+    format_phone,
+    normalize_email,
+    normalize_phone,
+)
 
-from .models import Candidate, DuplicateDismissal, Licence
+from .choices import ContactKind
+from .models import Candidate, ContactPoint, DuplicateDismissal, Licence
 
 # A key shared by very many records (a clinic's front-desk email typed for everyone) is still
 # reported, but only as pairs with its oldest record, not as every possible pair.
@@ -73,6 +84,46 @@ def _groups_sharing(current, field: str, key_limit: int) -> dict[str, list[int]]
         groups[key].append(pk)
     return groups
 
+def _groups_sharing_secondary(organization_id: int, current, key_limit: int
+                              ) -> dict[tuple[str, str], list[int]]:
+    """{(kind, value): [candidate ids]} for the secondary emails and phones that another
+    current candidate has too, as a main or a secondary one. Two queries find the keys (a
+    grouped one over the secondary values, a semi-join against the main ones); only when
+    there are some, three more read their members."""
+    points = ContactPoint.objects.filter(
+        organization_id=organization_id, candidate__merged_into__isnull=True
+    ).order_by()
+    shared = set(
+        points.values_list("kind", "value_normalized")
+        .annotate(n=Count("candidate_id", distinct=True))
+        .filter(n__gt=1)
+        .values_list("kind", "value_normalized")[:key_limit]
+    )
+    shared.update(
+        points.filter(
+            Q(kind=ContactKind.EMAIL,
+              value_normalized__in=current.exclude(email_normalized="").values("email_normalized"))
+            | Q(kind=ContactKind.PHONE,
+                value_normalized__in=current.exclude(phone_normalized="").values("phone_normalized"))
+        ).values_list("kind", "value_normalized")[:key_limit]
+    )
+    if not shared:
+        return {}
+    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for kind, column in ((ContactKind.EMAIL, "email_normalized"),
+                         (ContactKind.PHONE, "phone_normalized")):
+        keys = [value for k, value in shared if k == kind]
+        if keys:
+            for pk, key in current.filter(**{f"{column}__in": keys}).values_list("id", column):
+                groups[(kind, key)].add(pk)
+    for pk, kind, key in points.filter(
+        value_normalized__in={value for _k, value in shared}
+    ).values_list("candidate_id", "kind", "value_normalized"):
+        if (kind, key) in shared:
+            groups[(kind, key)].add(pk)
+    return {key: sorted(ids) for key, ids in groups.items() if len(ids) > 1}
+
+
 def _pairs_of(ids: list[int]) -> Iterable[tuple[int, int]]:
     ids = sorted(set(ids))
     if len(ids) <= MAX_GROUP_PAIRS:
@@ -86,9 +137,10 @@ def _name_key(first: str, last: str) -> tuple[str, str]:
     return ((first or "").strip().lower(), (last or "").strip().lower())
 
 
-def _licence_label(licence_number: str, jurisdictions: set[str]) -> str:
-    where = "/".join(sorted(j for j in jurisdictions if j))
-    return f"same name and licence {where} {licence_number}".replace("  ", " ").strip()
+def _licence_label(licence_number: str, codes: set[str]) -> str:
+    """“same name and licence 12345 (Alberta)”: the place in words, not its code."""
+    where = ", ".join(sorted(jurisdictions.label(j) for j in codes if j))
+    return f"same name and licence {licence_number}" + (f" ({where})" if where else "")
 
 
 def _dismissed(organization_id: int, ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -122,6 +174,18 @@ def find_duplicate_pair_keys(
     for key, ids in _groups_sharing(current, "phone_normalized", key_limit).items():
         for pair in _pairs_of(ids):
             reasons[pair].append(f"same phone {format_phone(key)}")
+    for key, ids in _groups_sharing(current, "npi", key_limit).items():
+        for pair in _pairs_of(ids):
+            reasons[pair].append(f"same NPI {key}")
+    # Secondary emails and phones, against each other and against the main ones.
+    for (kind, key), ids in _groups_sharing_secondary(organization_id, current,
+                                                      key_limit).items():
+        reason = f"same email {key}" if kind == ContactKind.EMAIL else (
+            f"same phone {format_phone(key)}"
+        )
+        for pair in _pairs_of(ids):
+            if reason not in reasons[pair]:
+                reasons[pair].append(reason)
 
     # 3. Same first + last name and the same licence number (any jurisdiction).
     licences = Licence.objects.filter(
@@ -184,7 +248,7 @@ def annotate_for_comparison(queryset):
             application_count=count_of(Application), activity_count=count_of(Activity)
         )
         .select_related("owner")
-        .prefetch_related("licences", "specialties")
+        .prefetch_related("licences", "specialties", "contact_points")
     )
 
 
@@ -223,6 +287,14 @@ def duplicates_of(
         pool = pool.exclude(pk=candidate.pk)
     email = candidate.email_normalized or (candidate.email or "").strip().lower()
     phone = candidate.phone_normalized
+    emails = {email} - {""}
+    phones = {phone} - {""}
+    if candidate.pk:
+        for kind, value in ContactPoint.objects.filter(candidate=candidate).values_list(
+            "kind", "value_normalized"
+        ):
+            (emails if kind == ContactKind.EMAIL else phones).add(value)
+    npi = candidate.npi
     if licence_numbers is None:
         licence_numbers = (
             candidate.licences.exclude(number="").values_list("number", flat=True)
@@ -234,10 +306,12 @@ def duplicates_of(
 
     # One indexed lookup per signal (an OR across them would scan the pool), then one fetch.
     ids: set[int] = set()
-    if email:
-        ids.update(pool.filter(email_normalized=email).values_list("pk", flat=True)[:50])
-    if phone:
-        ids.update(pool.filter(phone_normalized=phone).values_list("pk", flat=True)[:50])
+    for value in emails:
+        ids.update(pool.with_email(value).values_list("pk", flat=True)[:50])
+    for value in phones:
+        ids.update(pool.with_phone(value).values_list("pk", flat=True)[:50])
+    if npi:
+        ids.update(pool.filter(npi=npi).values_list("pk", flat=True)[:50])
     if numbers and first and last:
         typed = numbers | {n.lower() for n in numbers}
         ids.update(
@@ -253,7 +327,8 @@ def duplicates_of(
     if not ids:
         return []
     matches = list(
-        pool.filter(pk__in=ids).prefetch_related("licences").order_by("created_at", "id")[:50]
+        pool.filter(pk__in=ids).prefetch_related("licences", "contact_points")
+        .order_by("created_at", "id")[:50]
     )
     dismissed = _dismissed(org_id, [m.pk for m in matches]) if candidate.pk else set()
     out = []
@@ -261,10 +336,17 @@ def duplicates_of(
         if candidate.pk and _ordered(candidate.pk, match.pk) in dismissed:
             continue
         reasons = []
-        if email and match.email_normalized == email:
-            reasons.append(f"same email {email}")
-        if phone and match.phone_normalized == phone:
-            reasons.append(f"same phone {format_phone(phone)}")
+        theirs = {(ContactKind.EMAIL, match.email_normalized), (ContactKind.PHONE,
+                                                               match.phone_normalized)}
+        theirs.update((p.kind, p.value_normalized) for p in match.contact_points.all())
+        for value in sorted(emails):
+            if (ContactKind.EMAIL, value) in theirs:
+                reasons.append(f"same email {value}")
+        for value in sorted(phones):
+            if (ContactKind.PHONE, value) in theirs:
+                reasons.append(f"same phone {format_phone(value)}")
+        if npi and match.npi == npi:
+            reasons.append(f"same NPI {npi}")
         if numbers and _name_key(match.first_name, match.last_name) == (first, last):
             for lic in match.licences.all():
                 if lic.number.strip().upper() in numbers:
@@ -272,6 +354,22 @@ def duplicates_of(
         if reasons:
             out.append(DuplicateMatch(candidate=match, reasons=reasons))
     return out
+
+
+def duplicates_of_new(organization_id: int, fields: dict) -> list[DuplicateMatch]:
+    """Current records that look like a person about to be added (the fields of the add form):
+    same email or phone (main or secondary) or same NPI. A value that does not validate is
+    left out here; the form reports it."""
+    probe = Candidate(organization_id=organization_id, first_name=fields.get("first_name") or "",
+                      last_name=fields.get("last_name") or "")
+    with suppress(ContactError):
+        probe.email_normalized = email_key(normalize_email(fields.get("email") or ""))
+    with suppress(ContactError):
+        probe.phone_normalized = normalize_phone(fields.get("phone") or "",
+                                                 fields.get("country") or "CA")
+    with suppress(CodeError):
+        probe.npi = normalize_npi(fields.get("npi") or "")
+    return duplicates_of(probe, licence_numbers=[])
 
 
 def do_dismiss_duplicate(first: Candidate, second: Candidate, *, actor, via: str = "web"):

@@ -88,6 +88,10 @@ class CandidateForm(forms.ModelForm):
     languages_text = forms.CharField(
         label="Languages", required=False, help_text="Comma-separated, e.g. English, French."
     )
+    npi = forms.CharField(
+        label="NPI", required=False, max_length=20,
+        help_text="US National Provider Identifier, 10 digits (checked).",
+    )
     tags_text = forms.CharField(
         label="Tags", required=False, help_text="Comma-separated, e.g. francophone, 2025 fair."
     )
@@ -95,7 +99,7 @@ class CandidateForm(forms.ModelForm):
     class Meta:
         model = Candidate
         fields = [
-            "first_name", "last_name", "preferred_name", "credentials", "pronouns",
+            "first_name", "last_name", "preferred_name", "credentials", "pronouns", "npi",
             "email", "phone", "profession", "headline", "summary", "years_experience",
             "postal_code", "city", "region", "country", "willing_to_relocate",
             "relocation_radius_km", "status", "source", "source_detail",
@@ -110,6 +114,7 @@ class CandidateForm(forms.ModelForm):
             "quiet_hours_start": TIME,
             "quiet_hours_end": TIME,
             "country": forms.TextInput(attrs={"placeholder": "CA", "maxlength": 2}),
+            "npi": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
         labels = {
             "postal_code": "Postal / ZIP code", "region": "Province / state",
@@ -126,7 +131,8 @@ class CandidateForm(forms.ModelForm):
 
     # Sections of the form, in order, for the template.
     SECTIONS = [
-        ("Identity", ["first_name", "last_name", "preferred_name", "credentials", "pronouns"]),
+        ("Identity", ["first_name", "last_name", "preferred_name", "credentials", "pronouns",
+                      "npi"]),
         ("Contact", ["email", "phone"]),
         ("Profession", ["profession", "specialties_text", "headline", "summary",
                         "years_experience"]),

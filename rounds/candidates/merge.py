@@ -20,6 +20,9 @@ What a merge does, so nothing either record held is lost:
   pipeline, then the survivor's own. The losing application's stage changes, activities and any
   other rows pointing at it move onto the winner, a system note records what it was, and only
   then is the emptied application deleted: the winner's stage history shows both paths.
+* Every email address and phone number of both records is kept: the one chosen stays the
+  main one, the others become the survivor's secondary contact points (ContactPoint), which
+  inbound routing and duplicate checks read. Nothing is ever sent to a secondary one.
 * Tags are united. Earlier merges into the other record are re-pointed at the survivor, so a
   merged record always points straight at the record that is current.
 * The chosen field values are applied to the survivor (by default the survivor's value, or the
@@ -45,14 +48,17 @@ from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.audit.models import AuditEvent
+from rounds.lib import jurisdictions
 from rounds.pipeline.choices import StageKind
 from rounds.pipeline.models import Application
 
 from .actions import refresh_search_text
+from .choices import Channel, ContactKind, EmploymentType, Setting
 from .models import (
     Availability,
     Candidate,
     Certification,
+    ContactPoint,
     DuplicateDismissal,
     Education,
     Experience,
@@ -109,6 +115,7 @@ MERGE_FIELDS: tuple[MergeField, ...] = (
     MergeField("languages", "Languages", ("languages",)),
     MergeField("owner", "Owner", ("owner",)),
     MergeField("external_id", "External ID", ("external_id",)),
+    MergeField("npi", "NPI", ("npi",)),
 )
 MERGE_FIELDS_BY_NAME = {f.name: f for f in MERGE_FIELDS}
 
@@ -168,7 +175,13 @@ def display_value(candidate: Candidate, group: MergeField) -> str:
     c = candidate
     match group.name:
         case "location":
-            text = ", ".join(p for p in (c.city, c.region, c.postal_code, c.country) if p)
+            region = jurisdictions.label(jurisdictions.normalize(c.region, c.country) or "")
+            country = COUNTRY_NAMES.get(c.country, c.country)
+            text = ", ".join(p for p in (c.city, region or c.region, c.postal_code, country) if p)
+        case ("preferred_employment_types" | "preferred_compensation_models"
+              | "preferred_settings" | "preferred_channels"):
+            names = dict(_choice_labels()[group.name])
+            text = ", ".join(str(names.get(v, v)) for v in getattr(c, group.fields[0]) or [])
         case "relocation":
             if not c.willing_to_relocate:
                 text = "Not willing"
@@ -202,6 +215,21 @@ def display_value(candidate: Candidate, group: MergeField) -> str:
             else:
                 text = "" if value is None else str(value)
     return text
+
+
+COUNTRY_NAMES = {"CA": "Canada", "US": "United States", "GB": "United Kingdom"}
+
+
+def _choice_labels() -> dict[str, list[tuple[str, str]]]:
+    """The words for the coded values of list fields (stored as codes: "sms", "locum")."""
+    from rounds.accounts.choices import CompensationModel
+
+    return {
+        "preferred_employment_types": EmploymentType.choices,
+        "preferred_compensation_models": CompensationModel.choices,
+        "preferred_settings": Setting.choices,
+        "preferred_channels": Channel.choices,
+    }
 
 
 def differing_fields(survivor: Candidate, other: Candidate) -> list[MergeField]:
@@ -257,11 +285,13 @@ def _special(fk) -> str | None:
         return "referral"
     if model is Candidate.tags.through:
         return "tags"
+    if model is ContactPoint:
+        return "contact_points"
     return None
 
 
-def preview_moves(other: Candidate) -> list[tuple[str, int]]:
-    """What would move from `other` to a survivor: [(what, how many)], for the merge page."""
+def preview_moves(other: Candidate, survivor: Candidate | None = None) -> list[tuple[str, int]]:
+    """What would move from `other` to `survivor`: [(what, how many)], for the merge page."""
     counts: Counter = Counter()
     for fk in candidate_relations():
         kind = _special(fk)
@@ -274,6 +304,12 @@ def preview_moves(other: Candidate) -> list[tuple[str, int]]:
             "tags" if kind == "tags" else _label(fk.model)
         )
         counts[label] += n
+    # The other record's own email and phone are kept too (as secondary contact points).
+    mine = (survivor.email_normalized, survivor.phone_normalized) if survivor else ("", "")
+    extra = sum(1 for v, m in zip((other.email_normalized, other.phone_normalized), mine,
+                                  strict=True) if v and v != m)
+    if extra:
+        counts[_label(ContactPoint)] += extra
     return sorted(counts.items())
 
 
@@ -343,6 +379,45 @@ def _move_children_deduplicated(model, fk, survivor, other, result: MergeResult)
         result.moved[_label(model)] += model._base_manager.filter(pk__in=to_move).update(
             **{fk.name: survivor}
         )
+
+
+def _keep_contact_points(survivor: Candidate, other: Candidate, contacts, result: MergeResult
+                         ) -> None:
+    """Every email and phone of both records stays on the survivor: the main ones chosen in
+    the merge stay main, every other one (both records' former main ones, the other record's
+    secondary ones) becomes a secondary contact point of the survivor, once."""
+    main = {
+        ContactKind.EMAIL: survivor.email_normalized, ContactKind.PHONE: survivor.phone_normalized
+    }
+    have = {
+        (kind, value): pk
+        for pk, kind, value in ContactPoint.objects.filter(candidate=survivor)
+        .values_list("pk", "kind", "value_normalized")
+    }
+    # A secondary one that has just become the main one is no longer secondary.
+    for (kind, value), pk in list(have.items()):
+        if value and value == main[kind]:
+            ContactPoint.objects.filter(pk=pk).delete()
+            del have[(kind, value)]
+    label = _label(ContactPoint)
+    for point in ContactPoint.objects.filter(candidate=other).order_by("id"):
+        key = (point.kind, point.value_normalized)
+        if key in have or point.value_normalized == main[point.kind]:
+            result.kept_on_merged[label] += 1
+            continue
+        ContactPoint.objects.filter(pk=point.pk).update(candidate=survivor)
+        have[key] = point.pk
+        result.moved[label] += 1
+    for kind, value, key, note in contacts:
+        if not key or key == main[kind] or (kind, key) in have:
+            continue
+        created = ContactPoint.objects.create(
+            organization_id=survivor.organization_id, candidate=survivor, kind=kind,
+            value=value, value_normalized=key, note=note[:200],
+        )
+        have[(kind, key)] = created.pk
+        if "merged record" in note:
+            result.moved[label] += 1
 
 
 def _move_rows(fk, survivor, other, result: MergeResult) -> None:
@@ -427,6 +502,14 @@ def do_merge_candidates(
     _check(survivor, other)
     result = MergeResult(survivor=survivor, other=other)
     before = {f: getattr(survivor, _attname(f)) for g in MERGE_FIELDS for f in g.fields}
+    # Every address and number either record had as its main one, before the choices.
+    merged_note = f"from the merged record of {other}"
+    contacts = [
+        (ContactKind.EMAIL, survivor.email, survivor.email_normalized, "main email before a merge"),
+        (ContactKind.PHONE, survivor.phone, survivor.phone_normalized, "main phone before a merge"),
+        (ContactKind.EMAIL, other.email, other.email_normalized, merged_note),
+        (ContactKind.PHONE, other.phone, other.phone_normalized, merged_note),
+    ]
 
     # 1. Field values.
     for group in MERGE_FIELDS:
@@ -463,6 +546,9 @@ def do_merge_candidates(
             )
             if n:
                 result.moved["referrals"] += n
+            continue
+        if kind == "contact_points":
+            _keep_contact_points(survivor, other, contacts, result)
             continue
         if fk.model in DEDUPE_KEYS:
             _move_children_deduplicated(fk.model, fk, survivor, other, result)

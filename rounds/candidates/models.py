@@ -7,7 +7,14 @@ from django.db import models
 from django.utils import timezone
 
 from rounds.lib import jurisdictions
-from rounds.lib.contact import ContactError, email_key, normalize_email, normalize_phone
+from rounds.lib.codes import CodeError, normalize_npi
+from rounds.lib.contact import (
+    ContactError,
+    email_key,
+    format_phone,
+    normalize_email,
+    normalize_phone,
+)
 from rounds.lib.tenancy import OrgOwned, OrgQuerySet
 
 from .choices import (
@@ -17,6 +24,7 @@ from .choices import (
     Channel,
     ConsentBasis,
     ContactFrequency,
+    ContactKind,
     LicenceStatus,
     Profession,
     Setting,
@@ -39,6 +47,28 @@ class CandidateQuerySet(OrgQuerySet):
     def current(self):
         """Candidates that have not been merged into another record."""
         return self.filter(merged_into__isnull=True)
+
+    def with_email(self, key: str):
+        """Candidates with this email (the key: normalized, lower-cased), as their main
+        address or a secondary one. The secondary ones are read first (one indexed query), so
+        the main query stays an OR of two indexed lookups."""
+        return self._with_contact(ContactKind.EMAIL, "email_normalized", key)
+
+    def with_phone(self, key: str):
+        """Candidates with this phone number (E.164), main or secondary."""
+        return self._with_contact(ContactKind.PHONE, "phone_normalized", key)
+
+    def _with_contact(self, kind: str, field: str, key: str):
+        if not key:
+            return self.none()
+        ids = list(
+            ContactPoint.objects.filter(kind=kind, value_normalized=key)
+            .values_list("candidate_id", flat=True)[:500]
+        )
+        condition = models.Q(**{field: key})
+        if ids:
+            condition |= models.Q(pk__in=ids)
+        return self.filter(condition)
 
 
 class Tag(OrgOwned):
@@ -131,6 +161,10 @@ class Candidate(OrgOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     external_id = models.CharField(max_length=100, blank=True, help_text="ID in another system")
+    npi = models.CharField(
+        "NPI", max_length=10, blank=True,
+        help_text="US National Provider Identifier: 10 digits, checked when saved.",
+    )
     import_fingerprint = models.CharField(max_length=40, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_from"
@@ -153,6 +187,7 @@ class Candidate(OrgOwned):
             models.Index(fields=["organization", "last_name", "first_name"], name="cand_org_name"),
             models.Index(fields=["organization", "latitude", "longitude"], name="cand_org_geo"),
             models.Index(fields=["organization", "external_id"], name="cand_org_external"),
+            models.Index(fields=["organization", "npi"], name="cand_org_npi"),
             models.Index(fields=["organization", "import_fingerprint"], name="cand_org_fp"),
             # Every change to a candidate or its rows moves updated_at; matching's index catches
             # up by reading this range (rounds/matching/index.py).
@@ -187,6 +222,22 @@ class Candidate(OrgOwned):
     @property
     def location_display(self) -> str:
         return ", ".join(p for p in (self.city, self.region, self.country) if p)
+
+    def clean_fields(self, exclude=None) -> None:
+        """The NPI is normalized first ("1679 576 722" → 1679576722), so its length is
+        checked on the ten digits."""
+        errors: dict = {}
+        try:
+            self.npi = normalize_npi(self.npi)
+        except CodeError as exc:
+            errors["npi"] = [str(exc)]
+            exclude = {*(exclude or ()), "npi"}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def clean(self) -> None:
         """Validate and normalize contact details; raises ValidationError naming the field."""
@@ -223,6 +274,57 @@ class CandidateChild(OrgOwned):
     @classmethod
     def visible_queryset(cls, user):
         return cls.objects.filter(candidate__in=Candidate.objects.visible_to(user))
+
+
+class ContactPoint(CandidateChild):
+    """An email address or phone number of a candidate besides the main ones on the record:
+    the other record's after a merge, a second number from an import. Nothing is sent to it
+    (messages go to the main address); inbound mail and texts from it find the candidate, and
+    duplicate checks compare it."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="contact_points"
+    )
+    kind = models.CharField(max_length=10, choices=ContactKind)
+    value = models.CharField(max_length=254, help_text="As stored: the address, or E.164")
+    # What lookups compare: the address lower-cased, the number in E.164.
+    value_normalized = models.CharField(max_length=254, editable=False)
+    note = models.CharField(max_length=200, blank=True, help_text="Where it came from")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        indexes = [
+            models.Index(fields=["kind", "value_normalized"], name="contact_point_lookup"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "kind", "value_normalized"], name="contact_point_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        """The value as people read it: (403) 555-0142 for a phone."""
+        return format_phone(self.value) if self.kind == ContactKind.PHONE else self.value
+
+    def clean(self) -> None:
+        """Normalize the value as the candidate's own email or phone would be."""
+        try:
+            if self.kind == ContactKind.EMAIL:
+                self.value = normalize_email(self.value)
+                self.value_normalized = email_key(self.value)
+            else:
+                country = self.candidate.country if self.candidate_id else ""
+                self.value = normalize_phone(self.value, country or "CA")
+                self.value_normalized = self.value
+        except ContactError as exc:
+            raise ValidationError({"value": str(exc)}) from None
+        if not self.value:
+            raise ValidationError({"value": "Give an email address or a phone number."})
 
 
 class Specialty(CandidateChild):

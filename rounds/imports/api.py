@@ -1,10 +1,12 @@
 """JSON API for candidate imports. Mounted at /api/imports. Editors (admins, recruiters) only.
 
 1. POST /api/imports (multipart `file`) → 201 the batch: its columns and the suggested mapping.
-2. POST /api/imports/{uuid}/start {"mapping": {field: column}, "default_profession"} → 202;
+2. POST /api/imports/{uuid}/start {"mapping": {field: column or [columns]},
+   "default_profession"} → 202;
    small files are imported before the answer, larger ones by the worker.
 3. GET /api/imports/{uuid} → status and progress; GET /api/imports/{uuid}/issues → the rows
-   that were not created (errors, likely duplicates, already imported) with line numbers.
+   the report talks about (errors, warnings on created rows, likely duplicates, already
+   imported, not candidates) with line numbers.
 
 Errors: 400 {"detail", "errors": {field: [...]}} naming the field (`file`, a mapping field),
 403 for roles that cannot import, 404 for a batch of another organization."""
@@ -46,15 +48,17 @@ class BatchOut(Schema):
     file_format: str
     status: ImportStatus
     headers: list[str]
-    mapping: dict[str, str]
+    mapping: dict[str, str | list[str]]
     default_profession: str
     total_rows: int
     rows_done: int
     progress_percent: int
     created: int
+    created_with_warnings: int
     duplicates: int
     unchanged: int
     errors: int
+    skipped: int
     error_message: str
     previously_imported_at: datetime | None
     created_at: datetime
@@ -67,7 +71,7 @@ class UploadOut(BatchOut):
 
 
 class StartIn(Schema):
-    mapping: dict[str, str]
+    mapping: dict[str, str | list[str]]
     default_profession: str = ""
 
 
@@ -103,8 +107,9 @@ def batch_out(batch: ImportBatch) -> dict:
         "status": batch.status, "headers": batch.headers, "mapping": batch.mapping,
         "default_profession": batch.default_profession, "total_rows": batch.total_rows,
         "rows_done": batch.rows_done, "progress_percent": batch.progress_percent,
-        "created": batch.created_count, "duplicates": batch.duplicate_count,
-        "unchanged": batch.unchanged_count, "errors": batch.error_count,
+        "created": batch.created_count, "created_with_warnings": batch.warning_count,
+        "duplicates": batch.duplicate_count, "unchanged": batch.unchanged_count,
+        "errors": batch.error_count, "skipped": batch.skipped_count,
         "error_message": batch.error_message,
         "previously_imported_at": earlier.created_at if earlier else None,
         "created_at": batch.created_at, "started_at": batch.started_at,
@@ -140,7 +145,8 @@ def get_import(request, uuid: UUID):
 
 @router.post("/{uuid}/start", response={202: BatchOut, **ERRORS}, url_name="import_start")
 def start(request, uuid: UUID, payload: StartIn):
-    """Confirm the mapping (field → column header) and start the import."""
+    """Confirm the mapping (field → column header, or a list of headers for the fields that
+    take several) and start the import."""
     batch = _get(request, uuid)
     inline = actions.runs_inline(batch)
     with transaction.atomic():
@@ -166,8 +172,9 @@ def resume(request, uuid: UUID):
 @router.get("/{uuid}/issues", response={200: IssuePage, **ERRORS}, url_name="import_issues")
 def issues(request, uuid: UUID, outcome: RowOutcome | None = None, limit: int = 100,
            offset: int = 0):
-    """Rows not created, by line: errors (one entry per field to fix), likely duplicates and
-    rows already imported (with the matching candidate)."""
+    """The report, by line: errors (one entry per field to fix), warnings on rows created
+    without a value that could not be read (with the new candidate), likely duplicates and rows
+    already imported (with the matching candidate), rows that are not candidates."""
     batch = _get(request, uuid)
     qs = batch.issues.select_related("candidate")
     if outcome:

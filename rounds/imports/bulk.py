@@ -9,6 +9,7 @@ with their defaults; nothing here bypasses a constraint of the database."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
 from django.db import connection, models
@@ -101,19 +102,50 @@ def insert_values(model: type[models.Model], rows: list[dict]) -> None:
             )
 
 
+class _Prepared(dict):
+    """Values converted for the driver, converted once when many rows share them: the empty
+    lists and dicts of JSON fields (a candidate's preferences before anyone filled them in)
+    and the timestamps of one statement's rows."""
+
+    def get(self, f, value):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            key = (f.attname, value)
+        elif (value == [] or value == {}) and isinstance(f, models.JSONField):
+            key = (f.attname, type(value))
+        else:
+            return f.get_db_prep_save(value, connection)
+        if key not in self:
+            self[key] = f.get_db_prep_save(value, connection)
+        return self[key]
+
+
+def _stamp(objs, prepared) -> None:
+    """auto_now and auto_now_add fields, set as pre_save does on an insert, with one clock
+    reading for the whole statement."""
+    for f, attname, needs_pre_save, _plain in prepared:
+        if needs_pre_save:
+            now = f.pre_save(objs[0], True)
+            for obj in objs[1:]:
+                setattr(obj, attname, now)
+
+
 def insert(objs: list[models.Model], *, returning: bool = False) -> None:
     """INSERT the unsaved instances; with `returning`, set their primary keys (in order)."""
     if not objs:
         return
     model = type(objs[0])
     fields, columns, prepared = _plan(model, connection.vendor)
+    convert = _Prepared().get
+    _stamp(objs, prepared)
     if connection.vendor == "postgresql":
         ids = _next_ids(model, len(objs)) if returning else None
         _copy(model, fields, (
             [
-                (f.get_db_prep_save(v, connection) if not plain and v is not None else v)
-                for f, attname, needs_pre_save, plain in prepared
-                for v in (f.pre_save(obj, True) if needs_pre_save else getattr(obj, attname),)
+                (convert(f, v) if not plain else v)
+                for f, attname, _needs_pre_save, plain in prepared
+                for v in (getattr(obj, attname),)
             ]
             for obj in objs
         ), with_ids=ids)
@@ -131,10 +163,10 @@ def insert(objs: list[models.Model], *, returning: bool = False) -> None:
             part = objs[start:start + per_statement]
             params: list = []
             for obj in part:
-                for f, attname, needs_pre_save, plain in prepared:
-                    value = f.pre_save(obj, True) if needs_pre_save else getattr(obj, attname)
+                for f, attname, _needs_pre_save, plain in prepared:
+                    value = getattr(obj, attname)
                     if not plain and value is not None:
-                        value = f.get_db_prep_save(value, connection)
+                        value = convert(f, value)
                     params.append(value)
             sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_sql] * len(part))
             if returning:

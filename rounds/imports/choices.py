@@ -11,5 +11,7 @@ class ImportStatus(models.TextChoices):
 
 class RowOutcome(models.TextChoices):
     ERROR = "error", "Error"
+    WARNING = "warning", "Imported, with a warning"
     DUPLICATE = "duplicate", "Likely duplicate"
     UNCHANGED = "unchanged", "Already imported"
+    SKIPPED = "skipped", "Not a candidate"

@@ -12,31 +12,51 @@ from rounds.candidates.choices import Profession, Source
 
 @dataclass(frozen=True)
 class Target:
+    """A candidate field an import can fill; `multiple`: it can take several columns."""
+
     name: str
     label: str
     help: str = ""
     max_length: int | None = None
+    multiple: bool = False
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("first_name", "First name", "Required, unless a full-name column is mapped.", 100),
+    Target("first_name", "First name", "Required, unless a full-name column is mapped. Names in "
+           "capitals are written properly (MC DONALD → McDonald); others are kept as typed.",
+           100),
     Target("last_name", "Last name", "Required, unless a full-name column is mapped.", 100),
     Target("full_name", "Full name", "“Amara Okafor” or “Okafor, Amara”: split into first and "
            "last name when those are not mapped.", 201),
-    Target("email", "Email", "", 254),
-    Target("phone", "Phone", "Parsed with the row's country; stored as +14035550142.", 40),
+    Target("email", "Email", "An address that can't be read is a warning; the row is still "
+           "imported.", 254),
+    Target("email_other", "Other emails", "Kept as secondary addresses (not written to).", 254,
+           multiple=True),
+    Target("phone", "Phone", "Parsed with the row's country; stored as +14035550142. A number "
+           "that can't be read is a warning; the row is still imported.", 40),
+    Target("phone_other", "Other phones", "Kept as secondary numbers (not texted).", 40,
+           multiple=True),
+    Target("npi", "NPI", "US National Provider Identifier (10 digits, checked). A row whose NPI "
+           "is already in the pool is not created again.", 10),
+    Target("credentials", "Credentials", "MD, DO, NP, RN, PA-C… kept as written.", 60),
     Target("profession", "Profession", "MD, Physician, NP, RN, RPN, PA-C, Family practice… "
-           "Empty: the profession of the specialty, when it names one. Rows whose profession "
-           "is not recognised are reported, not guessed.", None),
+           "Empty or not a profession: the profession of the specialty, when it names one. "
+           "Rows with no profession are reported, not guessed.", None),
     Target("specialty", "Specialties", "Words (Family medicine) or NUCC taxonomy codes "
-           "(207Q00000X); several separated by “;” — the first is primary.", None),
+           "(207Q00000X); several columns, or several values separated by “;” — the first is "
+           "primary unless a primary flag says otherwise.", None, multiple=True),
+    Target("specialty_primary", "Primary specialty flag", "Y on the primary specialty (NPPES "
+           "Primary Taxonomy Switch): one column per specialty column, in the same order.",
+           None, multiple=True),
     Target("licence_jurisdictions", "Licence jurisdictions", "AB, Alberta, CA-AB, TX, Texas… "
-           "several separated by “;”.", None),
-    Target("licence_number", "Licence number", "Goes with the first jurisdiction (or one per "
-           "jurisdiction, separated by “;”).", 60),
+           "several separated by “;”, or one column per licence.", None, multiple=True),
+    Target("licence_number", "Licence number", "Goes with the jurisdiction in the same "
+           "position (one number per jurisdiction, or one column per licence).", 60,
+           multiple=True),
     Target("city", "City", "", 120),
     Target("region", "Province / state", "", 80),
-    Target("postal_code", "Postal / ZIP code", "", 12),
+    Target("postal_code", "Postal / ZIP code", "ZIP+4 and ZIPs that lost their leading zero "
+           "are written as 04101-2345.", 12),
     Target("country", "Country", "Canada, US, CA… Empty: guessed from the province, state or "
            "postal code.", None),
     Target("headline", "Headline", "", 200),
@@ -47,94 +67,13 @@ TARGETS: tuple[Target, ...] = (
     Target("notes", "Notes", "Added to the candidate's timeline as a note.", None),
     Target("external_id", "External ID", "The record's ID in the system you export from: a row "
            "with an ID already in Rounds is skipped.", 100),
+    Target("entity_type", "Person or organization", "NPPES Entity Type Code (1 person, 2 "
+           "organization) or words: organizations are not candidates, their rows are skipped "
+           "with the reason.", None),
 )
 TARGET_NAMES = tuple(t.name for t in TARGETS)
 TARGET_BY_NAME = {t.name: t for t in TARGETS}
-
-
-def header_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9#]+", "", (text or "").lower().replace("&", "and"))
-
-
-# Normalized header → target. Exact matches after header_key().
-_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "first_name": ("firstname", "first", "givenname", "given", "forename", "fname", "prenom",
-                   "legalfirstname", "firstnames"),
-    "last_name": ("lastname", "last", "surname", "familyname", "family", "lname", "nom",
-                  "legallastname"),
-    "full_name": ("name", "fullname", "candidate", "candidatename", "contactname", "person",
-                  "providername", "displayname"),
-    "email": ("email", "emailaddress", "mail", "courriel", "workemail", "personalemail",
-              "primaryemail", "emailaddr"),
-    "phone": ("phone", "mobile", "cell", "cellphone", "mobilephone", "telephone", "tel",
-              "phonenumber", "mobilenumber", "cellnumber", "primaryphone", "contactnumber",
-              "homephone", "workphone"),
-    "profession": ("profession", "occupation", "discipline", "role", "jobtitle", "title",
-                   "providertype", "designation", "credential", "credentials", "type",
-                   "clinicianttype", "position"),
-    "specialty": ("specialty", "specialties", "speciality", "specialities", "specialization",
-                  "specialisation", "practicearea", "area", "primaryspecialty", "taxonomy"),
-    "licence_jurisdictions": ("licencejurisdictions", "licensejurisdictions",
-                              "licencejurisdiction", "licensejurisdiction", "licensestate",
-                              "licensestates", "licencedin", "licensedin", "licenceprovince",
-                              "statelicensed", "stateoflicense", "licensedstates",
-                              "jurisdiction", "jurisdictions", "licenses", "licences"),
-    "licence_number": ("licencenumber", "licensenumber", "licence#", "license#", "licenceno",
-                       "licenseno", "licence", "license", "npi", "npinumber",
-                       "registrationnumber", "registration#", "collegenumber", "cpsa",
-                       "cpsanumber", "cpsonumber", "practitionerid", "permitnumber"),
-    "city": ("city", "town", "municipality", "locality", "ville", "citytown"),
-    "region": ("province", "state", "region", "provincestate", "stateprovince", "prov", "st",
-               "territory"),
-    "postal_code": ("postalcode", "postcode", "zip", "zipcode", "postal", "zippostal",
-                    "postalzip", "codepostal"),
-    "country": ("country", "countrycode", "nation", "pays"),
-    "headline": ("headline", "summary", "tagline", "profile", "currentposition", "currentrole"),
-    "years_experience": ("yearsexperience", "yearsofexperience", "experience", "years",
-                         "yrsexperience", "yoe", "experienceyears", "yrs"),
-    "source": ("source", "leadsource", "candidatesource", "origin", "howheard", "referredby"),
-    "tags": ("tags", "tag", "labels", "keywords", "skills", "groups"),
-    "notes": ("notes", "note", "comments", "comment", "remarks", "description"),
-    "external_id": ("externalid", "id", "candidateid", "recordid", "personid", "applicantid",
-                    "atsid", "crmid", "employeeid", "reference", "ref"),
-}
-_HEADER_INDEX = {syn: target for target, syns in _HEADER_SYNONYMS.items() for syn in syns}
-# Fallback: words a header contains (checked in this order) → target.
-_HEADER_WORDS: tuple[tuple[str, str], ...] = (
-    ("email", "email"), ("mail", "email"), ("mobile", "phone"), ("phone", "phone"),
-    ("cell", "phone"), ("firstname", "first_name"), ("given", "first_name"),
-    ("lastname", "last_name"), ("surname", "last_name"), ("family", "last_name"),
-    ("zip", "postal_code"), ("postal", "postal_code"), ("npi", "licence_number"),
-    ("licen", "licence_number"), ("special", "specialty"), ("province", "region"),
-    ("state", "region"), ("city", "city"), ("country", "country"), ("profession", "profession"),
-    ("yearsof", "years_experience"), ("note", "notes"), ("tag", "tags"), ("source", "source"),
-)
-
-
-def suggest_mapping(headers: list[str]) -> dict[str, str]:
-    """Target field → column header for the columns whose names say what they hold. Each
-    column is suggested for one field at most; exact names win over partial ones."""
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for header in headers:
-        target = _HEADER_INDEX.get(header_key(header))
-        if target and target not in mapping:
-            mapping[target] = header
-            used.add(header)
-    for header in headers:
-        if header in used:
-            continue
-        key = header_key(header)
-        if "jurisdiction" in key or ("licen" in key and ("state" in key or "prov" in key)):
-            target = "licence_jurisdictions"
-        else:
-            target = next((t for word, t in _HEADER_WORDS if word in key), None)
-        if target and target not in mapping:
-            mapping[target] = header
-            used.add(header)
-    if "full_name" in mapping and "first_name" in mapping and "last_name" in mapping:
-        del mapping["full_name"]
-    return mapping
+MULTIPLE = frozenset(t.name for t in TARGETS if t.multiple)
 
 
 # --- free text → stored values -----------------------------------------------------------------
@@ -207,22 +146,30 @@ for _value, _syns in _PROFESSION_SYNONYMS.items():
 
 def match_profession(text: str) -> str | None:
     """Profession value for free text, or None when it is not recognised."""
+    return read_profession_text(text)[0]
+
+
+def read_profession_text(text: str) -> tuple[str | None, bool]:
+    """(profession, whole): `whole` is False when only the leading words of the text named
+    it ("RN, MSN, CPNP" → registered nurse, read from "RN"), a weaker reading that a coded
+    specialty may overrule."""
     key = _key(text)
     if not key:
-        return None
+        return None, False
     if key in PROFESSION_INDEX:
-        return PROFESSION_INDEX[key]
-    # "MD, CCFP", "RN (ICU)", "Family Physician - Locum": try the leading words.
-    words = key.split()
-    for n in range(len(words) - 1, 0, -1):
-        if (found := PROFESSION_INDEX.get(" ".join(words[:n]))) is not None:
-            return found
+        return PROFESSION_INDEX[key], True
     # "FAMILY PRACTICE", "CLINICAL SOCIAL WORKER", "CERTIFIED REGISTERED NURSE ANESTHETIST
-    # (CRNA)": what the matching knowledge reads in the words.
+    # (CRNA)", "M.D.": what the matching knowledge reads in the words.
     from rounds.matching.understand import read_profession
 
+    words = key.split()
+    # "MD, CCFP", "RN (ICU)", "Family Physician - Locum": try the leading words.
+    for n in range(len(words) - 1, 0, -1):
+        if (found := PROFESSION_INDEX.get(" ".join(words[:n]))) is not None:
+            whole = read_profession(text)
+            return (whole, True) if whole == found else (found, False)
     found = read_profession(text)
-    return found if found in Profession.values else None
+    return (found, True) if found in Profession.values else (None, False)
 
 
 class SpecialtyReading(NamedTuple):

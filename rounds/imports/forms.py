@@ -7,6 +7,7 @@ from rounds.lib.uploads import human_size
 
 from . import actions
 from .fields import TARGETS
+from .mapping import columns, decode_choice, encode_choice, families
 
 
 class UploadForm(forms.Form):
@@ -21,16 +22,38 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    """One select per field an import can fill, listing the file's columns."""
+    """One select per field an import can fill, listing the file's columns that hold values.
+    Fields taking several columns also list the numbered families ("… Code_1 … _15") and the
+    suggested set of columns, each as one choice."""
 
     def __init__(self, *args, batch, **kwargs):
         super().__init__(*args, **kwargs)
         self.batch = batch
-        columns = [("", "— don't import —")] + [(h, h) for h in batch.headers]
+        headers = batch.headers
+        filled = batch.filled if len(batch.filled or []) == len(headers) else [1] * len(headers)
+        mapped = {c for v in (batch.mapping or {}).values() for c in columns(v)}
+        # Columns empty in every row are left out of the lists (unless already chosen).
+        singles = [(h, h) for h, n in zip(headers, filled, strict=True) if n or h in mapped]
+        multiple = []
+        for family in families(headers):
+            if any(filled[headers.index(m)] for m in family.members):
+                multiple.append((encode_choice(list(family.members)), family.label))
         for target in TARGETS:
+            choices = [("", "— don't import —")]
+            initial = encode_choice(batch.mapping.get(target.name, ""))
+            if target.multiple:
+                extra = multiple
+                if initial and initial not in {v for v, _l in [*singles, *multiple]}:
+                    chosen = columns(batch.mapping[target.name])
+                    extra = [(initial, " + ".join(chosen) if len(chosen) <= 3 else
+                              f"{chosen[0]} + {len(chosen) - 1} more columns"), *multiple]
+                choices += [("Several columns", extra), ("One column", singles)] if extra else (
+                    singles)
+            else:
+                choices += singles
             self.fields[target.name] = forms.ChoiceField(
-                label=target.label, choices=columns, required=False, help_text=target.help,
-                initial=batch.mapping.get(target.name, ""),
+                label=target.label, choices=choices, required=False, help_text=target.help,
+                initial=initial,
             )
         self.fields["default_profession"] = forms.ChoiceField(
             label="Profession when the cell is empty",
@@ -41,10 +64,11 @@ class MappingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        mapping = {t.name: data.get(t.name, "") for t in TARGETS}
+        headers = self.batch.headers
+        mapping = {t.name: decode_choice(data.get(t.name, ""), headers) for t in TARGETS}
         try:
             self.mapping, self.default_profession = actions.check_mapping(
-                self.batch.headers, mapping, data.get("default_profession", "")
+                headers, mapping, data.get("default_profession", "")
             )
         except ValidationError as exc:
             for field_name, messages in exc.message_dict.items():

@@ -27,7 +27,12 @@ class ImportBatch(OrgOwned):
     delimiter = models.CharField(max_length=1, blank=True)
     sha256 = models.CharField(max_length=64, db_index=True)
     headers = models.JSONField(default=list)
-    mapping = models.JSONField(default=dict, blank=True, help_text="field name → column header")
+    # How many rows have a value in each column, in the order of `headers`.
+    filled = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(
+        default=dict, blank=True,
+        help_text="field name → column header (or a list of headers, for several columns)",
+    )
     default_profession = models.CharField(
         max_length=40, blank=True, help_text="Profession for rows whose profession cell is empty."
     )
@@ -35,6 +40,9 @@ class ImportBatch(OrgOwned):
     total_rows = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
+    # Rows created with something left out, and rows that were not a person's record.
+    warning_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
@@ -61,7 +69,8 @@ class ImportBatch(OrgOwned):
 
 
 class ImportRowIssue(OrgOwned):
-    """A row that was not imported as a new candidate, with its line number and the reason."""
+    """What the report says about one row: why it was not imported as a new candidate, or what
+    was left out of the candidate it became (a warning), with its line number."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
     line_number = models.PositiveIntegerField()

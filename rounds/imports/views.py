@@ -21,14 +21,18 @@ from rounds.lib.tenancy import access_object
 
 from . import actions
 from .choices import ImportStatus, RowOutcome
+from .fields import TARGET_BY_NAME, TARGETS
 from .forms import MappingForm, UploadForm
+from .mapping import columns, decode_choice
 from .models import ImportBatch
 from .tasks import import_batch_task, run_import
 
 OUTCOME_TABS = [
     (RowOutcome.ERROR, "Errors"),
+    (RowOutcome.WARNING, "Imported with warnings"),
     (RowOutcome.DUPLICATE, "Likely duplicates"),
     (RowOutcome.UNCHANGED, "Already imported"),
+    (RowOutcome.SKIPPED, "Not candidates"),
 ]
 
 
@@ -78,10 +82,18 @@ def import_map(request, uuid):
             run_import(batch.pk, via="web")
         return redirect("imports:detail", uuid=batch.uuid)
     preview = actions.preview_rows(batch)
+    examples = _examples(form, batch, preview)
+    # The preview shows the columns with something in the first rows: 330 NPPES columns are
+    # mostly empty.
+    shown = [i for i in range(len(batch.headers)) if any(cells[i] for _l, cells in preview)]
+    preview = [(line, [cells[i] for i in shown]) for line, cells in preview]
     return render(
         request, "imports/map.html",
         {
             "nav": "imports", "batch": batch, "form": form, "preview": preview,
+            "preview_headers": [batch.headers[i] for i in shown],
+            "hidden_columns": len(batch.headers) - len(shown),
+            "fields": [(form[t.name], examples.get(t.name)) for t in TARGETS],
             "earlier": actions.earlier_import_of_same_file(batch),
             "inline": actions.runs_inline(batch),
         },
@@ -89,22 +101,52 @@ def import_map(request, uuid):
     )
 
 
+def _examples(form, batch: ImportBatch, preview) -> dict[str, str]:
+    """For each field, the column chosen (in full: a select cuts long names) and its first
+    values, so a suggestion can be checked at a glance."""
+    index = {h: i for i, h in enumerate(batch.headers)}
+    out = {}
+    for target in TARGETS:
+        chosen = [c for c in columns(decode_choice(form[target.name].value() or "",
+                                                   batch.headers)) if c in index]
+        if not chosen:
+            continue
+        values = list(dict.fromkeys(
+            cells[index[c]] for _line, cells in preview for c in chosen if cells[index[c]]
+        ))[:3]
+        name = chosen[0] + (f" … ({len(chosen)} columns)" if len(chosen) > 1 else "")
+        out[target.name] = f"{name}: " + (", ".join(v[:40] for v in values) if values
+                                          else "empty in the first rows")
+    return out
+
+
 def _report_context(request, batch: ImportBatch) -> dict:
-    show = request.GET.get("show") or (
-        RowOutcome.ERROR if batch.error_count or not batch.duplicate_count
-        else RowOutcome.DUPLICATE
+    counts = {
+        RowOutcome.ERROR: batch.error_count, RowOutcome.WARNING: batch.warning_count,
+        RowOutcome.DUPLICATE: batch.duplicate_count, RowOutcome.UNCHANGED: batch.unchanged_count,
+        RowOutcome.SKIPPED: batch.skipped_count,
+    }
+    # The first tab with rows in it, errors first.
+    show = request.GET.get("show") or next(
+        (value for value, _label in OUTCOME_TABS if counts[value]), RowOutcome.ERROR
     )
     if show not in RowOutcome.values:
         show = RowOutcome.ERROR
     issues = batch.issues.filter(outcome=show).select_related("candidate")
     page = Paginator(issues, 50).get_page(request.GET.get("page"))
-    counts = {
-        RowOutcome.ERROR: batch.error_count, RowOutcome.DUPLICATE: batch.duplicate_count,
-        RowOutcome.UNCHANGED: batch.unchanged_count,
-    }
+    # The row's cells in the mapped columns (the whole row is in the CSV report: a 330-column
+    # NPPES row would fill the screen).
+    mapped = list(dict.fromkeys(c for v in (batch.mapping or {}).values() for c in columns(v)))
+    for issue in page.object_list:
+        target = TARGET_BY_NAME.get(issue.field)
+        issue.field_label = target.label if target else issue.field
+        data = issue.data or {}
+        issue.cells = [(h, data[h]) for h in mapped if h in data]
+        issue.other_cells = len(data) - len(issue.cells)
     return {
         "show": show, "page_obj": page, "issues": page.object_list,
-        "tabs": [(value, label, counts[value]) for value, label in OUTCOME_TABS],
+        "tabs": [(value, label, counts[value]) for value, label in OUTCOME_TABS
+                 if counts[value] or value == show],
         "querystring_without_page": f"show={show}",
     }
 

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 
 class ContactError(ValueError):
     """A contact detail that cannot be used; the message says what to fix."""
+
+
+# The everyday address (letters, digits, dots, _ + - before the @) takes a shorter road: its
+# local part is checked here and its domain once per domain — an import of 100,000 addresses
+# at a few hundred domains spent a tenth of its time re-validating the same domains. Anything
+# else, and every error, goes through email_validator; tests compare both roads.
+_SIMPLE_LOCAL = re.compile(r"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*$")
+_SIMPLE_DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
+@lru_cache(maxsize=4096)
+def _domain(domain: str) -> str | None:
+    """The normalized domain as email_validator writes it, or None when it refuses it."""
+    try:
+        return validate_email(f"a@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return None
+
+
+def _simple(value: str) -> str | None:
+    local, at, domain = value.rpartition("@")
+    if (not at or len(local) > 64 or len(value) > 250 or "--" in domain
+            or local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES
+            or not _SIMPLE_LOCAL.match(local) or not _SIMPLE_DOMAIN.match(domain)):
+        return None
+    found = _domain(domain)
+    return f"{local}@{found}" if found else None
 
 
 def normalize_email(value: str) -> str:
@@ -16,6 +47,8 @@ def normalize_email(value: str) -> str:
     value = (value or "").strip()
     if not value:
         return ""
+    if simple := _simple(value):
+        return simple
     try:
         info = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:

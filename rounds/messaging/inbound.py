@@ -141,7 +141,7 @@ def _orgs_for_unmatched_sms(phone: str, numbers: set[str], number: str, orgs) ->
         return [single]
     owners = set(orgs.filter(outreach_settings__sms_from_number=number)
                  .values_list("pk", flat=True)) if number else set()
-    known = set(Candidate.objects.filter(organization__in=orgs, phone_normalized=phone)
+    known = set(Candidate.objects.filter(organization__in=orgs).with_phone(phone)
                 .values_list("organization_id", flat=True)) if phone else set()
     texted = set(Message.objects.filter(
         organization__in=orgs, direction=Direction.OUTBOUND, channel=MessageChannel.SMS,
@@ -153,7 +153,7 @@ def _orgs_for_unmatched_sms(phone: str, numbers: set[str], number: str, orgs) ->
 def _route_sms(phone: str, numbers: set[str], orgs) -> tuple[Candidate | None, Thread | None]:
     # (a) the thread of the last text we sent to this number from the number it answered.
     # Through the people with this number (indexed), not a scan of every message's address.
-    people = Candidate.objects.filter(organization__in=orgs, phone_normalized=phone)
+    people = Candidate.objects.filter(organization__in=orgs).with_phone(phone)
     last = (
         Message.objects.filter(
             candidate__in=people, direction=Direction.OUTBOUND, channel=MessageChannel.SMS,
@@ -370,7 +370,7 @@ def _candidate_by_email(sender: str, org_id: int) -> Candidate | None:
     key = _email_key(sender)
     if not key:
         return None
-    found = Candidate.objects.filter(organization_id=org_id, email_normalized=key)
+    found = Candidate.objects.filter(organization_id=org_id).with_email(key)
     last = (
         Message.objects.filter(candidate__in=found, direction=Direction.OUTBOUND,
                                channel=MessageChannel.EMAIL)
@@ -390,7 +390,7 @@ def _sender_anywhere(sender: str) -> tuple[Candidate | None, list[int]]:
     key = _email_key(sender)
     if not key:
         return None, []
-    people = Candidate.objects.filter(email_normalized=key)
+    people = Candidate.objects.with_email(key)
     known = set(people.values_list("organization_id", flat=True))
     if len(known) == 1:
         candidate = _candidate_by_email(sender, next(iter(known)))

@@ -147,11 +147,32 @@ def test_invitations_create_list_delete(owner, org):
     body = created.json()
     assert body["email"] == "new.nurse@prairie.test" and body["status"] == "pending"
     assert body["email_sent"] is True and len(mail.outbox) == 1
-    assert body["accept_url"] in mail.outbox[0].body
-    assert [i["email"] for i in api.get("/invitations").json()] == ["new.nurse@prairie.test"]
+    # Only the invitee gets the link (an inviter who can open it can probe other tenants).
+    assert body["accept_url"] is None
+    token = Invitation.objects.get(pk=body["id"]).token
+    assert f"/accounts/invite/{token}/" in mail.outbox[0].body
+    listed = api.get("/invitations").json()
+    assert [i["email"] for i in listed] == ["new.nurse@prairie.test"]
+    assert listed[0]["accept_url"] is None
     assert api.delete(f"/invitations/{body['id']}").status_code == 204
     assert api.get("/invitations").json() == []
     assert Invitation.objects.get(pk=body["id"]).status == "revoked"
+
+
+def test_invitation_link_is_returned_when_the_email_could_not_go(owner, org, settings):
+    settings.EMAIL_BACKEND = "rounds.accounts.tests.test_invitations.BrokenBackend"
+    created = Api(owner).post("/invitations", {"email": "new.nurse@prairie.test"})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["email_sent"] is False
+    token = Invitation.objects.get(pk=body["id"]).token
+    assert body["accept_url"].endswith(f"/accounts/invite/{token}/")
+
+
+def test_inviting_an_account_of_another_organization_answers_like_any_other(owner, other_org):
+    created = Api(owner).post("/invitations", {"email": "owner@lonestar.test"})
+    assert created.status_code == 201
+    assert created.json()["status"] == "pending" and created.json()["accept_url"] is None
 
 
 def test_invitation_bad_input(owner, recruiter):

@@ -55,14 +55,42 @@ def test_owner_invites_and_invitee_joins_with_the_role_signed_in(login, owner, o
     assert visitor.get(reverse("today")).status_code == 200
 
 
-def test_pending_invitation_is_listed_with_its_link(login, owner):
+def test_pending_invitation_is_listed_without_its_link(login, owner):
+    """Only the invitee gets the link: an inviter who could open it would learn whether the
+    address already has an account elsewhere (the link says so when used)."""
     client = login(owner)
     invite(client)
     inv = Invitation.objects.get(email="nia@prairie.test")
     page = client.get(reverse("accounts:invite")).content.decode()
     assert "nia@prairie.test" in page
-    assert f"/accounts/invite/{inv.token}/" in page
-    assert "Copy link" in page
+    assert str(inv.token) not in page
+    assert "Resend" in page
+
+
+def test_inviting_someone_with_an_account_elsewhere_looks_like_any_invitation(
+        login, owner, org, other_org):
+    """Cross-tenant enumeration: the inviter sees the same answer, list and email count as for
+    a new address; the address's owner is told in the email why there is no link."""
+    client = login(owner)
+    elsewhere = invite(client, email="Owner@LoneStar.test")
+    fresh = invite(client, email="brand.new@prairie.test")
+    assert elsewhere.status_code == fresh.status_code == 302
+    assert elsewhere["Location"] == fresh["Location"]
+    messages_shown = [str(m) for m in client.get(reverse("accounts:invite")).context["messages"]]
+    page = client.get(reverse("accounts:invite")).content.decode()
+    assert "owner@lonestar.test" in page and "brand.new@prairie.test" in page
+    assert "account" not in " ".join(messages_shown).lower()
+    assert Invitation.objects.filter(email="owner@lonestar.test", organization=org).exists()
+
+    assert len(mail.outbox) == 2
+    to_elsewhere, to_fresh = mail.outbox
+    assert to_elsewhere.to == ["owner@lonestar.test"]
+    assert to_elsewhere.subject == to_fresh.subject.replace("brand.new", "owner")
+    assert "/accounts/invite/" not in to_elsewhere.body
+    assert "already has a Rounds account with another organization" in to_elsewhere.body
+    assert "/accounts/invite/" in to_fresh.body
+    # Nothing changed for the account elsewhere.
+    assert User.objects.get(email="owner@lonestar.test").organization_id == other_org.pk
 
 
 def test_invitation_cannot_be_used_twice(owner, org):
@@ -157,10 +185,11 @@ def test_only_admins_can_invite(request, login, persona):
     assert mail.outbox == []
 
 
-def test_inviting_an_existing_user_is_a_field_error(login, owner, recruiter):
+def test_inviting_a_member_of_ones_own_organization_is_a_field_error(login, owner, recruiter):
     response = invite(login(owner), email="RECRUITER@prairie.test")
     assert response.status_code == 200
-    assert "already has an account" in response.content.decode()
+    assert "recruiter@prairie.test is already a member of Prairie Family Clinics" in \
+        response.content.decode()
     assert not Invitation.objects.exists()
 
 
@@ -185,6 +214,9 @@ def test_mail_failure_keeps_the_invitation_and_says_so(login, owner, settings):
     assert Invitation.objects.filter(email="nia@prairie.test").exists()
     page = client.get(reverse("accounts:invite")).content.decode()
     assert "couldn&#x27;t be sent" in page
+    # Here, and only here, the admin gets the link to pass on.
+    inv = Invitation.objects.get(email="nia@prairie.test")
+    assert f"/accounts/invite/{inv.token}/" in page
 
 
 class BrokenBackend:

@@ -42,7 +42,7 @@ def test_same_name_and_licence_number_is_a_duplicate(org, recruiter):
     b = make(org, recruiter, " jonas ", "BERG ")
     do_add_related(a, Licence, actor=recruiter, jurisdiction="CA-AB", number="12345")
     do_add_related(b, Licence, actor=recruiter, jurisdiction="CA-AB", number="12345")
-    assert pair_keys(org)[frozenset((a.pk, b.pk))] == ["same name and licence CA-AB 12345"]
+    assert pair_keys(org)[frozenset((a.pk, b.pk))] == ["same name and licence 12345 (Alberta)"]
 
 
 def test_same_licence_with_a_different_name_is_not_a_duplicate(org, recruiter):
@@ -101,7 +101,7 @@ def test_duplicates_of_one_record_and_of_an_unsaved_row(org, recruiter, candidat
                     email_normalized="", phone_normalized="")
     found = duplicates_of(row, licence_numbers=["a-1"])
     assert [m.candidate for m in found] == [candidate]
-    assert found[0].reasons == ["same name and licence CA-AB A-1"]
+    assert found[0].reasons == ["same name and licence A-1 (Alberta)"]
 
 
 def test_large_group_is_reported_as_pairs_with_its_oldest_record(org, recruiter):

@@ -90,7 +90,8 @@ def test_referrer_from_pool_or_free_text(login, recruiter, candidate):
                 form_data(source="referral", referrer=f"Amara — {candidate.uuid}", last_name="A"))
     assert Candidate.objects.get(last_name="A").referred_by == candidate
     client.post(reverse("candidates:create"),
-                form_data(source="referral", referrer="Dr. Someone Else", last_name="B"))
+                form_data(source="referral", referrer="Dr. Someone Else", last_name="B",
+                          email="b@example.com", phone=""))
     b = Candidate.objects.get(last_name="B")
     assert b.referred_by is None and b.referrer_name == "Dr. Someone Else"
 

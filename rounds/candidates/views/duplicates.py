@@ -152,6 +152,6 @@ def merge(request, survivor, other):
         "other": gone,
         "rows": rows,
         "form": form,
-        "moves": preview_moves(gone) if refusal is None else [],
+        "moves": preview_moves(gone, keep) if refusal is None else [],
         "refusal": refusal,
     }, status=409 if refusal and request.method == "POST" else 200)

@@ -32,6 +32,7 @@ from rounds.pipeline.models import Application
 
 from .. import actions
 from ..choices import Channel, ConsentBasis
+from ..duplicates import do_dismiss_duplicate, duplicates_of_new
 from ..forms import (
     SECTIONS,
     AddToJobForm,
@@ -77,7 +78,7 @@ def apply_errors(form, exc: ValidationError) -> None:
 def _detail_queryset():
     return Candidate.objects.select_related("owner", "referred_by", "merged_into").prefetch_related(
         "tags", "specialties", "licences", "certifications", "experiences", "education",
-        "availability",
+        "availability", "contact_points",
         Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by")),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
     )
@@ -270,14 +271,24 @@ def candidate_create(request):
     form = CandidateForm(request.POST or None, organization_id=org_id,
                          instance=Candidate(organization_id=org_id))
     status = 200
+    duplicates = []
     if request.method == "POST":
         if form.is_valid():
+            fields = form.candidate_fields()
+            duplicates = duplicates_of_new(org_id, fields)
+            if duplicates and not request.POST.get("confirm_new_person"):
+                # Likely someone already in the pool: say who, and let the user decide.
+                return render(request, "candidates/form.html",
+                              {"form": form, "nav": "candidates", "creating": True,
+                               "duplicates": duplicates}, status=409)
             try:
                 with transaction.atomic():
                     candidate = actions.do_create_candidate(
                         org_id, actor=request.user, specialties=form.specialties,
-                        tags=form.tags, **form.candidate_fields(),
+                        tags=form.tags, **fields,
                     )
+                    for match in duplicates:  # the user said: a different person
+                        do_dismiss_duplicate(candidate, match.candidate, actor=request.user)
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:

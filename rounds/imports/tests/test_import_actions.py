@@ -45,7 +45,7 @@ def test_headers_are_matched_to_fields(org, recruiter):
     assert batch.status == ImportStatus.MAPPING
 
 
-def test_good_rows_imported_and_bad_rows_reported_with_line_and_reason(org, recruiter):
+def test_rows_with_unreadable_optional_values_import_with_warnings(org, recruiter):
     rows = [
         person(1),
         person(2, **{"E-mail": "not-an-email"}),
@@ -53,20 +53,32 @@ def test_good_rows_imported_and_bad_rows_reported_with_line_and_reason(org, recr
         person(4, **{"Last Name": ""}),
         person(5, **{"Licence jurisdictions": "Atlantis"}),
         person(6, **{"Years of experience": "lots"}),
-        person(7, **{"Profession": "Wizard"}),
+        person(7, **{"Profession": "Wizard", "Specialty": ""}),
         person(8),
+        person(9, **{"Profession": "Wizard"}),  # the specialty names the profession
     ]
     batch = start(org, recruiter, csv_bytes(rows))
     assert batch.status == ImportStatus.COMPLETED
-    assert (batch.created_count, batch.error_count, batch.rows_done) == (2, 6, 8)
+    assert (batch.created_count, batch.warning_count, batch.error_count, batch.rows_done) == (
+        7, 5, 2, 9)
     errors = issues(batch, RowOutcome.ERROR)
-    assert [(line, f) for line, f, _m in errors] == [
-        (3, "email"), (4, "phone"), (5, "last_name"), (6, "licence_jurisdictions"),
-        (7, "years_experience"), (8, "profession"),
+    assert [(line, f) for line, f, _m in errors] == [(5, "last_name"), (8, "profession")]
+    assert "Wizard" in errors[1][2]
+    warnings = issues(batch, RowOutcome.WARNING)
+    assert [(line, f) for line, f, _m in warnings] == [
+        (3, "email"), (4, "phone"), (6, "licence_jurisdictions"), (7, "years_experience"),
+        (10, "profession"),
     ]
-    assert "not-an-email" in errors[0][2]
-    assert "Atlantis" in errors[3][2]
-    assert ImportRowIssue.objects.filter(line_number=3).get().data["E-mail"] == "not-an-email"
+    assert "not-an-email" in warnings[0][2] and "imported without it" in warnings[0][2]
+    assert "Atlantis" in warnings[2][2]
+    assert "Physician, from the specialty" in warnings[4][2]
+    warned = ImportRowIssue.objects.get(line_number=3)
+    assert warned.data["E-mail"] == "not-an-email"  # what was typed stays in the report
+    assert warned.candidate.first_name == "Ana2" and warned.candidate.email == ""
+    assert warned.candidate.phone == "+14035550002"
+    ana5 = Candidate.objects.get(first_name="Ana5")
+    assert not ana5.licences.exists() and ana5.specialties.exists()
+    assert Candidate.objects.get(first_name="Ana6").years_experience is None
 
     ana = Candidate.objects.get(email="ana1@example.com")
     assert (ana.first_name, ana.profession, ana.phone) == ("Ana1", "physician", "+14035550001")
@@ -107,7 +119,7 @@ def test_likely_duplicates_are_flagged_and_not_doubled(org, recruiter, candidate
 
 
 def test_reimporting_the_same_file_creates_nothing(org, recruiter):
-    content = csv_bytes([person(i) for i in range(1, 6)] + [person(9, **{"E-mail": "bad@"})])
+    content = csv_bytes([person(i) for i in range(1, 6)] + [person(9, **{"Last Name": ""})])
     first = start(org, recruiter, content)
     assert (first.created_count, first.error_count) == (5, 1)
     before = (Candidate.objects.count(), Licence.objects.count(), Tag.objects.count(),
@@ -145,12 +157,13 @@ def test_xlsx_import(org, recruiter):
     assert batch.mapping["region"] == "State" and batch.mapping["postal_code"] == "Zip"
     actions.do_start_import(batch, batch.mapping, actor=recruiter)
     batch = tasks.run_import(batch.pk)
-    assert (batch.created_count, batch.error_count) == (1, 1)
+    assert (batch.created_count, batch.warning_count, batch.error_count) == (2, 1, 0)
     maria = Candidate.objects.get(last_name="Lopez")
     assert (maria.profession, maria.phone, maria.country, maria.region) == (
         "nurse_practitioner", "+12145550100", "US", "TX")
     assert maria.years_experience == 12 and maria.postal_code == "75230"
-    assert issues(batch, RowOutcome.ERROR)[0][:2] == (4, "email")  # blank line 3 counted
+    assert issues(batch, RowOutcome.WARNING)[0][:2] == (4, "email")  # blank line 3 counted
+    assert Candidate.objects.get(last_name="Bloggs").email == ""
 
 
 def test_semicolon_cp1252_csv_with_full_name_column(org, recruiter):

@@ -68,6 +68,43 @@ def test_bad_upload_and_bad_mapping_name_the_field(login, recruiter):
     assert twice.status_code == 400
 
 
+def test_fields_taking_several_columns_are_mapped_with_lists(login, recruiter):
+    header = ["First", "Last", "Credential", "Taxonomy_1", "Taxonomy_2", "License_1",
+              "License State_1", "License_2", "License State_2"]
+    rows = [["ANA", "SILVA", "MD", "207Q00000X", "207P00000X", "A1", "TX", "B2", "NM"],
+            ["BO", "BERG", "RN", "163W00000X", "", "R1", "TX", "", ""]]
+    client = login(recruiter)
+    body = post_file(client, csv_bytes(rows, header=header)).json()
+    assert body["mapping"]["specialty"] == ["Taxonomy_1", "Taxonomy_2"]
+    assert body["mapping"]["licence_jurisdictions"] == ["License State_1", "License State_2"]
+    # One column only, for a field read from one: refused, naming the field.
+    bad = client.post(f"/api/imports/{body['uuid']}/start",
+                      {"mapping": {**body["mapping"], "phone": ["Taxonomy_1", "Taxonomy_2"]}},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "phone" in bad.json()["errors"]
+    started = client.post(f"/api/imports/{body['uuid']}/start", {"mapping": body["mapping"]},
+                          content_type="application/json")
+    assert started.status_code == 202, started.content
+    assert (started.json()["created"], started.json()["errors"]) == (2, 0)
+    ana = Candidate.objects.get(last_name="Silva")
+    assert ana.first_name == "Ana"
+    assert sorted(ana.licences.values_list("jurisdiction", "number")) == [
+        ("US-NM", "B2"), ("US-TX", "A1")]
+    assert ana.specialties.count() == 2
+
+
+def test_the_report_lists_warnings_with_their_candidate(login, recruiter):
+    client = login(recruiter)
+    body = post_file(client, csv_bytes([person(1, **{"E-mail": "ana@"}), person(2)])).json()
+    started = client.post(f"/api/imports/{body['uuid']}/start", {"mapping": body["mapping"]},
+                          content_type="application/json").json()
+    assert (started["created"], started["created_with_warnings"], started["skipped"]) == (2, 1, 0)
+    issues = client.get(f"/api/imports/{body['uuid']}/issues?outcome=warning").json()
+    [item] = issues["items"]
+    assert item["field"] == "email" and item["line"] == 2
+    assert item["candidate_uuid"] == str(Candidate.objects.get(first_name="Ana1").uuid)
+
+
 @pytest.mark.parametrize("role", ["read_only", "hiring_manager"])
 def test_roles_that_cannot_import_get_403(request, login, org, recruiter, role):
     client = login(request.getfixturevalue(role))

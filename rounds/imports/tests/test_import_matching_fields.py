@@ -116,7 +116,7 @@ def test_each_chunk_queues_the_match_profiles_of_its_new_candidates(
     from rounds.imports import actions
     from rounds.matching.tasks import refresh_profiles_task
 
-    rows = [person(i, **({"E-mail": "bad"} if i == 3 else {})) for i in range(1, 6)]
+    rows = [person(i, **({"Last Name": ""} if i == 3 else {})) for i in range(1, 6)]
     monkeypatch.setattr(actions, "CHUNK_SIZE", 2)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         batch = start(org, recruiter, csv_bytes(rows))

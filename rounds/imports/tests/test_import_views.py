@@ -42,7 +42,8 @@ def test_upload_then_map_then_report(login, recruiter):
     assert batch.status == ImportStatus.COMPLETED  # 2 rows: imported during the request
     report = client.get(reverse("imports:detail", args=[batch.uuid]))
     html = report.content.decode()
-    assert "12” is not a valid phone number" in html
+    assert "Imported with warnings" in html
+    assert "12” is not a valid phone number" in html and "Imported without it." in html
     assert Candidate.objects.filter(first_name="Ana1").exists()
 
     again = client.post(reverse("imports:list"), {"file": upload(content)})
@@ -131,7 +132,8 @@ def test_failed_import_can_be_resumed(transactional_db, login, recruiter, batch,
     client.post(reverse("imports:resume", args=[batch.uuid]))
     run_tasks()
     batch.refresh_from_db()
-    assert batch.status == ImportStatus.COMPLETED and batch.created_count == 1
+    assert batch.status == ImportStatus.COMPLETED and batch.created_count == 2
+    assert batch.warning_count == 1  # the email "=cmd|calc": imported without it
 
 
 def test_history_page_query_count_is_bounded(login, org, recruiter, django_assert_max_num_queries):

@@ -77,7 +77,7 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line_and_column(org, tmp
     path = write_csv(tmp_path / "people.csv", [
         row(1),
         row(2, email="not-an-email"),
-        row(3, profession="Wizard"),
+        row(3, profession="Wizard", specialty=""),
         row(4, email="ines1@example.com"),
         row(5, licence_jurisdictions="AB;Atlantis"),
         row(6),
@@ -85,17 +85,18 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line_and_column(org, tmp
     out, err = run("import_candidates", str(path), org="prairie")
     assert err == ""
     lines = out.splitlines()
-    assert f"{path}:3: error: column “email”: “not-an-email” is not a valid email address" in out
+    # An unreadable optional value is a warning: the row is imported without it.
+    assert f"{path}:3: warning: column “email”: “not-an-email” is not a valid email address" in out
     assert any(line.startswith(f"{path}:4: error: column “profession”: “Wizard”")
                for line in lines)
     assert f"{path}:5: duplicate: column “email”: Same email as line 2." in lines
-    assert any(line.startswith(f"{path}:6: error: column “licence_jurisdictions”: “Atlantis”")
-               for line in lines)
-    assert lines[-1] == (f"{path} → prairie: 6 rows; 2 created, 1 skipped as duplicates "
-                         "(0 already imported), 3 with errors.")
+    assert any(line.startswith(f"{path}:6: warning: column “licence_jurisdictions”: "
+                               "“Atlantis”") for line in lines)
+    assert lines[-1] == (f"{path} → prairie: 6 rows; 4 created (2 with warnings), 1 skipped as "
+                         "duplicates (0 already imported), 1 with errors.")
     assert sorted(Candidate.objects.filter(organization=org).values_list("external_id",
                                                                         flat=True)) == [
-        "T-1", "T-6"]
+        "T-1", "T-2", "T-5", "T-6"]
 
 
 def test_import_summary_as_json(org, tmp_path):
@@ -104,17 +105,19 @@ def test_import_summary_as_json(org, tmp_path):
     summary = json.loads(out)
     assert {k: summary[k] for k in ("organization", "status", "rows", "created",
                                     "skipped_duplicates", "errors")} == {
-        "organization": "prairie", "status": "completed", "rows": 2, "created": 1,
-        "skipped_duplicates": 0, "errors": 1,
+        "organization": "prairie", "status": "completed", "rows": 2, "created": 2,
+        "skipped_duplicates": 0, "errors": 0,
     }
+    assert summary["created_with_warnings"] == 1
     assert summary["issues"] == [{
-        "line": 3, "outcome": "error", "field": "years_experience",
-        "column": "years_experience", "candidate_id": None,
-        "message": "“lots” is not a number of years (write e.g. 12).",
+        "line": 3, "outcome": "warning", "field": "years_experience",
+        "column": "years_experience",
+        "candidate_id": Candidate.objects.get(external_id="T-2").pk,
+        "message": "“lots” is not a number of years (write e.g. 12): imported without it.",
     }]
 
     again, _err = run("import_candidates", str(path), json=True)
-    assert (json.loads(again)["created"], json.loads(again)["skipped_duplicates"]) == (0, 1)
+    assert (json.loads(again)["created"], json.loads(again)["skipped_duplicates"]) == (0, 2)
 
 
 def test_import_of_the_example_file_reads_codes_and_professions_in_words(org):

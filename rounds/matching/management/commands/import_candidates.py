@@ -1,8 +1,10 @@
 """`rounds import-candidates FILE.csv [--org SLUG]`: import a candidate spreadsheet from the
 command line, through the same importer as the web (rounds.imports), synchronously.
 
-The columns are matched by name (the documented columns in the README, and the synonyms the web
-mapping step recognises). Every row that is not imported is reported with its line and column;
+The columns are matched as the web's mapping step suggests them: by what their names mean and what
+their first rows hold (rounds/imports/mapping.py), e.g. the full NPPES and CMS files. Every row
+that is not imported, and every value left out of a row that was, is reported with its line and
+column;
 exit status 0 when the file was processed (even with row errors), 2 when the input is unusable
 (no such file, not a spreadsheet, no recognisable columns, unknown organization), 1 when the
 import stopped on an unexpected error (run the command again: it resumes)."""
@@ -19,14 +21,17 @@ from django.db import transaction
 from rounds.imports import actions, tasks
 from rounds.imports import fields as import_fields
 from rounds.imports.choices import ImportStatus, RowOutcome
+from rounds.imports.mapping import columns
 from rounds.imports.models import ImportBatch, ImportRowIssue
 
 from ._common import BatchCommand, BatchError, InputError, resolve_organization
 
 OUTCOME_WORDS = {
     RowOutcome.ERROR: "error",
+    RowOutcome.WARNING: "warning",
     RowOutcome.DUPLICATE: "duplicate",
     RowOutcome.UNCHANGED: "already imported",
+    RowOutcome.SKIPPED: "skipped",
 }
 
 
@@ -72,15 +77,16 @@ class Command(BatchCommand):
 
     def create_batch(self, path: Path, organization_id: int, default_profession: str
                      ) -> ImportBatch:
-        """Store the file as an import batch with its columns mapped from their names, queued
-        for run_import. Raises InputError naming the file when it cannot be used."""
+        """Store the file as an import batch with the mapping suggested for its columns (or the
+        one used for an earlier file with the same columns), queued for run_import. Raises
+        InputError naming the file when it cannot be used."""
         with path.open("rb") as fh, transaction.atomic():
             try:
                 batch = actions.do_create_batch(organization_id, File(fh, name=path.name),
                                                 actor=None)
             except ValidationError as exc:
                 raise InputError(f"{path}: {' '.join(_messages(exc))}") from None
-            mapping = import_fields.suggest_mapping(batch.headers)
+            mapping = batch.mapping
             try:
                 actions.do_start_import(batch, mapping, default_profession, actor=None)
             except ValidationError as exc:
@@ -107,9 +113,10 @@ class Command(BatchCommand):
         summary = {
             "file": str(path), "organization": org.slug, "batch": str(batch.uuid),
             "status": batch.status, "rows": batch.rows_done, "created": batch.created_count,
+            "created_with_warnings": batch.warning_count,
             "skipped_duplicates": batch.duplicate_count + batch.unchanged_count,
             "duplicates": batch.duplicate_count, "already_imported": batch.unchanged_count,
-            "errors": batch.error_count,
+            "errors": batch.error_count, "not_candidates": batch.skipped_count,
         }
         if as_json:
             self.stdout.write(json.dumps({**summary, "columns": mapping, "issues": rows},
@@ -120,10 +127,14 @@ class Command(BatchCommand):
             column = f" column “{r['column']}”:" if r["column"] else ""
             self.stdout.write(f"{where}: {OUTCOME_WORDS.get(r['outcome'], r['outcome'])}:"
                               f"{column} {r['message']}")
+        warned = f" ({batch.warning_count:,} with warnings)" if batch.warning_count else ""
+        not_people = (f", {batch.skipped_count:,} not candidates (organizations, rows with no "
+                      "name)") if batch.skipped_count else ""
         self.stdout.write(
-            f"{path} → {org.slug}: {_rows(batch.rows_done)}; {batch.created_count:,} created, "
-            f"{summary['skipped_duplicates']:,} skipped as duplicates "
-            f"({batch.unchanged_count:,} already imported), {batch.error_count:,} with errors."
+            f"{path} → {org.slug}: {_rows(batch.rows_done)}; {batch.created_count:,} created"
+            f"{warned}, {summary['skipped_duplicates']:,} skipped as duplicates "
+            f"({batch.unchanged_count:,} already imported), {batch.error_count:,} with errors"
+            f"{not_people}."
         )
 
 
@@ -137,15 +148,16 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _column_of(mapping: dict[str, str], field_name: str) -> str:
+def _column_of(mapping: dict, field_name: str) -> str:
     if field_name in mapping:
-        return mapping[field_name]
+        chosen = columns(mapping[field_name])
+        return chosen[0] + (f" … ({len(chosen)} columns)" if len(chosen) > 1 else "")
     if field_name in ("first_name", "last_name") and "full_name" in mapping:
         return mapping["full_name"]
     return ""
 
 
-def _mapping_problem(headers: list[str], mapping: dict[str, str], exc: ValidationError) -> str:
+def _mapping_problem(headers: list[str], mapping: dict, exc: ValidationError) -> str:
     """Why the columns cannot be imported, in the command line's words."""
     documented = ", ".join(t for t in import_fields.TARGET_NAMES if t != "full_name")
     columns = ", ".join(f"“{h}”" for h in headers[:30]) + (" …" if len(headers) > 30 else "")
