@@ -159,9 +159,9 @@ def outreach_rows(org, recruiter, c, application):
     thread = Thread.objects.create(organization=org, candidate=c, application=application)
     # UNKNOWN: the one status a "send again" acts on, so the route does its work for an insider.
     outbound = Message.objects.create(
-        organization=org, thread=thread, candidate=c, application=application, template=template,
-        channel="email", status=MessageStatus.UNKNOWN, to_address=c.email, subject="Hi",
-        body="Hi", idempotency_key="world-outbound", created_by=recruiter,
+        organization=org, thread=thread, candidate=c, application=application,
+        purpose="outreach.message", channel="email", status=MessageStatus.UNKNOWN,
+        to_address=c.email, subject="Hi", body="Hi", idempotency_key="world-outbound", created_by=recruiter,
     )
     inbound = Message.objects.create(
         organization=org, thread=thread, candidate=c, channel="email",

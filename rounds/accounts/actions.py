@@ -123,7 +123,8 @@ def user_for_api_key(key: str) -> User | None:
 # --- invitations -------------------------------------------------------------------------------
 
 def send_invitation_email(invitation: Invitation, *, accept_url: str) -> None:
-    """Send the invitation. Call after the invitation is committed; failures are the caller's.
+    """Queue the invitation's email through the outbox, in the caller's transaction (the
+    worker sends it; a mail server that is down is retried).
 
     An address that already has an account (in another organization: members of this one can't
     be invited) gets no link, since one address belongs to one organization; the email tells
@@ -149,8 +150,9 @@ def send_invitation_email(invitation: Invitation, *, accept_url: str) -> None:
             f"The link works once and expires on {expires:%B} {expires.day}, {expires.year}.\n"
             "If you weren't expecting this, you can ignore this email.\n"
         )
-    send_account_email(invitation.email, subject=f"You're invited to {org.name} on Rounds",
-                       body=body, purpose=AccountEmail.INVITATION)
+    send_account_email(invitation.email, organization_id=invitation.organization_id,
+                       subject=f"You're invited to {org.name} on Rounds", body=body,
+                       purpose=AccountEmail.INVITATION, ref_id=invitation.pk)
 
 
 def do_revoke_invitation(invitation: Invitation, *, actor: User, via: str = "web") -> Invitation:

@@ -227,10 +227,12 @@ class InvitationOut(Schema):
     expires_at: datetime
     invited_by: str | None
     accept_url: str | None = Field(
-        None, description="Only when the invitation email couldn't be sent, for you to pass on."
-        " Otherwise only the invitee gets the link, so that an invitation can't be used to learn"
-        " whether an address has an account with another organization.")
-    email_sent: bool | None = None
+        None, description="Only when the invitation email couldn't be sent (failed or refused),"
+        " for you to pass on. Otherwise only the invitee gets the link, so that an invitation"
+        " can't be used to learn whether an address has an account with another organization.")
+    email_status: str | None = Field(
+        None, description="How its latest email went: queued, sent, failed, dropped… (the "
+        "email goes through the outbox, sent by the worker).")
 
 
 class InvitationIn(Schema):
@@ -238,14 +240,18 @@ class InvitationIn(Schema):
     role: Role = Role.RECRUITER
 
 
-def _invitation_out(request, inv: Invitation, email_sent: bool | None = None) -> dict:
+def _invitation_out(request, inv: Invitation) -> dict:
+    from .choices import AccountEmail
+    from .mail import latest
+
+    found = latest(AccountEmail.INVITATION, [inv.pk]).get(inv.pk)
+    failed = found is not None and found[0] in ("failed", "dropped")
     return {
         "id": inv.pk, "email": inv.email, "role": inv.role, "status": inv.status,
         "created_at": inv.created_at, "expires_at": inv.expires_at,
         "invited_by": inv.invited_by.email if inv.invited_by else None,
-        "accept_url": (absolute(reverse("accounts:accept", args=[inv.token]))
-                       if email_sent is False else None),
-        "email_sent": email_sent,
+        "accept_url": absolute(reverse("accounts:accept", args=[inv.token])) if failed else None,
+        "email_status": found[0] if found else None,
     }
 
 
@@ -265,13 +271,9 @@ def create_invitation(request, payload: InvitationIn):
     with transaction.atomic():
         inv = actions.do_invite_user(request.user.organization, email=payload.email,
                                      role=payload.role, actor=request.user, via="api")
-    accept_url = absolute(reverse("accounts:accept", args=[inv.token]))
-    try:
-        actions.send_invitation_email(inv, accept_url=accept_url)
-        sent = True
-    except Exception:  # noqa: BLE001 — the invitation stands; the caller can share the link
-        sent = False
-    return Status(201, _invitation_out(request, inv, email_sent=sent))
+        accept_url = absolute(reverse("accounts:accept", args=[inv.token]))
+        actions.send_invitation_email(inv, accept_url=accept_url)  # through the outbox
+    return Status(201, _invitation_out(request, inv))
 
 
 @router.delete("/invitations/{invitation_id}", response={204: None, **ERRORS},

@@ -23,7 +23,7 @@ from rounds.lib.tenancy import access_object
 from rounds.pipeline.models import Stage
 
 from . import actions
-from .choices import Role
+from .choices import AccountEmail, Role
 from .forms import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -90,9 +90,16 @@ def settings_home(request):
 
 @admin_required
 def users(request):
-    people = (User.objects.visible_to(request.user)
-              .annotate(has_two_factor=Exists(TwoFactorDevice.objects.filter(user=OuterRef("pk"))))
-              .order_by("-is_active", "first_name", "last_name", "email"))
+    from . import mail
+
+    people = list(User.objects.visible_to(request.user)
+                  .annotate(has_two_factor=Exists(TwoFactorDevice.objects.filter(
+                      user=OuterRef("pk"))))
+                  .order_by("-is_active", "first_name", "last_name", "email"))
+    resets = mail.latest(AccountEmail.PASSWORD_RESET, [p.pk for p in people])
+    for person in people:  # a reset link the mail server refused is told here
+        found = resets.get(person.pk)
+        person.reset_problem = found[2] if found and found[0] in ("failed", "dropped") else ""
     return render(request, "accounts/users.html", {
         "nav": "settings",
         "people": people,
@@ -144,19 +151,29 @@ def _accept_url(request, invitation: Invitation) -> str:
 
 
 def _send_invitation(request, invitation: Invitation) -> bool:
-    try:
+    """Queue the invitation's email through the outbox (the worker sends it and retries a mail
+    server that is down); the pending list says how it went."""
+    with transaction.atomic():
         actions.send_invitation_email(invitation, accept_url=_accept_url(request, invitation))
-    except Exception:  # noqa: BLE001 — the mail server's failure must not lose the invitation
-        log.exception("Sending invitation %s failed", invitation.pk)
-        # The link is shown only here, when the email could not carry it: a link the inviter
-        # can open would let them learn whether the address has an account elsewhere.
-        messages.warning(
-            request,
-            f"The invitation for {invitation.email} is saved, but the email couldn't be sent. "
-            f"Send them this link yourself: {_accept_url(request, invitation)}",
-        )
-        return False
     return True
+
+
+def _with_email_status(invitations) -> list[Invitation]:
+    """Each invitation with how its latest email went. The link is shown only when the email
+    could not carry it (failed or refused): a link the inviter can open would let them learn
+    whether the address has an account elsewhere."""
+    from . import mail
+
+    invitations = list(invitations)
+    emails = mail.latest(AccountEmail.INVITATION, [inv.pk for inv in invitations])
+    out = []
+    for inv in invitations:
+        found = emails.get(inv.pk)
+        inv.email_status = found[1] if found else ""
+        inv.email_problem = found[2] if found and found[0] in ("failed", "dropped") else ""
+        inv.share_link = _accept_url(None, inv) if inv.email_problem else ""
+        out.append(inv)
+    return out
 
 
 @admin_required
@@ -174,12 +191,12 @@ def invite(request):
         else:
             if _send_invitation(request, invitation):
                 messages.success(
-                    request, f"Invitation sent to {invitation.email} as "
-                             f"{invitation.get_role_display().lower()}.")
+                    request, f"Invitation to {invitation.email} as "
+                             f"{invitation.get_role_display().lower()} is on its way.")
             return redirect("accounts:invite")
-    invitations = (Invitation.objects.visible_to(request.user)
-                   .filter(accepted_at__isnull=True, revoked_at__isnull=True)
-                   .select_related("invited_by"))
+    invitations = _with_email_status(
+        Invitation.objects.visible_to(request.user)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related("invited_by"))
     return render(request, "accounts/invite.html", {
         "nav": "settings", "form": form, "invitations": invitations,
     })
@@ -207,7 +224,7 @@ def invite_resend(request, pk: int):
     if not invitation.is_usable:
         messages.error(request, "That invitation can no longer be used; invite them again.")
     elif _send_invitation(request, invitation):
-        messages.success(request, f"Invitation sent again to {invitation.email}.")
+        messages.success(request, f"Invitation to {invitation.email} is on its way again.")
     return redirect("accounts:invite")
 
 

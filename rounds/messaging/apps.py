@@ -18,3 +18,15 @@ class MessagingConfig(AppConfig):
             purposes.Purpose(optout.ASKED_CONSENT_LINK, "the link confirming consent they "
                              "asked for", kind=MessageKind.REQUESTED),
         )
+        # Accounts' emails (invitations, password resets) go through the outbox too; accounts
+        # is below the core, so the core registers their purposes and lends its writer.
+        from rounds.accounts import mail as account_mail
+        from rounds.accounts.choices import AccountEmail
+
+        from . import outbox
+
+        purposes.register(*(
+            purposes.Purpose(account_mail.purpose_name(what), label.lower(),
+                             kind=MessageKind.STAFF) for what, label in AccountEmail.choices
+        ))
+        account_mail.install(write=outbox.account_email, read=outbox.latest_about)

@@ -127,6 +127,11 @@ def build_email(message, *, outreach_settings=None, previous_ids: list[str] | No
         "Message-ID": message_id,
         "Date": format_datetime((when or timezone.now()).astimezone(UTC)),
     }
+    if message.purpose:
+        headers["X-Rounds-Purpose"] = message.purpose
+    if message.kind != MessageKind.COMMERCIAL:
+        # Not written by a person to start a conversation: auto-responders keep quiet (RFC 3834).
+        headers["Auto-Submitted"] = "auto-generated"
     if previous_ids:
         headers["In-Reply-To"] = previous_ids[-1]
         headers["References"] = " ".join(previous_ids[-MAX_REFERENCES:])

@@ -120,3 +120,29 @@ def cancel_pending(queryset, reason: str) -> int:
 
 def _is_user(actor) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def account_email(organization_id: int, *, address: str, subject: str, body: str, purpose: str,
+                  key: str, ref_id: int | None = None, to_user=None) -> Message:
+    """The writer accounts' emails go through (rounds.accounts.mail): an email to an address,
+    from the organization, in the caller's transaction."""
+    from .choices import MessageChannel
+
+    return queue_to_address(organization_id, address=address, to_user=to_user,
+                            channel=MessageChannel.EMAIL, subject=subject, body=body,
+                            idempotency_key=key, purpose=purpose, ref_id=ref_id)
+
+
+def latest_about(purpose: str, ref_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """{ref_id: (status, status in words, why)} of the latest message of `purpose` about each
+    of `ref_ids`, in one query."""
+    out: dict[int, tuple[str, str, str]] = {}
+    rows = (Message.objects.filter(purpose=purpose, ref_id__in=ref_ids)
+            .order_by("-created_at", "-id")
+            .only("ref_id", "status", "status_reason", "error"))
+    for m in rows:
+        if m.ref_id not in out:
+            out[m.ref_id] = (m.status, m.get_status_display(),
+                             m.status_reason or m.error[:300])
+    return out
+

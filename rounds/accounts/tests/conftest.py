@@ -66,3 +66,26 @@ def sign_in(client: Client, email: str, password: str, *, ip: str = CLIENT_IP, *
         REMOTE_ADDR=ip,
         **extra,
     )
+
+
+def sent_mail() -> list:
+    """What the outbox worker sends now: account emails go through the messaging outbox,
+    written with what caused them and sent by the worker (Django's in-memory mail in tests)."""
+    from django.core import mail
+
+    from rounds.messaging import delivery
+
+    delivery.drain()
+    return mail.outbox
+
+
+@pytest.fixture
+def refusing_smtp(settings):
+    """A real SMTP server on loopback that refuses the next address for good (550)."""
+    from rounds.messaging.testing import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        server.reject_next = [(550, "5.1.1 No such mailbox here")]
+        yield server

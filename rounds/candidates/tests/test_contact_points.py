@@ -14,8 +14,8 @@ from rounds.candidates.choices import ContactKind
 from rounds.candidates.duplicates import duplicates_of, find_duplicate_pair_keys
 from rounds.candidates.merge import do_merge_candidates
 from rounds.candidates.models import Candidate, ContactPoint, DuplicateDismissal
-from rounds.outreach import inbound
-from rounds.outreach.choices import Direction
+from rounds.messaging import inbound
+from rounds.messaging.choices import Direction
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def test_email_from_an_address_only_kept_as_secondary_reaches_the_candidate(
 def test_a_text_from_the_secondary_number_reaches_the_merged_candidate(
     twins, recruiter, settings, org
 ):
-    from rounds.outreach.models import OutreachSettings
+    from rounds.messaging.models import OutreachSettings
 
     first, second = twins
     merge(first, second, recruiter)

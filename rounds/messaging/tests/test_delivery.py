@@ -320,7 +320,7 @@ def test_email_rate_limit_per_minute(org, recruiter, smtp_server):
 @pytest.fixture
 def scheduled(monkeypatch):
     """The times drain() asks the next delivery run for."""
-    from rounds.messaging import tasks
+    from .. import tasks
 
     calls = []
     monkeypatch.setattr(tasks, "schedule_delivery", lambda at=None: calls.append(at))
