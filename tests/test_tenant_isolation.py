@@ -161,7 +161,8 @@ def outreach_rows(org, recruiter, c, application):
     outbound = Message.objects.create(
         organization=org, thread=thread, candidate=c, application=application,
         purpose="outreach.message", channel="email", status=MessageStatus.UNKNOWN,
-        to_address=c.email, subject="Hi", body="Hi", idempotency_key="world-outbound", created_by=recruiter,
+        to_address=c.email, subject="Hi", body="Hi", idempotency_key="world-outbound",
+        created_by=recruiter,
     )
     inbound = Message.objects.create(
         organization=org, thread=thread, candidate=c, channel="email",

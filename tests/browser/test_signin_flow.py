@@ -233,7 +233,8 @@ def test_password_reset_from_the_email_actually_sent_and_from_the_owner(
     look(desk, "invitations")
     desk.fill("#id_email", "taken@elsewhere.test")
     desk.click("button:has-text('Send invitation')")
-    expect(desk.locator(".messages")).to_contain_text("Invitation to taken@elsewhere.test as recruiter is on its way")
+    expect(desk.locator(".messages")).to_contain_text(
+        "Invitation to taken@elsewhere.test as recruiter is on its way")
     look(desk, "invited-someone-with-an-account")
     delivery.drain()  # the worker sends what the outbox holds
     explained = smtp.wait_for(3)[2]
