@@ -24,18 +24,54 @@ AUTH_TOKEN = "stand-in-auth-token"
 
 class SmtpServer:
     """aiosmtpd on 127.0.0.1 and a free port; `messages` are parsed `EmailMessage`s with the
-    envelope in `envelopes`. Use as a context manager."""
+    envelope in `envelopes`, `peers` the client ends of the connections that sent them. Use as a
+    context manager.
+
+    `reject_next` answers the next DATAs with (code, text). `stall_at = ("RCPT" or "DATA", n)`
+    makes the n-th RCPT or DATA (counted from 1) never answer, as a server that hangs would:
+    at DATA, after the message's bytes arrived (not kept), so the client has handed it over;
+    `stalled` is set when it happens. `hang_up_after_data = n` takes the n-th message, then
+    drops the connection instead of answering."""
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.peers: set = set()
         self.lock = threading.Lock()
         self.controller = None
         self.port = None
         self.reject_next: list[tuple[int, str]] = []  # (code, text) answers to the next DATA
+        self.stall_at: tuple[str, int] | None = None
+        self.hang_up_after_data: int | None = None
+        self.stalled = threading.Event()
+        self.counts = {"RCPT": 0, "DATA": 0}
+
+    async def _stall_here(self, stage: str) -> None:
+        import asyncio
+
+        with self.lock:
+            self.counts[stage] += 1
+            stall = self.stall_at == (stage, self.counts[stage])
+        if stall:
+            self.stalled.set()
+            while True:  # until the client goes away or the server stops
+                await asyncio.sleep(3600)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._stall_here("RCPT")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        await self._stall_here("DATA")
         with self.lock:
+            if self.hang_up_after_data == self.counts["DATA"]:
+                msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                self.messages.append(msg)
+                self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                server.transport.abort()  # no answer reaches the client
+                return "250 OK"
+            self.peers.add(session.peer)
             if self.reject_next:
                 code, text = self.reject_next.pop(0)
                 return f"{code} {text}"
