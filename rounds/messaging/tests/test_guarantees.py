@@ -88,8 +88,9 @@ def worker_env(server: SmtpServer, **extra) -> dict:
 def start_worker(server: SmtpServer) -> subprocess.Popen:
     connections.close_all()
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.2"],
-        cwd=ROOT, env=worker_env(server), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload",
+         "--interval", "0.2"],
+        cwd=ROOT, env=worker_env(server), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
 
