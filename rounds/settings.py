@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI from its own static files: /api/docs works offline
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "rounds.accounts",
     "rounds.candidates",
     "rounds.jobs",
@@ -173,6 +174,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+# An email provider through django-anymail: EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
+# and its settings as ANYMAIL_<NAME> (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_SENDGRID_API_KEY, …);
+# ANYMAIL_WEBHOOK_SECRET ("user:password") turns its webhooks on under /hooks/esp/.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rounds <no-reply@rounds.local>")
 
 LANGUAGE_CODE = "en"
@@ -285,10 +293,13 @@ if _public_origin.startswith("https://") and _public_origin not in CSRF_TRUSTED_
 # redis://127.0.0.1:6379/0), else in the database. Each test process keeps its own keys.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 SIGN_IN_THROTTLE_PREFIX = os.environ.get("SIGN_IN_THROTTLE_PREFIX", "rounds:signin:")
+# The send windows (rounds/messaging/ratelimits.py) count there too, under their own prefix.
+SEND_WINDOW_PREFIX = os.environ.get("SEND_WINDOW_PREFIX", "rounds:send:")
 if TESTING:
     import secrets as _secrets
 
     SIGN_IN_THROTTLE_PREFIX += f"test-{_secrets.token_hex(6)}:"
+    SEND_WINDOW_PREFIX += f"test-{_secrets.token_hex(6)}:"
 # A password-reset link works once, for this many seconds.
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60)
 # The longest session any organization may choose; each organization's idle timeout and session
