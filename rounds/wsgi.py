@@ -16,6 +16,10 @@ def _say_what_is_off() -> None:
         logging.getLogger("rounds").warning(
             "INBOUND_EMAIL_SECRET is not set: the inbound email webhook (/hooks/email/inbound/) "
             "refuses every call until it is.")
+    if not settings.SMS_AUTH_TOKEN:
+        logging.getLogger("rounds").warning(
+            "SMS_AUTH_TOKEN is not set: the text webhooks (/hooks/sms/inbound/, "
+            "/hooks/sms/status/) refuse every call until it is.")
 
 
 _say_what_is_off()
