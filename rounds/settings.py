@@ -262,6 +262,17 @@ if TESTING:
 # Imports at or below this many rows run inside the request; larger ones go to the worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))
 
+# The match index (rounds/matching/index.py): snapshots per organization in this directory
+# (shared by the web processes and workers of one host; empty: no snapshots), loaded when a
+# process starts (rounds/wsgi.py, `manage.py warm_match_index`). A pool with no snapshot is built
+# inside a request only up to this many candidates; a larger one is built by the worker while the
+# page says matching is warming up. An organization unused this many minutes leaves memory.
+MATCH_INDEX_DIR = os.environ.get("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_index"))
+if TESTING:
+    MATCH_INDEX_DIR = os.environ.get("ROUNDS_TEST_MATCH_INDEX_DIR", "")
+MATCH_INDEX_INLINE_BUILD_MAX = envint("MATCH_INDEX_INLINE_BUILD_MAX", 5000)
+MATCH_INDEX_IDLE_MINUTES = envint("MATCH_INDEX_IDLE_MINUTES", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
