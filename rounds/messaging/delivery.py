@@ -263,10 +263,13 @@ class _Drain:
 
     def _within_budget(self, rows: list[tuple], size: int, now: datetime) -> list[tuple]:
         """The rows to claim, as (id, organization, channel): each takes a place in its send
-        window; an organization and channel whose window is full is blocked until it frees."""
-        chosen: list[tuple] = []
+        window; an organization and channel whose window is full is blocked until it frees.
+        Windows are taken in one fixed order (on the database a window's row stays locked
+        until the claim commits: two workers never wait for each other in turn)."""
+        wanted: dict[tuple[int, str], list[tuple]] = {}
         seen: set[tuple[int | None, str]] = set()
-        for pk, org_id, channel, candidate_id in rows:
+        count = 0
+        for order, (pk, org_id, channel, candidate_id) in enumerate(rows):
             pair = (org_id, channel)
             if pair in self.blocked:
                 continue
@@ -274,17 +277,22 @@ class _Drain:
             # caps count what was sent, and a row of this batch isn't recorded yet.
             if candidate_id is not None and (candidate_id, channel) in seen:
                 continue
-            w = self.window(org_id, channel)
-            if w is not None:
-                frees_at = w.take(now)
-                if frees_at is not None:
-                    self.blocked[pair] = frees_at
-                    continue
             seen.add((candidate_id, channel))
-            chosen.append((pk, org_id, channel))
-            if len(chosen) >= size:
+            wanted.setdefault(pair, []).append((order, pk, org_id, channel))
+            count += 1
+            if count >= size:
                 break
-        return chosen
+        chosen: list[tuple] = []
+        for pair in sorted(wanted):
+            w = self.window(*pair)
+            for row in wanted[pair]:
+                if w is not None:
+                    frees_at = w.take(now)
+                    if frees_at is not None:
+                        self.blocked[pair] = frees_at
+                        break
+                chosen.append(row)
+        return [row[1:] for row in sorted(chosen)]
 
     # --- Judging, sending, recording ---
 

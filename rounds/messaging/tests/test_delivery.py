@@ -646,6 +646,18 @@ def test_a_connection_lost_after_data_is_unknown_and_never_resent(org, recruiter
     assert len(server.messages) == 2
 
 
+def test_a_server_that_hangs_up_after_taking_the_message_leaves_it_unknown(reachable,
+                                                                          smtp_server):
+    smtp_server.hang_up_after_data = 1
+    message = email_to(reachable, "hang-up")
+    assert delivery.drain(now=NOON_EDMONTON) == 0
+    assert len(smtp_server.wait_for(1)) == 1  # the server has it; we never heard so
+    message = fresh(message)
+    assert message.status == MessageStatus.UNKNOWN and message.handed_at == NOON_EDMONTON
+    assert delivery.drain(now=NOON_EDMONTON + timedelta(hours=1)) == 0
+    assert len(smtp_server.messages) == 1
+
+
 def test_a_connection_lost_before_data_is_retried_and_sent_once(org, recruiter, hangs_up):
     server = hangs_up("RCPT", on=2)
     messages = [email_to(p, f"rcpt-{i}") for i, p in
