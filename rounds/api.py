@@ -87,6 +87,7 @@ def warming_up(request, exc):
 def _mount():
     from rounds.accounts.api import router as accounts
     from rounds.activities.api import router as activities
+    from rounds.activities.api_timeline import router as timeline
     from rounds.audit.api import router as audit
     from rounds.candidates.api import router as candidates
     from rounds.candidates.api_duplicates import router as duplicates
@@ -99,6 +100,7 @@ def _mount():
 
     api.add_router("/accounts", accounts)
     api.add_router("/candidates", candidates)
+    api.add_router("/candidates", timeline)  # the candidate's timeline, owned by activities
     api.add_router("/duplicates", duplicates)
     api.add_router("/jobs", jobs)
     api.add_router("/pipeline", pipeline)

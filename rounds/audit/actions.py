@@ -18,9 +18,8 @@ def record(
     via: str = "web",
     ip_address: str | None = None,
 ) -> AuditEvent:
-    from rounds.candidates.models import Candidate
-
-    candidate_id = obj.pk if isinstance(obj, Candidate) else getattr(obj, "candidate_id", None)
+    candidate_id = (obj.pk if isinstance(obj, _candidate_model())
+                    else getattr(obj, "candidate_id", None))
     return AuditEvent.objects.create(
         organization_id=organization_id or obj.organization_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -33,6 +32,23 @@ def record(
         via=via,
         ip_address=ip_address,
     )
+
+
+def _candidate_model():
+    """The candidate model, through the relation the audit log declares (audit sits below
+    candidates in the layers and imports none of it)."""
+    return AuditEvent._meta.get_field("candidate").related_model
+
+
+def candidate_trail(user, uuid) -> tuple:
+    """The candidate the user may see with this uuid (else 404) and the ids whose events are
+    theirs: their own and those of the records merged into them."""
+    from rounds.lib.tenancy import access_object
+
+    model = _candidate_model()
+    candidate = access_object(model, user, uuid=uuid)
+    ids = [candidate.pk, *model.objects.filter(merged_into=candidate).values_list("pk", flat=True)]
+    return candidate, ids
 
 
 def diff(before: dict, after: dict) -> dict:

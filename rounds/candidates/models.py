@@ -15,7 +15,7 @@ from rounds.lib.contact import (
     normalize_email,
     normalize_phone,
 )
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import HiringScope, OrgOwned, OrgQuerySet
 
 from .choices import (
     AttachmentKind,
@@ -33,16 +33,8 @@ from .choices import (
 
 
 class CandidateQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            # A hiring manager sees the people in the pipelines of the jobs they are on.
-            from rounds.pipeline.models import Application
-
-            qs = qs.filter(
-                id__in=Application.objects.filter(job__hiring_team=user).values("candidate_id")
-            )
-        return qs
+    # A hiring manager sees the people in the pipelines of the jobs they are on.
+    hiring_scope = HiringScope(person="")
 
     def current(self):
         """Candidates that have not been merged into another record."""

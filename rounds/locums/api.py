@@ -20,7 +20,7 @@ from ninja import Router, Schema, Status
 from rounds.candidates.models import Candidate
 from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit
-from rounds.lib.tenancy import access_object
+from rounds.lib.tenancy import access_object, sees_everyone
 
 from . import figures, network, shifts
 from .choices import RateUnit, ShiftStatus
@@ -160,7 +160,7 @@ def _require_editor(request) -> None:
 
 
 def _require_network_reader(request) -> None:
-    if request.user.is_hiring_manager:
+    if not sees_everyone(request.user):
         raise PermissionDenied("Hiring managers see shifts, not the whole network.")
 
 

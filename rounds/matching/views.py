@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
 from rounds.lib.permissions import admin_required, can_admin, editor_required, member_required
-from rounds.lib.tenancy import access_object
+from rounds.lib.tenancy import access_object, sees_everyone
 from rounds.pipeline.actions import do_add_to_pipeline
 from rounds.pipeline.models import Application
 
@@ -46,7 +46,7 @@ def rank_for(user, spec: JobSpec, **kwargs) -> Ranking:
     """Rank the pool this user may see. A hiring manager sees only the people in the pipelines
     of the jobs they are on, so their ranking is of those people alone."""
     index = None
-    if user.is_hiring_manager:
+    if not sees_everyone(user):
         visible = list(Candidate.objects.visible_to(user).values_list("id", flat=True))
         full = for_organization(user.organization_id)
         with full.lock:
