@@ -30,3 +30,13 @@ class MessagingConfig(AppConfig):
                              kind=MessageKind.STAFF) for what, label in AccountEmail.choices
         ))
         account_mail.install(write=outbox.account_email, read=outbox.latest_about)
+
+        # Erasing a candidate removes their messages; their suppressions stay, hashed.
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("messages", erase=mine.erase_messages, count=mine.count_messages,
+                         order=10)
+        erasure.register("suppressed addresses (kept as a hash)",
+                         erase=mine.hash_suppressions, order=11)
