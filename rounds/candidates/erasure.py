@@ -213,10 +213,11 @@ def purge_search_index() -> None:
 
 
 def erase(candidates: list[Candidate], *, source: str, actor=None, via: str = "web",
-          requests: dict[int, Erasure] | None = None) -> list[Erasure]:
+          requests: dict[int, Erasure] | None = None, purge: bool = True) -> list[Erasure]:
     """Erase current records of one organization (see the module docstring); one Erasure row
-    each, done. `requests` maps a candidate id to the request it carries out. Call inside
-    transaction.atomic()."""
+    each, done. `requests` maps a candidate id to the request it carries out. `purge=False`
+    leaves the search index's clean-up to the caller (a retention run does it once at the
+    end). Call inside transaction.atomic()."""
     if not candidates:
         return []
     now = timezone.now()
@@ -236,7 +237,8 @@ def erase(candidates: list[Candidate], *, source: str, actor=None, via: str = "w
         removed[label] = removed.get(label, 0) + n
     _scrub_audit(subject)
     _blank(subject.ids, now)
-    purge_search_index()
+    if purge:
+        purge_search_index()
     # Counts per record are only told apart for a single erasure; a retention run logs totals.
     per_record = removed if len(live) == 1 else {}
     done = []

@@ -48,11 +48,15 @@ def do_run_retention(organization, *, actor=None, now: datetime | None = None) -
             batch = list(due(organization, now).order_by("pk")[:BATCH])
             if not batch:
                 break
-            done = erasure.erase(batch, source=ErasureSource.RETENTION, actor=actor, via="task")
+            done = erasure.erase(batch, source=ErasureSource.RETENTION, actor=actor, via="task",
+                                 purge=False)
             RetentionRun.objects.filter(pk=run.pk).update(erased=run.erased + len(done))
             run.erased += len(done)
             if not done:
                 break
+    if run.erased:
+        with transaction.atomic():
+            erasure.purge_search_index()
     run.finished_at = timezone.now()
     RetentionRun.objects.filter(pk=run.pk).update(finished_at=run.finished_at)
     return run
