@@ -237,3 +237,50 @@ def test_erasing_twice_erases_once(marked, owner):
         erasure.do_erase_candidate(marked, actor=owner)
         assert erasure.do_erase_candidate(marked, actor=owner) is None
     assert Erasure.objects.filter(source=ErasureSource.OWNER).count() == 1
+
+
+# Every relation to Candidate in the project, and who takes care of it at an erasure. A new
+# model pointing at a candidate fails this test until its app registers an eraser (or it is
+# shown to hold nothing personal) and it is added here.
+HANDLED = {
+    "activities.Activity.candidate": "activities eraser: deleted",
+    "audit.AuditEvent.candidate": "scrubbed by candidates.erasure",
+    "candidates.Attachment.candidate": "deleted, file too",
+    "candidates.Availability.candidate": "deleted",
+    "candidates.Candidate.referred_by": "kept: points at the tombstone, no data",
+    "candidates.Candidate_tags.candidate": "deleted",
+    "candidates.Certification.candidate": "deleted",
+    "candidates.ConsentRecord.candidate": "deleted",
+    "candidates.ContactPoint.candidate": "deleted",
+    "candidates.DuplicateDismissal.first": "deleted",
+    "candidates.DuplicateDismissal.second": "deleted",
+    "candidates.Education.candidate": "deleted",
+    "candidates.Erasure.candidate": "the erasure log: no personal data",
+    "candidates.Experience.candidate": "deleted",
+    "candidates.Licence.candidate": "deleted",
+    "candidates.Specialty.candidate": "deleted",
+    "followups.FollowUp.candidate": "followups eraser: kept anonymous",
+    "imports.ImportRowIssue.candidate": "imports eraser: deleted",
+    "locums.Booking.candidate": "locums eraser: kept anonymous",
+    "locums.NetworkMember.candidate": "locums eraser: kept anonymous",
+    "locums.ShiftOffer.candidate": "locums eraser: kept anonymous",
+    "matching.MatchFeedback.candidate": "kept: scores only",
+    "matching.MatchProfile.candidate": "matching eraser: deleted",
+    "messaging.Message.candidate": "messaging eraser: deleted",
+    "messaging.Thread.candidate": "messaging eraser: deleted",
+    "outreach.Enrollment.candidate": "outreach eraser: stopped, no data",
+    "pipeline.Application.candidate": "pipeline eraser: kept anonymous",
+    "scheduling.Meeting.candidate": "scheduling eraser: kept anonymous",
+}
+
+
+def test_every_relation_to_a_candidate_is_taken_care_of():
+    from rounds.candidates.merge import candidate_relations
+
+    found = {f"{f.model._meta.label}.{f.name}" for f in candidate_relations()}
+    assert found - set(HANDLED) == set(), (
+        "erase these in their app's eraser (rounds/candidates/erasure.py register) and list "
+        "them in HANDLED")
+    assert {e.label for e in erasure.registered()} >= {
+        "messages", "timeline entries", "applications (kept anonymous)", "match profiles",
+        "import report rows", "locum network memberships (kept anonymous)"}
