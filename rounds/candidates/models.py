@@ -25,6 +25,8 @@ from .choices import (
     ConsentBasis,
     ContactFrequency,
     ContactKind,
+    ErasureSource,
+    ErasureStatus,
     LicenceStatus,
     Profession,
     Setting,
@@ -36,9 +38,13 @@ class CandidateQuerySet(OrgQuerySet):
     # A hiring manager sees the people in the pipelines of the jobs they are on.
     hiring_scope = HiringScope(person="")
 
+    def visible_to(self, user):
+        # An erased record is a tombstone (candidates/erasure.py): nobody opens it again.
+        return super().visible_to(user).filter(erased_at__isnull=True)
+
     def current(self):
-        """Candidates that have not been merged into another record."""
-        return self.filter(merged_into__isnull=True)
+        """Candidates that have not been merged into another record nor erased."""
+        return self.filter(merged_into__isnull=True, erased_at__isnull=True)
 
     def with_email(self, key: str, *, organization_id: int | None = None):
         """Candidates with this email (the key: normalized, lower-cased), as their main
@@ -171,6 +177,9 @@ class Candidate(OrgOwned):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when the person's data was erased: the row stays as an anonymous tombstone (profession,
+    # source, dates) so applications and figures still add up; see candidates/erasure.py.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CandidateQuerySet.as_manager()
 
@@ -552,3 +561,57 @@ class DuplicateDismissal(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_dismissal_unique")
         ]
+
+
+class Erasure(OrgOwned):
+    """One erasure of a candidate's personal data: asked for (by the candidate from the
+    preference centre, confirmed by the link emailed to them), or ordered by an owner, or by the
+    organization's retention period; then carried out. What stays is the tombstone (the
+    Candidate row with `erased_at` and every personal field blank) and this row, which says
+    who, when and how much was removed, never what."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.SET_NULL, null=True, blank=True, related_name="erasures"
+    )
+    source = models.CharField(max_length=20, choices=ErasureSource)
+    status = models.CharField(
+        max_length=20, choices=ErasureStatus, default=ErasureStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text="The owner who erased it; empty when the candidate or the "
+        "retention period did.",
+    )
+    removed = models.JSONField(
+        default=dict, blank=True, help_text="How many rows of each kind were removed or blanked."
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"], name="erasure_status")]
+
+    def __str__(self) -> str:
+        return f"Erasure {self.pk} ({self.get_status_display()})"
+
+
+class RetentionRun(OrgOwned):
+    """One run of the organization's retention period: candidates with no activity for
+    `days` days (before `cutoff`) were anonymised; `erased` says how many."""
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveIntegerField()
+    cutoff = models.DateTimeField()
+    erased = models.PositiveIntegerField(default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text="The owner who ran it; empty for the scheduled run.",
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Retention run of {self.started_at:%Y-%m-%d}: {self.erased} anonymised"

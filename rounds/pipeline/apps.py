@@ -14,3 +14,10 @@ class PipelineConfig(AppConfig):
         hooks.on_organization_created(lambda org: ensure_default_stages(org.pk))
         hooks.on_settings(lambda request: {"stages": Stage.objects.visible_to(request.user)
                                            .order_by("sequence", "id")})
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("applications (kept anonymous)", erase=mine.erase, count=mine.count,
+                         order=40)
