@@ -205,8 +205,31 @@ def do_start_import(
 
 
 def runs_inline(batch: ImportBatch) -> bool:
-    """Small files import during the request; larger ones go to the worker."""
-    return batch.total_rows <= settings.IMPORT_INLINE_MAX_ROWS
+    """Small files import during the request; larger ones go to the worker. A file the upload
+    did not read to its end (`total_rows` 0: not counted yet) is never small."""
+    return 0 < batch.total_rows <= settings.IMPORT_INLINE_MAX_ROWS
+
+
+def do_count_rows(batch: ImportBatch) -> int:
+    """Count the rows of a file the upload request did not read to its end, in the worker,
+    before importing any: raises parsing.TableTooLarge for a file over the limits (rows,
+    columns, line length), so nothing of it is imported."""
+    with batch.file.open("rb") as fh, parsing.open_table(
+        fh, batch.file_format, encoding=batch.encoding or "utf-8-sig",
+        delimiter=batch.delimiter or ",", max_rows=settings.IMPORT_MAX_ROWS,
+    ) as (_headers, rows):
+        total = sum(1 for _row in rows)
+    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=total)
+    batch.total_rows = total
+    return total
+
+
+def do_refuse_batch(batch: ImportBatch, reason: str) -> None:
+    """Stop a batch whose file is over the limits, saying why; nothing of it was imported."""
+    ImportBatch.objects.filter(pk=batch.pk).exclude(status=ImportStatus.COMPLETED).update(
+        status=ImportStatus.FAILED, error_message=f"Not imported: {reason}"[:2000],
+        finished_at=timezone.now(),
+    )
 
 
 def is_stalled(batch: ImportBatch) -> bool:
@@ -285,7 +308,7 @@ def open_remaining_rows(batch: ImportBatch) -> Iterator[Iterator[tuple[int, list
     """The batch's rows after the last committed one."""
     with batch.file.open("rb") as fh, parsing.open_table(
         fh, batch.file_format, encoding=batch.encoding or "utf-8-sig",
-        delimiter=batch.delimiter or ",",
+        delimiter=batch.delimiter or ",", max_rows=settings.IMPORT_MAX_ROWS,
     ) as (headers, rows):
         if headers != batch.headers:
             raise ValueError("The stored file's columns no longer match the batch.")

@@ -9,7 +9,7 @@ import logging
 from django.db import connection, transaction
 from django_tasks import task
 
-from . import actions
+from . import actions, parsing
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,14 @@ def run_import(batch_id: int, *, via: str = "task") -> ImportBatch | None:
     if batch is None or not claimed:
         return batch
     try:
+        if not batch.total_rows:
+            try:
+                actions.do_count_rows(batch)
+            except parsing.TableTooLarge as exc:
+                with transaction.atomic():
+                    actions.do_refuse_batch(batch, str(exc))
+                batch.refresh_from_db()
+                return batch
         importer = actions.BatchImporter(batch, via=via)
         with actions.open_remaining_rows(batch) as rows:
             for chunk in actions.chunked(rows, actions.CHUNK_SIZE):
