@@ -269,6 +269,10 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 500_000)
 IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 400)
 IMPORT_MAX_LINE_CHARS = envint("IMPORT_MAX_LINE_CHARS", 1024 * 1024)
 IMPORT_INSPECT_ROWS = envint("IMPORT_INSPECT_ROWS", 5000)
+# Rows per chunk (one transaction each), and how long a running import may go without
+# committing one before a sweep gives it to another worker (rounds/imports/tasks.py).
+IMPORT_CHUNK_ROWS = envint("IMPORT_CHUNK_ROWS", 0)  # 0: rounds.imports.actions.CHUNK_SIZE
+IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 120)
 
 # The match index (rounds/matching/index.py): snapshots per organization in this directory
 # (shared by the web processes and workers of one host; empty: no snapshots), loaded when a
