@@ -262,6 +262,18 @@ if TESTING:
 
 # Imports at or below this many rows run inside the request; larger ones go to the worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))
+# What an import may hold (rounds/imports/parsing.py enforces it while streaming, whatever the
+# file declares): rows (counted by the worker), columns, and characters in one CSV line. The
+# upload request reads at most IMPORT_INSPECT_ROWS rows (the preview and which columns hold
+# values); a longer file is counted when its import starts.
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 500_000)
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 400)
+IMPORT_MAX_LINE_CHARS = envint("IMPORT_MAX_LINE_CHARS", 1024 * 1024)
+IMPORT_INSPECT_ROWS = envint("IMPORT_INSPECT_ROWS", 5000)
+# Rows per chunk (one transaction each), and how long a running import may go without
+# committing one before a sweep gives it to another worker (rounds/imports/tasks.py).
+IMPORT_CHUNK_ROWS = envint("IMPORT_CHUNK_ROWS", 0)  # 0: rounds.imports.actions.CHUNK_SIZE
+IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 120)
 
 # The match index (rounds/matching/index.py): snapshots per organization in this directory
 # (shared by the web processes and workers of one host; empty: no snapshots), loaded when a

@@ -83,6 +83,9 @@ class BatchImporter:
     def __init__(self, batch: ImportBatch, *, via: str = "task") -> None:
         self.batch = batch
         self.via = via
+        # The heartbeat this worker wrote last (its claim, then each chunk): a chunk commits
+        # only while it is still the batch's (see actions.do_claim_batch).
+        self.heartbeat = None
         self.org_id = batch.organization_id
         self.actor_id = batch.created_by_id
         self.reader = RowReader(
@@ -575,9 +578,13 @@ class BatchImporter:
     def advance(self, n_rows: int, counts: dict[str, int]) -> None:
         """Move the cursor and counters, on condition that no one else moved them."""
         batch = self.batch
-        moved = ImportBatch.objects.filter(
+        mine = ImportBatch.objects.filter(
             pk=batch.pk, rows_done=batch.rows_done, status=ImportStatus.RUNNING
-        ).update(
+        )
+        if self.heartbeat is not None:
+            mine = mine.filter(heartbeat_at=self.heartbeat)
+        beat = timezone.now()
+        moved = mine.update(
             rows_done=F("rows_done") + n_rows,
             created_count=F("created_count") + counts["created"],
             warning_count=F("warning_count") + counts["warning"],
@@ -585,10 +592,12 @@ class BatchImporter:
             unchanged_count=F("unchanged_count") + counts["unchanged"],
             error_count=F("error_count") + counts["error"],
             skipped_count=F("skipped_count") + counts["skipped"],
-            heartbeat_at=timezone.now(),
+            heartbeat_at=beat,
         )
         if not moved:
             raise ImportConflict(f"Import {batch.pk} was taken over by another worker.")
+        if self.heartbeat is not None:
+            self.heartbeat = beat
         batch.rows_done += n_rows
         batch.created_count += counts["created"]
         batch.warning_count += counts["warning"]
