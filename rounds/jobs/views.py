@@ -93,7 +93,7 @@ def _save_job(request, form, job=None):
 def _form_page(request, form, job, *, blocked=(), status=200):
     """The job form with the audit of what is typed (or saved) beside it."""
     draft = form.draft_job(job) if form.is_bound else job
-    findings = []
+    findings = None  # a new, empty form: the panel asks for its audit when the page loads
     if draft is not None:
         findings = actions.audit_job(draft, must_haves=form.cleaned_data.get("must_haves")
                                      if form.is_bound else None,

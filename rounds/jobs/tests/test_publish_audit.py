@@ -296,3 +296,15 @@ def test_openapi_documents_the_audit_and_the_409(login, recruiter):
     doc = login(recruiter).get("/api/openapi.json").json()
     assert "/api/jobs/{uuid}/audit" in doc["paths"]
     assert "409" in doc["paths"]["/api/jobs/"]["post"]["responses"]
+
+
+def test_a_new_empty_form_asks_for_its_audit_when_it_loads(login, recruiter):
+    html = login(recruiter).get(reverse("jobs:create")).content.decode()
+    assert "The check runs as you type" in html
+    assert 'hx-trigger="load, input delay:600ms' in html
+    assert "No findings" not in html
+
+
+def test_an_edit_form_shows_the_saved_jobs_findings(login, recruiter, draft):
+    html = login(recruiter).get(reverse("jobs:edit", args=[draft.uuid])).content.decode()
+    assert 'data-rule="co.benefits"' in html and 'hx-trigger="input delay' in html
