@@ -5,6 +5,8 @@ Production is the default. A laptop opts in: `ROUNDS_DEMO=1` (what `make demo` s
 http on loopback, a secret key of its own kept in var/, printed email and texts) or `DEBUG=1`
 (Django's debug pages, for development); the test suite is its own opt-in."""
 
+import hashlib
+import hmac
 import os
 import sys
 from pathlib import Path
@@ -62,6 +64,11 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+if not LOCAL and (len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too short or a published example: set a long random one "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -222,11 +229,18 @@ PUBLIC_URL = (
 ).rstrip("/")
 REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "reply.rounds.local")
 # Inbound email arrives from the mail provider's inbound webhook, signed with this secret.
-# Without it (on a server) the webhook refuses every call: a known default would let anyone post a
-# forged "STOP" for a real candidate.
+# Without it (on a server) the webhook refuses every call, and a web process says so at start
+# (rounds/wsgi.py): a known default would let anyone post a forged "STOP" for a real candidate.
+# A laptop derives one from its own key (never a value written in the code).
 INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or (
-    "dev-inbound-secret" if LOCAL else ""
+    hmac.new(SECRET_KEY.encode(), b"rounds.inbound-email", hashlib.sha256).hexdigest()
+    if LOCAL else ""
 )
+# Values once published as defaults or examples: never accepted as a secret.
+PUBLIC_SECRETS = {"dev-inbound-secret", "changeme", "secret", "test"}
+if INBOUND_EMAIL_SECRET in PUBLIC_SECRETS:
+    raise ImproperlyConfigured(
+        "INBOUND_EMAIL_SECRET is a public example value: set a long random one.")
 # Texts: an adapter speaking Twilio's REST API. Without an account the console backend logs
 # what would be sent (like Django's console email backend).
 SMS_BACKEND = os.environ.get(
@@ -236,13 +250,28 @@ SMS_BACKEND = os.environ.get(
 )
 SMS_API_BASE = os.environ.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/")
 SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
+# Signs the provider's webhooks (inbound texts, delivery status): without it they refuse every
+# call and a web process says so at start.
 SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
+if SMS_AUTH_TOKEN in PUBLIC_SECRETS:
+    raise ImproperlyConfigured("SMS_AUTH_TOKEN is a public example value.")
 SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "+15875550100")
 if TESTING:
     SMS_BACKEND = "rounds.messaging.sms.LocmemBackend"
 
 # Imports at or below this many rows run inside the request; larger ones go to the worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))
+
+# The match index (rounds/matching/index.py): snapshots per organization in this directory
+# (shared by the web processes and workers of one host; empty: no snapshots), loaded when a
+# process starts (rounds/wsgi.py, `manage.py warm_match_index`). A pool with no snapshot is built
+# inside a request only up to this many candidates; a larger one is built by the worker while the
+# page says matching is warming up. An organization unused this many minutes leaves memory.
+MATCH_INDEX_DIR = os.environ.get("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_index"))
+if TESTING:
+    MATCH_INDEX_DIR = os.environ.get("ROUNDS_TEST_MATCH_INDEX_DIR", "")
+MATCH_INDEX_INLINE_BUILD_MAX = envint("MATCH_INDEX_INLINE_BUILD_MAX", 5000)
+MATCH_INDEX_IDLE_MINUTES = envint("MATCH_INDEX_IDLE_MINUTES", 30)
 
 LOGGING = {
     "version": 1,
