@@ -242,6 +242,12 @@ PUBLIC_SECRETS = {"dev-inbound-secret", "changeme", "secret", "test"}
 if INBOUND_EMAIL_SECRET in PUBLIC_SECRETS:
     raise ImproperlyConfigured(
         "INBOUND_EMAIL_SECRET is a public example value: set a long random one.")
+# The email provider's webhooks authenticate with HTTP basic auth "user:password".
+_esp_secret = ANYMAIL.get("WEBHOOK_SECRET", "")
+if _esp_secret and (":" not in _esp_secret or _esp_secret.partition(":")[2] in PUBLIC_SECRETS
+                    or len(_esp_secret.partition(":")[2]) < 16):
+    raise ImproperlyConfigured(
+        'ANYMAIL_WEBHOOK_SECRET must be "user:password" with a long random password.')
 # Texts: an adapter speaking Twilio's REST API. Without an account the console backend logs
 # what would be sent (like Django's console email backend).
 SMS_BACKEND = os.environ.get(

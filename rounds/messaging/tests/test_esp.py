@@ -286,3 +286,23 @@ def _reply_domain() -> str:
     from django.conf import settings
 
     return settings.REPLY_DOMAIN
+
+
+@pytest.mark.parametrize(("secret", "starts"), [
+    ("hooks:secret", False), ("no-colon-here-at-all-long-enough", False),
+    ("hooks:short", False), ("hooks:a-long-random-password-1234", True),
+])
+def test_a_published_or_weak_webhook_secret_is_refused_at_start(secret, starts):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rounds.settings", "DEBUG": "1",
+           "SECRET_KEY": "settings-test-" + "k" * 40, "ANYMAIL_WEBHOOK_SECRET": secret}
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"],
+                          cwd=Path(__file__).resolve().parents[3], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode == 0) == starts, done.stderr[-500:]
+    if not starts:
+        assert "ANYMAIL_WEBHOOK_SECRET" in done.stderr
