@@ -4,8 +4,8 @@ imports inside functions and under `TYPE_CHECKING` included):
 - the apps are layered, and an app imports only apps below it (`LAYERS`, lowest first); a
   feature reaches the code below it, the code below learns about the feature through the hooks
   it registers (`rounds/messaging/purposes.py`, `rounds/pipeline/hooks.py`,
-  `rounds/candidates/hooks.py`, `rounds/activities/hooks.py`, `rounds/accounts/hooks.py`,
-  `rounds/jobs/hooks.py`);
+  `rounds/activities/hooks.py`, `rounds/accounts/hooks.py`) or reads the rows of a higher app
+  through the relation that app declares on its model;
 - so there is no import cycle between apps;
 - `lib` imports no domain app, and the messaging core no feature;
 - no module is over 800 lines (migrations aside).

@@ -2,6 +2,7 @@ from django import forms
 
 from rounds.accounts.models import Site, User
 from rounds.lib import jurisdictions
+from rounds.lib.forms import add_errors
 
 from .actions import check_job_fields, default_value_proposition, parse_requirement_lines
 from .choices import JobStatus
@@ -138,9 +139,7 @@ class JobForm(forms.ModelForm):
                                               "end_date")},
                 )
             except forms.ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    for m in messages:
-                        self.add_error(field, m)
+                add_errors(self, exc)
         must = {t.lower() for t in data.get("must_haves") or []}
         both = [t for t in data.get("nice_to_haves") or [] if t.lower() in must]
         if both:

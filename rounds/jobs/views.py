@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rounds.accounts.models import Site
 from rounds.candidates.models import Candidate
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import editor_required, member_required
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.views import build_board, org_stages
@@ -71,8 +72,7 @@ def _save_job(request, form, job=None):
             else:
                 actions.do_update_job(job, actor=request.user, **kwargs)
     except ValidationError as exc:
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
+        add_errors(form, exc)
         return None
     return job
 
