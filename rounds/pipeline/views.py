@@ -17,7 +17,6 @@ from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.candidates.models import Candidate
-from rounds.jobs.actions import pipeline_counts
 from rounds.jobs.models import Job
 from rounds.lib.forms import add_errors, error_text
 from rounds.lib.permissions import (
@@ -347,7 +346,7 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
 
     open_jobs = list(Job.objects.visible_to(user).open().select_related("site")
                      .order_by("-opened_at", "-id")[:25])
-    counts = pipeline_counts(j.pk for j in open_jobs)
+    counts = actions.pipeline_counts(j.pk for j in open_jobs)
     stages = org_stages(user.organization_id) if user.organization_id else []
     for job in open_jobs:
         per = counts.get(job.pk, {})
