@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from rounds.accounts.actions import user_for_api_key
+from rounds.matching.index import IndexWarming
 
 
 class ApiKeyAuth(HttpBearer):
@@ -71,6 +72,16 @@ def forbidden(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
     return api.create_response(request, {"detail": "Sign in or send an API token."}, status=401)
+
+
+@api.exception_handler(IndexWarming)
+def warming_up(request, exc):
+    """A large pool's match index is being built by the worker: ask again shortly."""
+    response = api.create_response(
+        request, {"detail": "Matching is warming up for this organization; try again in a "
+                            "minute."}, status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def _mount():

@@ -122,3 +122,23 @@ def filter_events(
             at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz)
         )
     return queryset
+
+
+def record_list(request, listed: str, *, shown: int, filters: dict | None = None,
+                contact_details: bool = False) -> AuditEvent | None:
+    """One event for a page of a list showing personal data (never one per row): who listed
+    what, how many rows they were shown, with which filters, and whether emails and phones were
+    in it. A bulk copy through pages of a list is then as visible as an export."""
+    from rounds.lib.http import client_ip
+
+    user = request.user
+    if not user.is_authenticated or not user.organization_id:
+        return None
+    return record(
+        actor=user, action=AuditAction.VIEW, obj=user.organization,
+        organization_id=user.organization_id,
+        via="api" if request.path.startswith("/api/") else "web",
+        ip_address=client_ip(request) or None,
+        changes={"list": listed, "shown": shown, "filters": filters or {},
+                 "contact_details": contact_details},
+    )

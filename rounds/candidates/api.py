@@ -522,7 +522,18 @@ def list_candidates(request, params: Query[SearchParams]):
     page = search_candidates(request.user, query)
     if query.match is not None and query.match.note:
         page.warnings.insert(0, f"Near {query.match}.")
-    return {"items": [summary_out(c) for c in page.items], "total": page.total,
+    # Bulk contact details follow export's rule: only the roles that may export see emails and
+    # phones in a list (a read-only user reads them one record at a time, each view audited).
+    contact = can_edit(request.user)
+    items = [summary_out(c) for c in page.items]
+    if not contact:
+        for item in items:
+            item["email"] = item["phone"] = ""
+        if items:
+            page.warnings.append("Emails and phones are left out of lists for your role.")
+    audit.record_list(request, "candidates", shown=len(items), filters=query.filters,
+                      contact_details=contact)
+    return {"items": items, "total": page.total,
             "page": page.page, "pages": page.pages, "per_page": page.per_page,
             "warnings": page.warnings}
 

@@ -28,3 +28,9 @@ class FollowupsConfig(AppConfig):
 
         hooks.on_added(actions.on_application_added)
         hooks.on_today(actions.today_section)
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("respond-now items (kept anonymous)", erase=mine.erase, order=20)

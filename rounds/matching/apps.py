@@ -19,3 +19,9 @@ class MatchingConfig(AppConfig):
         from .job_posting import read_for_job_form
 
         jobs.set_posting_reader(read_for_job_form)  # "New from a JobPosting…"
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("match profiles", erase=mine.erase, count=mine.count, order=60)

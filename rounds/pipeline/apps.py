@@ -21,3 +21,10 @@ class PipelineConfig(AppConfig):
         jobs.set_pipeline(stages=org_stages, counts=pipeline_counts, board=build_board)
         hooks.on_settings(lambda request: {"stages": Stage.objects.visible_to(request.user)
                                            .order_by("sequence", "id")})
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("applications (kept anonymous)", erase=mine.erase, count=mine.count,
+                         order=40)
