@@ -1,7 +1,7 @@
 """Forms for signing in, invitations, the organization, its employer profile and its sites.
 
 Forms only parse and describe input; the writes and the rules live in actions.py. A
-ValidationError from an action is put back on the form with `add_action_errors`."""
+ValidationError from an action is put back on the form with `rounds.lib.forms.add_errors`."""
 
 from __future__ import annotations
 
@@ -26,18 +26,6 @@ def _time_zone_choices() -> list[tuple[str, str]]:
     preferred = sorted(z for z in zoneinfo.available_timezones()
                        if z.startswith(("America/", "Europe/London", "Pacific/Honolulu")))
     return [(z, z.replace("_", " ")) for z in preferred]
-
-
-def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show an action's ValidationError next to the fields it names (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 class LoginForm(AuthenticationForm):

@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from rounds.lib.forms import add_errors
 from rounds.lib.http import client_ip
 from rounds.lib.permissions import admin_required, member_required
 from rounds.lib.tenancy import access_object
@@ -30,7 +31,6 @@ from .forms import (
     PasswordConfirmForm,
     PasswordResetRequestForm,
     SignInPolicyForm,
-    add_action_errors,
 )
 from .middleware import signed_out_notice, start_session
 from .models import Organization, TwoFactorDevice, User
@@ -315,7 +315,7 @@ def two_factor(request):
                     with transaction.atomic():
                         actions.do_disable_two_factor(user)
                 except ValidationError as exc:
-                    add_action_errors(off_form, exc)
+                    add_errors(off_form, exc)
                 else:
                     messages.success(
                         request, "Two-factor sign-in is off. You sign in with your password alone."
@@ -328,7 +328,7 @@ def two_factor(request):
                     with transaction.atomic():
                         codes = actions.do_new_recovery_codes(user)
                 except ValidationError as exc:
-                    add_action_errors(renew_form, exc)
+                    add_errors(renew_form, exc)
                 else:
                     return _recovery_codes_page(request, codes, first=False)
     device = TwoFactorDevice.objects.filter(user=user).first()
@@ -404,7 +404,7 @@ def sign_in_policy(request):
                     **{k: form.cleaned_data[k] for k in actions.SIGN_IN_POLICY_FIELDS},
                 )
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Sign-in settings saved.")
             return redirect("accounts:sign_in_policy")

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import admin_required, can_admin, can_edit, member_required
 from rounds.lib.public import absolute
 from rounds.lib.tenancy import access_object
@@ -31,7 +32,6 @@ from .forms import (
     OrganizationForm,
     RoleForm,
     SiteForm,
-    add_action_errors,
 )
 from .middleware import start_session
 from .models import ApiToken, Invitation, Site, TwoFactorDevice, User
@@ -186,7 +186,7 @@ def invite(request):
                     role=form.cleaned_data["role"], actor=request.user,
                 )
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             if _send_invitation(request, invitation):
                 messages.success(
@@ -257,7 +257,7 @@ def accept(request, token):
                 return render(request, "accounts/invitation_unusable.html",
                               {"reason": invitation.status, "invitation": invitation},
                               status=410)
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             start_session(request, user)
             messages.success(request, f"Welcome to {invitation.organization.name}, "
@@ -282,7 +282,7 @@ def employer(request):
                 actions.do_update_employer_profile(profile, actor=request.user,
                                                    **form.cleaned_data)
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Employer profile saved.")
             return redirect("accounts:employer")
@@ -302,7 +302,7 @@ def organization(request):
                 actions.do_update_organization(org, actor=request.user, **{
                     k: form.cleaned_data[k] for k in actions.ORGANIZATION_FIELDS})
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Organization details saved.")
             return redirect("accounts:organization")
@@ -342,7 +342,7 @@ def site_create(request):
                 site, place = actions.do_create_site(
                     request.user.organization_id, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             _placed_message(request, site, place)
             return redirect("accounts:sites")
@@ -364,7 +364,7 @@ def site_edit(request, pk: int):
                 site, place = actions.do_update_site(site, actor=request.user,
                                                      **form.cleaned_data)
         except ValidationError as exc:
-            add_action_errors(form, exc)
+            add_errors(form, exc)
         else:
             _placed_message(request, site, place)
             return redirect("accounts:sites")

@@ -16,10 +16,10 @@ from rounds.candidates.views.profile import (
     _applications,
     _redirect_to,
     _reload,
-    apply_errors,
     detail_context,
     get_candidate,
 )
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import member_required, pipeline_required
 
 from . import actions
@@ -57,7 +57,7 @@ def _add(request, uuid, form_class, prefix, write):
             with transaction.atomic():
                 write(candidate, form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             ok = True
     bound = {} if ok else {f"{prefix}_form": form, "open_tab": prefix}

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from rounds.candidates.choices import Profession
+from rounds.lib.forms import add_errors
 from rounds.lib.uploads import human_size
 
 from . import actions
@@ -72,8 +73,7 @@ class MappingForm(forms.Form):
                 headers, mapping, data.get("default_profession", "")
             )
         except ValidationError as exc:
-            for field_name, messages in exc.message_dict.items():
-                self.add_error(field_name if field_name in self.fields else None, messages)
+            add_errors(self, exc)
         return data
 
     def target_fields(self):

@@ -4,13 +4,11 @@ jobs list, the board and the Today page. The caller owns the transaction."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.utils import timezone
 
 from rounds.accounts.models import EmployerProfile, User
@@ -328,18 +326,3 @@ def do_remove_requirement(requirement: Requirement, *, actor=None, via: str = "w
     _touch(job)
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
                  changes={"requirements": [text, None]})
-
-
-def pipeline_counts(job_ids: Iterable[int]) -> dict[int, dict[int, int]]:
-    """{job_id: {stage_id: applications}} for many jobs in one aggregate query."""
-    from rounds.pipeline.models import Application
-
-    job_ids = list(job_ids)
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    if not job_ids:
-        return counts
-    rows = (Application.objects.filter(job_id__in=job_ids).order_by()
-            .values_list("job_id", "stage_id").annotate(n=Count("id")))
-    for job_id, stage_id, n in rows:
-        counts[job_id][stage_id] = n
-    return counts

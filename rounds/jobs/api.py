@@ -25,7 +25,7 @@ from rounds.lib.api import ERRORS, ErrorOut
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
-from . import actions
+from . import actions, hooks
 from . import audit as audit_module
 from .choices import AuditSeverity, EmploymentType, JobStatus, PayPeriod, RequirementKind
 from .models import Job, Requirement
@@ -192,9 +192,7 @@ def _require_editor(request) -> None:
 
 
 def _stage_list(org_id: int):
-    from rounds.pipeline.views import org_stages
-
-    return org_stages(org_id)
+    return hooks.stages(org_id)
 
 
 def _job_out(job: Job, counts: dict[int, int]) -> dict:
@@ -210,7 +208,7 @@ def _job_out(job: Job, counts: dict[int, int]) -> dict:
 
 
 def _job_detail(job: Job) -> dict:
-    counts = actions.pipeline_counts([job.pk]).get(job.pk, {})
+    counts = hooks.counts([job.pk]).get(job.pk, {})
     reqs = list(job.requirements.all())
     return {
         **_job_out(job, counts),
@@ -288,7 +286,7 @@ def list_jobs(request, status: JobStatus | None = None, site_id: int | None = No
         qs = qs.filter(title__icontains=q)
     limit = max(1, min(limit, 200))
     jobs = list(qs[max(offset, 0):max(offset, 0) + limit])
-    counts = actions.pipeline_counts(j.pk for j in jobs)
+    counts = hooks.counts(j.pk for j in jobs)
     return [_job_out(j, counts.get(j.pk, {})) for j in jobs]
 
 

@@ -2,6 +2,7 @@ from django import forms
 
 from rounds.accounts.models import Site, User
 from rounds.lib import jurisdictions
+from rounds.lib.forms import add_errors
 
 from .actions import check_job_fields, default_value_proposition, parse_requirement_lines
 from .choices import JobStatus
@@ -175,9 +176,7 @@ class JobForm(forms.ModelForm):
                                               "end_date")},
                 )
             except forms.ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    for m in messages:
-                        self.add_error(field, m)
+                add_errors(self, exc)
         must = {t.lower() for t in data.get("must_haves") or []}
         both = [t for t in data.get("nice_to_haves") or [] if t.lower() in must]
         if both:
@@ -263,42 +262,3 @@ class PostingForm(forms.Form):
         elif not self.errors:
             self.add_error("posting", "Paste a JobPosting or choose a file.")
         return data
-
-
-def initial_from_posting(posting) -> dict:
-    """The new-job form's starting values from a read JobPosting (rounds.matching.understand),
-    for the recruiter to review before saving."""
-    from rounds.matching import knowledge
-
-    from .choices import EmploymentType, PayPeriod
-
-    reading = posting.reading
-    initial = {"title": posting.title[:200], "description": posting.description}
-    if reading.profession:
-        initial["profession"] = reading.profession
-    info = knowledge.specialty(reading.specialties[0]) if reading.specialties else None
-    if info is not None:
-        initial["specialty"] = info.name[:120]
-        initial["specialty_code"] = info.nucc[0] if info.nucc else ""
-    if posting.employment_type in EmploymentType.values:
-        initial["employment_type"] = posting.employment_type
-    if reading.settings:
-        initial["setting"] = reading.settings[0]
-    code = reading.jurisdictions[0] if reading.jurisdictions else None
-    if code is None and posting.region:
-        code = jurisdictions.normalize(posting.region, posting.country or "")
-    if code:
-        initial["licence_jurisdiction"] = code
-    for field in ("pay_min", "pay_max"):
-        if getattr(posting, field) is not None:
-            initial[field] = getattr(posting, field)
-    if posting.pay_currency:
-        initial["pay_currency"] = posting.pay_currency.upper()[:3]
-    if posting.pay_period in PayPeriod.values:
-        initial["pay_period"] = posting.pay_period
-    # schema.org's jobStartDate, when the reading carries it (validThrough is the closing date
-    # of the advert, not of the work).
-    for field in ("start_date", "end_date"):
-        if getattr(posting, field, None):
-            initial[field] = getattr(posting, field)
-    return initial

@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rounds.accounts.models import Site
 from rounds.candidates.search import suggest_candidates
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import can_admin, editor_required, member_required
 from rounds.lib.tenancy import access_object
-from rounds.pipeline.views import build_board, org_stages
 
-from . import actions
+from . import actions, hooks
 from .choices import JobStatus
-from .forms import JobFilterForm, JobForm, PostingForm, StatusForm, initial_from_posting
+from .forms import JobFilterForm, JobForm, PostingForm, StatusForm
 from .models import Job
 
 PAGE_SIZE = 50
@@ -44,8 +44,8 @@ def job_list(request):
     page = Paginator(jobs.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     rows = list(page.object_list)
-    counts = actions.pipeline_counts(j.pk for j in rows)
-    stages = org_stages(org.pk)
+    counts = hooks.counts(j.pk for j in rows)
+    stages = hooks.stages(org.pk)
     for job in rows:
         per = counts.get(job.pk, {})
         job.stage_counts = [(s, per.get(s.pk, 0)) for s in stages]
@@ -75,8 +75,7 @@ def _save_job(request, form, job=None):
             else:
                 actions.do_update_job(job, actor=request.user, **audit_kwargs, **kwargs)
     except ValidationError as exc:
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
+        add_errors(form, exc)
         return None, []
     except actions.PublishBlocked as exc:
         return None, exc.findings
@@ -137,17 +136,14 @@ def job_create(request):
 def job_from_posting(request):
     """"New from a JobPosting…": read pasted or uploaded schema.org JSON-LD, then open the
     normal new-job form filled in from it, for the recruiter to review and save."""
-    from rounds.matching.posting import PostingError, read_posting
-
     form = PostingForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            posting = read_posting(form.cleaned_data["source"])
-        except PostingError as exc:
+            posting, initial = hooks.read_posting(form.cleaned_data["source"])
+        except ValueError as exc:
             form.add_error("file" if form.cleaned_data.get("file") else "posting",
                            f"Couldn't read this posting — {exc}.")
         else:
-            initial = initial_from_posting(posting)
             site = (Site.objects.visible_to(request.user).filter(is_active=True,
                                                                  city__iexact=posting.city)
                     .order_by("name").first() if posting.city else None)
@@ -242,6 +238,6 @@ def job_detail(request, uuid):
         "must_haves": [r for r in requirements if r.required],
         "nice_to_haves": [r for r in requirements if not r.required],
         "statuses": JobStatus.choices, "q": q, "results": results,
-        **build_board(job, request.user),
+        **hooks.board(job, request.user),
     }
     return render(request, "jobs/detail.html", context)

@@ -8,7 +8,7 @@ anything else.
 Hiring managers see less, and this module is the only place that says how (`HiringScope`): the
 jobs whose hiring team they are on, the applications to those jobs, the people in those
 applications, and of the rows about those people only the ones not about another job. Each
-model's scope is read from its fields (a `job` or `application`, else a `candidate` and a
+model's scope is read from its fields (a `job` or `application`, else a `candidate` and/or a
 nullable `application` or `job`), so a new model about a candidate is narrowed without anyone
 remembering to; a queryset whose paths differ says so with `hiring_scope`.
 
@@ -77,8 +77,9 @@ def scope_of(model: type[models.Model]) -> HiringScope:
         job = "job"
     elif "application" in names and not _nullable_fk(model, "application"):
         job = "application__job"
-    elif "candidate" in names:
-        person = "candidate"
+    else:
+        if "candidate" in names:
+            person = "candidate"
         if _nullable_fk(model, "application"):
             about = "application__job"
         elif _nullable_fk(model, "job"):

@@ -38,17 +38,6 @@ class LocalDateTimeField(forms.CharField):
         raise ValidationError("Enter a date and time, e.g. 2026-12-14 08:00.")
 
 
-def form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put an action's ValidationError on the form's fields (unknown fields on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                for message in error.messages:
-                    form.add_error(field if field in form.fields else None, message)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class ShiftForm(forms.Form):
     """A shift (or a block of days). Dates and times are in the site's time zone."""
 

@@ -14,6 +14,12 @@ class MatchingConfig(AppConfig):
         # Engaged, hired or rejected-for-fit tunes the organization's match weights.
         hooks.on_moved(queue_learning)
 
+        from rounds.jobs import hooks as jobs
+
+        from .job_posting import read_for_job_form
+
+        jobs.set_posting_reader(read_for_job_form)  # "New from a JobPosting…"
+
         from rounds.candidates import erasure
 
         from . import erasure as mine

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import admin_required, can_admin, editor_required, member_required
 from rounds.lib.tenancy import access_object, sees_everyone
 from rounds.pipeline.actions import do_add_to_pipeline
@@ -314,7 +315,7 @@ def weights(request):
             with transaction.atomic():
                 actions.do_set_weights(org_id, form.weights(), actor=request.user)
         except ValidationError as exc:
-            form.add_error(None, exc.messages)
+            add_errors(form, exc)
         else:
             messages.success(request, "Match weights saved. Every job's matches use them now.")
             return redirect("matching:weights")

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rounds.candidates.choices import Profession
+from rounds.lib.forms import add_errors
 from rounds.messaging.choices import MessageChannel, Topic
 
 from . import templating
@@ -57,9 +58,7 @@ class TemplateForm(forms.Form):
             try:
                 templating.validate(subject, data["body"])
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    for message in messages:
-                        self.add_error(field, message)
+                add_errors(self, exc)
         return data
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 
 from rounds.activities.choices import ActivityKind
@@ -245,3 +248,16 @@ def do_mark_engaged(candidate, *, application=None, how: str = "replied",
         note = note[:298] + "…”"
     return [do_move_application(app, target, actor=None, via="system", note=note)
             for app in _behind(candidate, target, application=application)]
+
+
+def pipeline_counts(job_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """{job_id: {stage_id: applications}} for many jobs in one aggregate query."""
+    job_ids = list(job_ids)
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    if not job_ids:
+        return counts
+    rows = (Application.objects.filter(job_id__in=job_ids).order_by()
+            .values_list("job_id", "stage_id").annotate(n=Count("id")))
+    for job_id, stage_id, n in rows:
+        counts[job_id][stage_id] = n
+    return counts

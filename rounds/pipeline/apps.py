@@ -12,6 +12,13 @@ class PipelineConfig(AppConfig):
         from .models import Stage
 
         hooks.on_organization_created(lambda org: ensure_default_stages(org.pk))
+
+        from rounds.jobs import hooks as jobs
+
+        from .actions import pipeline_counts
+        from .views import build_board, org_stages
+
+        jobs.set_pipeline(stages=org_stages, counts=pipeline_counts, board=build_board)
         hooks.on_settings(lambda request: {"stages": Stage.objects.visible_to(request.user)
                                            .order_by("sequence", "id")})
 

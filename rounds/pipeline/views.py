@@ -18,8 +18,8 @@ from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.candidates.models import Candidate
 from rounds.candidates.search import suggest_candidates
-from rounds.jobs.actions import pipeline_counts
 from rounds.jobs.models import Job
+from rounds.lib.forms import add_errors, error_text
 from rounds.lib.permissions import (
     can_work_pipeline,
     editor_required,
@@ -141,9 +141,8 @@ def move(request, pk):
                     note=data["note"],
                 )
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-            error = " ".join(m for errs in exc.message_dict.values() for m in errs)
+            add_errors(form, exc)
+            error = error_text(exc)
     if form.errors and not error:
         error = " ".join(str(m) for errs in form.errors.values() for m in errs)
     next_url = request.POST.get("next") or ""
@@ -291,8 +290,7 @@ def _apply_next_action(request, application, action):
             action(application, actor=request.user, text=data["next_action"],
                    due_at=data["next_action_due_at"], owner=data["owner"])
     except ValidationError as exc:
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
+        add_errors(form, exc)
         return form
     return None
 
@@ -343,7 +341,7 @@ def _render_today(request, *, failed: dict | None = None, status: int = 200):
 
     open_jobs = list(Job.objects.visible_to(user).open().select_related("site")
                      .order_by("-opened_at", "-id")[:25])
-    counts = pipeline_counts(j.pk for j in open_jobs)
+    counts = actions.pipeline_counts(j.pk for j in open_jobs)
     stages = org_stages(user.organization_id) if user.organization_id else []
     for job in open_jobs:
         per = counts.get(job.pk, {})

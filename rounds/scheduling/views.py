@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from rounds.candidates.models import Candidate
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import can_edit, editor_required, member_required
 from rounds.lib.public import public_page
 from rounds.lib.tenancy import access_object
@@ -113,9 +114,7 @@ class CancelForm(forms.Form):
 
 
 def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        name = FIELD_FOR.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
+    add_errors(form, exc, fields=FIELD_FOR)
 
 
 # --- Signed-in pages ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import editor_required
 from rounds.lib.tenancy import access_object
 
@@ -126,10 +127,7 @@ def merge(request, survivor, other):
                     keep, gone, actor=request.user, field_choices=form.cleaned_data
                 )
         except ValidationError as exc:
-            for field_name, errs in exc.message_dict.items():
-                target = field_name if field_name in form.fields else None
-                for e in errs:
-                    form.add_error(target, e)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, f"Merged {gone} into {keep}. Moved: {result.summary()}."

@@ -25,6 +25,7 @@ from rounds.activities.forms import CallForm, MeetingForm, NoteForm
 from rounds.jobs.models import Job
 from rounds.lib import units
 from rounds.lib.contact import format_phone
+from rounds.lib.forms import add_errors
 from rounds.lib.http import client_ip
 from rounds.lib.permissions import can_edit, editor_required, member_required
 from rounds.lib.tenancy import access_object
@@ -61,19 +62,6 @@ def get_candidate(request, uuid, queryset=None) -> Candidate:
     """The candidate this user may see, or 404 (another org, not in a hiring manager's jobs)."""
     return access_object(queryset if queryset is not None else Candidate.objects.all(),
                          request.user, uuid=uuid)
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    """Put an action's ValidationError on the form: next to the field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error.messages if target else
-                               [f"{field.replace('_', ' ').capitalize()}: {m}"
-                                for m in error.messages])
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _detail_queryset():
@@ -286,7 +274,7 @@ def candidate_create(request):
                     for match in duplicates:  # the user said: a different person
                         do_dismiss_duplicate(candidate, match.candidate, actor=request.user)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"{candidate.full_name} is in your talent pool.")
                 _location_message(request, candidate)
@@ -319,7 +307,7 @@ def candidate_edit(request, uuid):
                         tags=form.tags, **fields,
                     )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Saved.")
                 _location_message(request, candidate)
@@ -378,7 +366,7 @@ def related_add(request, uuid, section):
                     candidate.specialties.update(is_primary=False)
                 actions.do_add_related(candidate, model, actor=request.user, **fields)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             ok = True
     return _respond(
@@ -433,7 +421,7 @@ def _add_to_job(request, uuid):
             with transaction.atomic():
                 do_add_to_pipeline(candidate, job, actor=request.user)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             ok = True
 
@@ -467,7 +455,7 @@ def consent_add(request, uuid):
                     evidence=data.get("evidence") or "", obtained_at=data.get("obtained_at"),
                 )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             ok = True
     return _respond(
@@ -496,7 +484,7 @@ def attachment_upload(request, uuid):
                 actions.do_add_attachment(candidate, form.cleaned_data["file"],
                                           kind=form.cleaned_data["kind"], actor=request.user)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             ok = True
     return _respond(

@@ -19,11 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from rounds.candidates.models import Candidate
+from rounds.lib.forms import add_errors, error_text
 from rounds.lib.permissions import can_edit, editor_required, member_required
 from rounds.lib.tenancy import access_object
 
 from .. import network
-from ..forms import MemberForm, NetworkListForm, form_errors
+from ..forms import MemberForm, NetworkListForm
 from ..models import NetworkList, NetworkMember
 
 PAGE_SIZE = 100
@@ -31,12 +32,6 @@ PAGE_SIZE = 100
 
 def members_visible_to(user):
     return NetworkMember.objects.visible_to(user)
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(m for errs in exc.error_dict.values() for e in errs for m in e.messages)
-    return " ".join(exc.messages)
 
 
 @member_required
@@ -106,7 +101,7 @@ def list_index(request):
                     created = network.do_create_list(
                         request.user.organization, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                form_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"List “{created.name}” created.")
                 return redirect("locums:lists")
@@ -125,7 +120,7 @@ def list_rename(request, pk: int):
             with transaction.atomic():
                 network.do_rename_list(network_list, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"List renamed to “{network_list.name}”.")
     else:
@@ -142,7 +137,7 @@ def list_delete(request, pk: int):
         with transaction.atomic():
             network.do_delete_list(network_list, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"List “{name}” deleted; its members stay in the network.")
     return redirect("locums:lists")
@@ -168,7 +163,7 @@ def member_detail(request, pk: int):
                         weekly_offer_cap=data["weekly_offer_cap"],
                         muted_lists=data["muted_lists"])
             except ValidationError as exc:
-                form_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"{member.candidate} saved.")
                 return redirect("locums:member", pk=member.pk)
@@ -197,7 +192,7 @@ def member_rejoin(request, pk: int):
         with transaction.atomic():
             network.do_add_member(member.candidate, actor=request.user)
     except ValidationError as exc:  # e.g. the record was merged into another one
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{member.candidate} is back in the network.")
     return redirect("locums:member", pk=member.pk)
@@ -216,7 +211,7 @@ def add_candidate(request, uuid):
                 vouch_note=request.POST.get("vouch_note", ""),
                 favourite=request.POST.get("favourite") == "1")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         member = None
     else:
         messages.success(request, f"{candidate} is in your locum network "

@@ -25,24 +25,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rounds.accounts.models import Site
+from rounds.lib.forms import add_errors, error_text
 from rounds.lib.permissions import editor_required, member_required
 from rounds.lib.tenancy import access_object, sees_everyone
 
 from .. import figures, shifts
 from ..choices import OPEN_SHIFT_STATUSES, CancelledBy, OfferStatus, ShiftStatus
-from ..forms import ShiftForm, form_errors
+from ..forms import ShiftForm
 from ..models import Booking, Shift, ShiftOffer
 
 LIST_LIMIT = 300
 FIT_SHOWN = 200
 POLL_SECONDS = 3
 FILL_DAYS = 90  # the fill rates shown: shifts posted in the last 90 days
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(m for errs in exc.error_dict.values() for e in errs for m in e.messages)
-    return " ".join(exc.messages)
 
 
 def _shift(request, uuid, queryset=None) -> Shift:
@@ -179,7 +174,7 @@ def shift_new(request):
             with transaction.atomic():
                 shift = shifts.do_create_shift(org, actor=request.user, **form.action_fields())
         except ValidationError as exc:
-            form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Shift posted. Check who fits, then broadcast it.")
             return redirect("locums:shift", uuid=shift.uuid)
@@ -218,7 +213,7 @@ def shift_edit(request, uuid):
                 form = ShiftForm(request.POST, organization=request.user.organization,
                                  shift=shift, settled_locked=True)
                 form.is_valid()
-            form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Shift saved.")
             return redirect("locums:shift", uuid=shift.uuid)
@@ -297,7 +292,7 @@ def shift_broadcast(request, uuid):
         with transaction.atomic():
             result = do_broadcast(shift, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _broadcast_summary(result))
     return redirect("locums:shift", uuid=shift.uuid)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from rounds.candidates.choices import Channel, ContactFrequency
 from rounds.candidates.models import Candidate
+from rounds.lib.forms import add_errors
 from rounds.lib.public import public_page
 
 from .. import erasure as erasing
@@ -287,11 +288,9 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
                     asked = [f"{c}.{optout.do_request_consent(candidate, c)}"
                              for c in CHANNELS if c in form.consent_to()]
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    target = {"quiet_hours_start": "quiet_start",
-                              "quiet_hours_end": "quiet_end",
-                              "contact_frequency": "frequency"}.get(field)
-                    form.add_error(target if target in form.fields else None, errors)
+                add_errors(form, exc, fields={"quiet_hours_start": "quiet_start",
+                                              "quiet_hours_end": "quiet_end",
+                                              "contact_frequency": "frequency"})
             else:
                 query = urlencode([("saved", "1"), *(("asked", a) for a in asked)])
                 return redirect(f"{request.path}?{query}")

@@ -12,6 +12,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from rounds.accounts.models import User
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import admin_required
 
 from .. import actions
@@ -80,8 +81,7 @@ def outreach_settings(request):
                     actions.do_update_settings(fresh, actor=request.user, **{
                         k: form.cleaned_data[k] for k in actions.SETTINGS_FIELDS})
             except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Outreach settings saved.")
                 return redirect("messaging:settings")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import (
     can_edit,
     can_work_pipeline,
@@ -54,16 +55,6 @@ def _candidate(request, uuid) -> Candidate:
 def _candidate_url(candidate, anchor: str = "") -> str:
     url = reverse("candidates:detail", kwargs={"uuid": candidate.uuid})
     return f"{url}#{anchor}" if anchor else url
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                for message in error.messages:
-                    form.add_error(field if field in form.fields else None, message)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -132,7 +123,7 @@ def _template_page(request, template: MessageTemplate | None):
                     subject=data["subject"], body=data["body"],
                 )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, f"Template “{saved.name}” saved (version {saved.version}).")
             return redirect("outreach:templates")
@@ -293,7 +284,7 @@ def compose(request, uuid):
                             "draft") == REJECTION else actions.MESSAGE,
                     )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc)
             else:
                 _sent_message(request, candidate, message)
                 return redirect(_candidate_url(candidate, "outreach-thread"))

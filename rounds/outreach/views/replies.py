@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rounds.candidates.choices import Profession
 from rounds.candidates.models import Candidate
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import can_edit, editor_required, pipeline_required
 from rounds.lib.tenancy import access_object
 from rounds.messaging import policy
@@ -30,7 +31,7 @@ from rounds.scheduling.models import Meeting
 
 from .. import actions, replies
 from ..forms import ReferralForm, ReplyForm, new_nonce
-from .compose import _candidate_url, _channel_options, _form_errors, _sent_message, what_happens
+from .compose import _candidate_url, _channel_options, _sent_message, what_happens
 
 CONVERSATION = 12
 
@@ -316,7 +317,7 @@ def reply(request, uuid):
                     + " Reload the page for new ones.",
                 )
             else:
-                _form_errors(form, exc)
+                add_errors(form, exc)
         else:
             _sent_message(request, candidate, message)
             return redirect(_candidate_url(candidate, "outreach-thread"))
@@ -348,7 +349,7 @@ def referral(request, uuid):
                     message=inbound,
                 )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             name = referrer.preferred_name or referrer.first_name
             notice = (

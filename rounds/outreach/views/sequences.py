@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rounds.candidates.models import Candidate
+from rounds.lib.forms import add_errors
 from rounds.lib.permissions import editor_required
 from rounds.lib.tenancy import access_object
 from rounds.messaging.choices import Topic
@@ -74,11 +75,11 @@ def _steps_from(formset) -> list[dict]:
 
 
 def _apply_errors(form, formset, exc: ValidationError) -> None:
-    for field, errs in exc.message_dict.items():
-        if field in form.fields:
-            form.add_error(field, errs)
-        else:
-            formset.step_errors = [*getattr(formset, "step_errors", []), *errs]
+    """The sequence's own fields on its form; the steps' messages above the steps."""
+    def on_steps(_field, messages):
+        formset.step_errors = [*getattr(formset, "step_errors", []), *messages]
+
+    add_errors(form, exc, elsewhere=on_steps)
 
 
 @require_http_methods(["GET"])
