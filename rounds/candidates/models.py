@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from rounds.lib import jurisdictions
-from rounds.lib.codes import CodeError, normalize_npi
+from rounds.lib.codes import CodeError, licence_key, normalize_npi
 from rounds.lib.contact import (
     ContactError,
     email_key,
@@ -15,7 +15,7 @@ from rounds.lib.contact import (
     normalize_email,
     normalize_phone,
 )
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import HiringScope, OrgOwned, OrgQuerySet
 
 from .choices import (
     AttachmentKind,
@@ -35,39 +35,35 @@ from .choices import (
 
 
 class CandidateQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            # A hiring manager sees the people in the pipelines of the jobs they are on.
-            from rounds.pipeline.models import Application
+    # A hiring manager sees the people in the pipelines of the jobs they are on.
+    hiring_scope = HiringScope(person="")
 
-            qs = qs.filter(
-                id__in=Application.objects.filter(job__hiring_team=user).values("candidate_id")
-            )
+    def visible_to(self, user):
         # An erased record is a tombstone (candidates/erasure.py): nobody opens it again.
-        return qs.filter(erased_at__isnull=True)
+        return super().visible_to(user).filter(erased_at__isnull=True)
 
     def current(self):
         """Candidates that have not been merged into another record nor erased."""
         return self.filter(merged_into__isnull=True, erased_at__isnull=True)
 
-    def with_email(self, key: str):
+    def with_email(self, key: str, *, organization_id: int | None = None):
         """Candidates with this email (the key: normalized, lower-cased), as their main
         address or a secondary one. The secondary ones are read first (one indexed query), so
-        the main query stays an OR of two indexed lookups."""
-        return self._with_contact(ContactKind.EMAIL, "email_normalized", key)
+        the main query stays an OR of two indexed lookups. Give `organization_id` when the
+        caller looks in one organization: the secondary ones are then read from it alone."""
+        return self._with_contact(ContactKind.EMAIL, "email_normalized", key, organization_id)
 
-    def with_phone(self, key: str):
+    def with_phone(self, key: str, *, organization_id: int | None = None):
         """Candidates with this phone number (E.164), main or secondary."""
-        return self._with_contact(ContactKind.PHONE, "phone_normalized", key)
+        return self._with_contact(ContactKind.PHONE, "phone_normalized", key, organization_id)
 
-    def _with_contact(self, kind: str, field: str, key: str):
+    def _with_contact(self, kind: str, field: str, key: str, organization_id: int | None):
         if not key:
             return self.none()
-        ids = list(
-            ContactPoint.objects.filter(kind=kind, value_normalized=key)
-            .values_list("candidate_id", flat=True)[:500]
-        )
+        points = ContactPoint.objects.filter(kind=kind, value_normalized=key)
+        if organization_id is not None:
+            points = points.filter(organization_id=organization_id)
+        ids = list(points.values_list("candidate_id", flat=True)[:500])
         condition = models.Q(**{field: key})
         if ids:
             condition |= models.Q(pk__in=ids)
@@ -194,6 +190,11 @@ class Candidate(OrgOwned):
             models.Index(fields=["organization", "latitude", "longitude"], name="cand_org_geo"),
             models.Index(fields=["organization", "external_id"], name="cand_org_external"),
             models.Index(fields=["organization", "npi"], name="cand_org_npi"),
+            # Duplicate checks of one organization (the import's, per chunk): the organization
+            # in the index, so its rows are found without reading another tenant's. The
+            # single-column indexes stay for inbound mail and texts, matched across tenants.
+            models.Index(fields=["organization", "email_normalized"], name="cand_org_email"),
+            models.Index(fields=["organization", "phone_normalized"], name="cand_org_phone"),
             models.Index(fields=["organization", "import_fingerprint"], name="cand_org_fp"),
             # Every change to a candidate or its rows moves updated_at; matching's index catches
             # up by reading this range (rounds/matching/index.py).
@@ -302,6 +303,8 @@ class ContactPoint(CandidateChild):
         ordering = ["kind", "id"]
         indexes = [
             models.Index(fields=["kind", "value_normalized"], name="contact_point_lookup"),
+            models.Index(fields=["organization", "kind", "value_normalized"],
+                         name="contact_point_org_lookup"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -359,7 +362,10 @@ class Licence(CandidateChild):
     licence_type = models.CharField(
         max_length=80, blank=True, help_text="E.g. Independent practice"
     )
-    number = models.CharField(max_length=60, blank=True, db_index=True)
+    number = models.CharField(max_length=60, blank=True)
+    # What duplicate checks compare (`lib.codes.licence_key`: letters and digits, upper-cased),
+    # kept by save(); writers that bypass it (bulk inserts) set it with the same function.
+    number_key = models.CharField(max_length=60, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=LicenceStatus, default=LicenceStatus.ACTIVE)
     issuer = models.CharField(
         max_length=150, blank=True, help_text="E.g. CPSA, Texas Medical Board"
@@ -369,9 +375,19 @@ class Licence(CandidateChild):
 
     class Meta:
         ordering = ["jurisdiction"]
+        indexes = [
+            models.Index(fields=["organization", "number_key"], name="licence_org_number_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} {self.number}".strip()
+
+    def save(self, *args, **kwargs):
+        self.number_key = licence_key(self.number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "number_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_current(self) -> bool:

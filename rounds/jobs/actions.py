@@ -6,16 +6,19 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.utils import timezone
 
 from rounds.accounts.models import EmployerProfile, User
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
+from rounds.lib.permissions import can_admin
 
+from . import audit as posting_audit
 from .choices import JobStatus, RequirementKind
 from .models import Job, Requirement
 
@@ -23,7 +26,7 @@ AUDITED_FIELDS = (
     "title", "site_id", "profession", "specialty", "specialty_code", "employment_type", "setting",
     "licence_jurisdiction", "description", "value_proposition", "pay_min", "pay_max",
     "pay_currency", "pay_period", "openings", "status", "owner_id", "start_date", "end_date",
-    "published_on",
+    "published_on", "benefits", "apply_by", "vacancy_exists", "ai_screening",
 )
 
 # Words that tell what a requirement is about, so that "Active CPSA licence" files as a licence.
@@ -112,10 +115,12 @@ def _check_team(organization_id: int, team: Iterable[User]) -> list[User]:
 def do_create_job(
     organization_id: int, *, actor, must_haves: list[str] | None = None,
     nice_to_haves: list[str] | None = None, hiring_team: Iterable[User] = (), via: str = "web",
+    enforce_audit: bool = False, override_reason: str = "", today: date | None = None,
     **fields: Any,
 ) -> Job:
     """Create a requisition with its requirements. The value proposition defaults to the
-    employer profile's, so every posting carries one."""
+    employer profile's, so every posting carries one. With `enforce_audit` (the web form and
+    the API), creating it open is publishing it: see `check_publish`."""
     check_job_fields(organization_id, fields)
     team = _check_team(organization_id, hiring_team)
     if not (fields.get("value_proposition") or "").strip():
@@ -123,6 +128,11 @@ def do_create_job(
     if fields.get("owner") is None and actor is not None and actor.is_authenticated:
         fields["owner"] = actor
     job = Job(organization_id=organization_id, **fields)
+    overridden = []
+    if enforce_audit:
+        overridden = check_publish(job, actor=actor, override_reason=override_reason,
+                                   today=today, must_haves=must_haves or [],
+                                   nice_to_haves=nice_to_haves or [])
     if job.status in (JobStatus.CLOSED, JobStatus.FILLED):
         job.closed_at = timezone.now()
     job.save()
@@ -130,22 +140,31 @@ def do_create_job(
         job.hiring_team.set(team)
     do_set_requirements(job, must_haves=must_haves or [], nice_to_haves=nice_to_haves or [])
     audit.record(actor=actor, action=AuditAction.CREATE, obj=job, via=via)
+    _record_override(job, overridden, override_reason, actor=actor, via=via)
     return job
 
 
 def do_update_job(
     job: Job, *, actor, must_haves: list[str] | None = None,
     nice_to_haves: list[str] | None = None, hiring_team: Iterable[User] | None = None,
-    via: str = "web", **changes: Any,
+    via: str = "web", enforce_audit: bool = False, override_reason: str = "",
+    today: date | None = None, **changes: Any,
 ) -> Job:
-    """Change a job; requirement lists and the hiring team are replaced when given."""
+    """Change a job; requirement lists and the hiring team are replaced when given. With
+    `enforce_audit`, opening it, or changing it while open, passes `check_publish`."""
     merged = {"pay_min": job.pay_min, "pay_max": job.pay_max, "start_date": job.start_date,
               "end_date": job.end_date, **changes}
     check_job_fields(job.organization_id, merged)
     before = {f: getattr(job, f) for f in AUDITED_FIELDS}
     status_before = job.status
+    already = _blocking_rules(job, today) if enforce_audit else set()
     for field, value in changes.items():
         setattr(job, field, value)
+    overridden = []
+    if enforce_audit:
+        overridden = check_publish(job, actor=actor, override_reason=override_reason,
+                                   today=today, already=already, must_haves=must_haves,
+                                   nice_to_haves=nice_to_haves)
     if job.status != status_before:
         _stamp_status(job)
     job.save()
@@ -163,6 +182,7 @@ def do_update_job(
     after = {f: getattr(job, f) for f in AUDITED_FIELDS}
     if delta := audit.diff(before, after):
         audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, changes=delta, via=via)
+    _record_override(job, overridden, override_reason, actor=actor, via=via)
     return job
 
 
@@ -175,19 +195,89 @@ def _stamp_status(job: Job) -> None:
             job.opened_at = timezone.now()
 
 
-def do_set_job_status(job: Job, status: str, *, actor, via: str = "web") -> Job:
-    """Open, hold, fill or close a requisition."""
+def do_set_job_status(job: Job, status: str, *, actor, via: str = "web",
+                      enforce_audit: bool = False, override_reason: str = "",
+                      today: date | None = None) -> Job:
+    """Open (publish), hold, fill or close a requisition."""
     if status not in JobStatus.values:
         raise ValidationError({"status": "Unknown status."})
     if status == job.status:
         return job
     before = job.status
     job.status = status
+    overridden = []
+    if enforce_audit:
+        try:
+            overridden = check_publish(job, actor=actor, override_reason=override_reason,
+                                       today=today)
+        except (PublishBlocked, PermissionDenied):
+            job.status = before
+            raise
     _stamp_status(job)
     job.save(update_fields=["status", "closed_at", "opened_at", "updated_at"])
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via,
                  changes={"status": [before, status]})
+    _record_override(job, overridden, override_reason, actor=actor, via=via)
     return job
+
+
+# --- the job-description audit at publishing -------------------------------------------------
+
+
+class PublishBlocked(Exception):
+    """Publishing would break a rule of the job's jurisdiction (`findings`); an owner or admin
+    may publish anyway with a reason."""
+
+    def __init__(self, findings: list[posting_audit.Finding]):
+        self.findings = findings
+        super().__init__("This job breaks a rule of its jurisdiction: "
+                         + " ".join(f.message for f in findings))
+
+
+def audit_job(job: Job, *, today: date | None = None, must_haves: list[str] | None = None,
+              nice_to_haves: list[str] | None = None) -> list[posting_audit.Finding]:
+    """The audit of a job as it stands in memory, on `today` (the organization's day when
+    not given)."""
+    posting = posting_audit.posting_for_job(job, must_haves=must_haves,
+                                            nice_to_haves=nice_to_haves)
+    return posting_audit.audit(posting, today=today or timezone.localdate())
+
+
+def _blocking_rules(job: Job, today: date | None) -> set[str]:
+    """The jurisdiction rules an open job breaks already (an edit is judged on what it adds)."""
+    if job.pk is None or job.status != JobStatus.OPEN:
+        return set()
+    return {f.rule for f in posting_audit.blocking(audit_job(job, today=today))}
+
+
+def check_publish(job: Job, *, actor, override_reason: str = "", today: date | None = None,
+                  already: set[str] = frozenset(), must_haves: list[str] | None = None,
+                  nice_to_haves: list[str] | None = None) -> list[posting_audit.Finding]:
+    """A job saved open is published. If it breaks a rule of its jurisdiction that it didn't
+    break already, refuse (PublishBlocked with the findings) unless an owner or admin gives a
+    reason; a recruiter's override is refused (PermissionDenied). Returns the findings
+    overridden, for `_record_override`."""
+    if job.status != JobStatus.OPEN:
+        return []
+    findings = [f for f in posting_audit.blocking(
+        audit_job(job, today=today, must_haves=must_haves, nice_to_haves=nice_to_haves))
+        if f.rule not in already]
+    if not findings:
+        return []
+    if not (override_reason or "").strip():
+        raise PublishBlocked(findings)
+    if not can_admin(actor):
+        raise PermissionDenied("Only an owner or admin can publish a job over a rule of its "
+                               "jurisdiction.")
+    return findings
+
+
+def _record_override(job: Job, findings: list, reason: str, *, actor, via: str) -> None:
+    if findings:
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via, changes={
+            "published_over_audit": {"rules": ", ".join(f.rule for f in findings),
+                                     "reason": reason.strip()[:1000]},
+        })
 
 
 def do_set_requirements(job: Job, *, must_haves: list[str], nice_to_haves: list[str]) -> None:

@@ -3,8 +3,10 @@
 Errors: 400 {"detail", "errors": {field: [..]}} when the input is refused (e.g. a pay range whose
 top is below its bottom, an end_date before the start_date), 422 when the body doesn't match the
 schema, 403 when the role doesn't allow the change (only recruiters and admins create or change
-jobs), 404 for a job outside your organization or, for hiring managers, outside the jobs they are
-on."""
+jobs; only admins override the audit), 404 for a job outside your organization or, for hiring
+managers, outside the jobs they are on, 409 {"detail", "findings": [..]} when saving a job open
+(publishing it) would break a rule of its jurisdiction (rounds.jobs.audit) and no admin's
+`override_reason` was given."""
 
 from __future__ import annotations
 
@@ -14,22 +16,48 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from rounds.accounts.models import Site, User
 from rounds.candidates.choices import Profession, Setting
 from rounds.lib import jurisdictions
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, ErrorOut
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
 from . import actions
-from .choices import EmploymentType, JobStatus, PayPeriod, RequirementKind
+from . import audit as audit_module
+from .choices import AuditSeverity, EmploymentType, JobStatus, PayPeriod, RequirementKind
 from .models import Job, Requirement
 
 router = Router(tags=["Jobs"])
 
 
+class FindingOut(Schema):
+    """One finding of the job-description audit."""
+
+    rule: str
+    severity: AuditSeverity
+    blocks_publishing: bool
+    message: str
+    reason: str
+    fix: str
+    field: str
+    examples: list[str]
+    counts: dict[str, int]
+
+
+class AuditOut(Schema):
+    jurisdiction: str
+    blocks_publishing: bool
+    findings: list[FindingOut]
+
+
+class PublishBlockedOut(ErrorOut):
+    findings: list[FindingOut]
+
+
+WRITE_ERRORS = {**ERRORS, 409: PublishBlockedOut}
 
 
 class RequirementOut(Schema):
@@ -75,6 +103,10 @@ class JobOut(Schema):
 class JobDetailOut(JobOut):
     description: str
     value_proposition: str
+    benefits: str
+    apply_by: date | None
+    vacancy_exists: bool | None
+    ai_screening: bool | None
     hiring_team: list[int]
     published_on: list[str]
     must_haves: list[RequirementOut]
@@ -106,6 +138,13 @@ class JobIn(Schema):
     published_on: list[str] = []
     must_haves: list[str] = []
     nice_to_haves: list[str] = []
+    benefits: str = ""
+    apply_by: date | None = None
+    vacancy_exists: bool | None = None
+    ai_screening: bool | None = None
+    override_reason: str = Field("", max_length=1000, description=(
+        "Publish over the audit's findings required in the job's jurisdiction (admins only); "
+        "kept in the audit log."))
 
 
 class JobPatch(Schema):
@@ -132,6 +171,13 @@ class JobPatch(Schema):
     published_on: list[str] | None = None
     must_haves: list[str] | None = None
     nice_to_haves: list[str] | None = None
+    benefits: str | None = None
+    apply_by: date | None = None
+    vacancy_exists: bool | None = None
+    ai_screening: bool | None = None
+    override_reason: str = Field("", max_length=1000, description=(
+        "Publish over the audit's findings required in the job's jurisdiction (admins only); "
+        "kept in the audit log."))
 
 
 class RequirementIn(Schema):
@@ -169,6 +215,8 @@ def _job_detail(job: Job) -> dict:
     return {
         **_job_out(job, counts),
         "description": job.description, "value_proposition": job.value_proposition,
+        "benefits": job.benefits, "apply_by": job.apply_by,
+        "vacancy_exists": job.vacancy_exists, "ai_screening": job.ai_screening,
         "hiring_team": [u.pk for u in job.hiring_team.all()],
         "published_on": list(job.published_on or []),
         "must_haves": [r for r in reqs if r.required],
@@ -244,15 +292,29 @@ def list_jobs(request, status: JobStatus | None = None, site_id: int | None = No
     return [_job_out(j, counts.get(j.pk, {})) for j in jobs]
 
 
-@router.post("/", response={201: JobDetailOut, **ERRORS},
+def _blocked(exc: actions.PublishBlocked) -> Status:
+    return Status(409, {
+        "detail": "Not published: the job breaks a rule of its jurisdiction. Fix it, save it as "
+                  "a draft, or have an admin send override_reason.",
+        "findings": [f.as_dict() for f in exc.findings],
+    })
+
+
+@router.post("/", response={201: JobDetailOut, **WRITE_ERRORS},
              summary="Create a job (recruiters and admins); 400 names a refused field, e.g. "
-                     "pay_max below pay_min")
+                     "pay_max below pay_min; 409 lists the audit's findings that stop it "
+                     "being published open")
 def create_job(request, payload: JobIn):
     _require_editor(request)
     data = _resolve(request, payload.model_dump())
-    with transaction.atomic():
-        job = actions.do_create_job(request.user.organization_id, actor=request.user, via="api",
-                                    **data)
+    reason = data.pop("override_reason")
+    try:
+        with transaction.atomic():
+            job = actions.do_create_job(request.user.organization_id, actor=request.user,
+                                        via="api", enforce_audit=True, override_reason=reason,
+                                        **data)
+    except actions.PublishBlocked as exc:
+        return _blocked(exc)
     return Status(201, _job_detail(job))
 
 
@@ -263,21 +325,42 @@ def get_job(request, uuid: UUID):
     return _job_detail(job)
 
 
-@router.patch("/{uuid}", response={200: JobDetailOut, **ERRORS},
-              summary="Change a job (recruiters and admins); lists given replace the old ones")
+@router.patch("/{uuid}", response={200: JobDetailOut, **WRITE_ERRORS},
+              summary="Change a job (recruiters and admins); lists given replace the old ones; "
+                      "409 lists the audit's findings that stop it being published open")
 def patch_job(request, uuid: UUID, payload: JobPatch):
-    with transaction.atomic():
-        job = access_object(Job.objects.select_for_update(), request.user, uuid=uuid)
-        _require_editor(request)
-        data = payload.model_dump(exclude_unset=True)
-        for key in ("title", "profession", "employment_type", "pay_period", "status",
-                    "openings", "pay_currency"):
-            if key in data and data[key] is None:
-                raise ValidationError({key: "This field can't be empty."})
-        data = _resolve(request, data)
-        actions.do_update_job(job, actor=request.user, via="api", **data)
+    try:
+        with transaction.atomic():
+            job = access_object(Job.objects.select_for_update(), request.user, uuid=uuid)
+            _require_editor(request)
+            data = payload.model_dump(exclude_unset=True)
+            reason = data.pop("override_reason", "")
+            for key in ("title", "profession", "employment_type", "pay_period", "status",
+                        "openings", "pay_currency"):
+                if key in data and data[key] is None:
+                    raise ValidationError({key: "This field can't be empty."})
+            if data.get("benefits", "") is None:
+                data["benefits"] = ""
+            data = _resolve(request, data)
+            actions.do_update_job(job, actor=request.user, via="api", enforce_audit=True,
+                                  override_reason=reason, **data)
+    except actions.PublishBlocked as exc:
+        return _blocked(exc)
     job.refresh_from_db()
     return _job_detail(job)
+
+
+@router.get("/{uuid}/audit", response={200: AuditOut, **ERRORS},
+            summary="The job-description audit: pay transparency in the job's jurisdiction, "
+                    "degree inflation, exclusionary and gender-coded wording, the posting's "
+                    "shape; each finding with its reason and a suggested fix")
+def get_job_audit(request, uuid: UUID):
+    job = access_object(Job.objects.select_related("site"), request.user, uuid=uuid)
+    findings = actions.audit_job(job)
+    posting = audit_module.posting_for_job(job)
+    return {"jurisdiction": posting.jurisdiction,
+            "blocks_publishing": any(f.blocks_publishing for f in findings),
+            "findings": [f.as_dict() for f in findings]}
 
 
 @router.post("/{uuid}/requirements", response={201: RequirementOut, **ERRORS},

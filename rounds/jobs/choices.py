@@ -2,7 +2,7 @@ from django.db import models
 
 from rounds.candidates.choices import EmploymentType  # one vocabulary for jobs and preferences
 
-__all__ = ["EmploymentType", "JobStatus", "PayPeriod", "RequirementKind"]
+__all__ = ["AuditSeverity", "EmploymentType", "JobStatus", "PayPeriod", "RequirementKind"]
 
 
 class JobStatus(models.TextChoices):
@@ -29,3 +29,11 @@ class RequirementKind(models.TextChoices):
     LANGUAGE = "language", "Language"
     SKILL = "skill", "Skill"
     OTHER = "other", "Other"
+
+
+class AuditSeverity(models.TextChoices):
+    """How much a job-description audit finding weighs (rounds.jobs.audit)."""
+
+    REQUIRED = "required", "Required by law here"
+    ADVICE = "advice", "Advice"
+    NOTE = "note", "Note"

@@ -11,7 +11,14 @@ JOB_FIELDS = [
     "title", "site", "profession", "specialty", "specialty_code", "employment_type", "setting",
     "licence_jurisdiction", "description", "value_proposition", "pay_min", "pay_max",
     "pay_currency", "pay_period", "openings", "status", "start_date", "end_date", "owner",
+    "benefits", "apply_by", "vacancy_exists", "ai_screening",
 ]
+
+
+def _yes_no_unsaid():
+    widget = forms.NullBooleanSelect()
+    widget.choices = [("unknown", "— Not said —"), ("true", "Yes"), ("false", "No")]
+    return widget
 
 
 class JobForm(forms.ModelForm):
@@ -40,6 +47,11 @@ class JobForm(forms.ModelForm):
         label="Published on", required=False,
         help_text="Where it is posted, separated by commas: career site, Indeed, CMA Careers…",
     )
+    override_reason = forms.CharField(
+        label="Reason for publishing anyway", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Owners and admins only; kept in the audit log with the rules overridden.",
+    )
 
     class Meta:
         model = Job
@@ -52,6 +64,10 @@ class JobForm(forms.ModelForm):
             "pay_min": forms.NumberInput(attrs={"step": "any", "min": "0"}),
             "pay_max": forms.NumberInput(attrs={"step": "any", "min": "0"}),
             "pay_currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+            "benefits": forms.Textarea(attrs={"rows": 2}),
+            "apply_by": forms.DateInput(attrs={"type": "date"}),
+            "vacancy_exists": _yes_no_unsaid(),
+            "ai_screening": _yes_no_unsaid(),
         }
         labels = {
             "specialty_code": "NUCC taxonomy code", "pay_min": "Pay from", "pay_max": "Pay to",
@@ -88,7 +104,8 @@ class JobForm(forms.ModelForm):
                  "setting", "licence_jurisdiction", "openings", "start_date", "end_date"],
         "requirements": ["must_haves", "nice_to_haves"],
         "text": ["description", "value_proposition"],
-        "pay": ["pay_min", "pay_max", "pay_currency", "pay_period"],
+        "pay": ["pay_min", "pay_max", "pay_currency", "pay_period", "benefits"],
+        "posting": ["apply_by", "vacancy_exists", "ai_screening"],
         "people": ["status", "owner", "hiring_team", "published_on"],
     }
 
@@ -114,6 +131,26 @@ class JobForm(forms.ModelForm):
     @property
     def people_fields(self):
         return self.section("people")
+
+    @property
+    def posting_fields(self):
+        return self.section("posting")
+
+    def draft_job(self, instance: Job | None = None) -> Job:
+        """An unsaved Job with what was typed (the fields that validated), for the audit to
+        read while the recruiter edits; nothing is saved."""
+        data = getattr(self, "cleaned_data", {})
+        job = Job(organization=self.organization)
+        if instance is not None:
+            for f in JOB_FIELDS:
+                setattr(job, f, getattr(instance, f))
+        for f in JOB_FIELDS:
+            if f in data:
+                value = data[f]
+                if f in ("licence_jurisdiction", "setting") and value is None:
+                    value = ""
+                setattr(job, f, value)
+        return job
 
     def clean_pay_currency(self):
         return (self.cleaned_data.get("pay_currency") or "").strip().upper()
@@ -155,6 +192,7 @@ class JobForm(forms.ModelForm):
     def action_kwargs(self) -> dict:
         data = self.cleaned_data
         fields = {f: data.get(f) for f in JOB_FIELDS}
+        fields["benefits"] = fields["benefits"] or ""
         fields["licence_jurisdiction"] = fields["licence_jurisdiction"] or ""
         fields["setting"] = fields["setting"] or ""
         fields["published_on"] = data["published_on"]

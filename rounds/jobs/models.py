@@ -5,17 +5,13 @@ from django.db import models
 from django.utils import timezone
 
 from rounds.candidates.choices import Profession, Setting
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import HiringScope, OrgOwned, OrgQuerySet
 
 from .choices import EmploymentType, JobStatus, PayPeriod, RequirementKind
 
 
 class JobQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            qs = qs.filter(hiring_team=user)
-        return qs
+    hiring_scope = HiringScope(job="")  # a hiring manager sees the jobs they are on
 
     def open(self):
         return self.filter(status=JobStatus.OPEN)
@@ -45,6 +41,23 @@ class Job(OrgOwned):
     pay_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     pay_currency = models.CharField(max_length=3, default="CAD")
     pay_period = models.CharField(max_length=10, choices=PayPeriod, default=PayPeriod.YEAR)
+    # What pay-transparency laws ask a posting to say (rounds.jobs.audit checks them).
+    benefits = models.TextField(
+        blank=True, help_text="A general description of the benefits: health, retirement, "
+                              "paid time off, CME allowance…"
+    )
+    apply_by = models.DateField(
+        "Applications close on", null=True, blank=True,
+        help_text="When the application window is expected to close (Colorado requires it).",
+    )
+    vacancy_exists = models.BooleanField(
+        "Is this an existing vacancy?", null=True, blank=True,
+        help_text="No if you are building a pool for openings to come (Ontario asks).",
+    )
+    ai_screening = models.BooleanField(
+        "Is AI used to screen, assess or select applicants?", null=True, blank=True,
+        help_text="Ontario requires postings to say so.",
+    )
     openings = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(
         max_length=20, choices=JobStatus, default=JobStatus.OPEN, db_index=True

@@ -34,6 +34,22 @@ class MessagingConfig(AppConfig):
         ))
         account_mail.install(write=outbox.account_email, read=outbox.latest_about)
 
+        # Email providers' delivery events and inbound email, through django-anymail.
+        from anymail.signals import inbound, tracking
+        from django.conf import settings
+
+        from . import receipts
+
+        tracking.connect(receipts.on_tracking, dispatch_uid="rounds.messaging.tracking")
+        inbound.connect(receipts.on_inbound, dispatch_uid="rounds.messaging.inbound")
+        if settings.EMAIL_BACKEND.startswith("anymail.") and not (
+                getattr(settings, "ANYMAIL", None) or {}).get("WEBHOOK_SECRET"):
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "Email provider webhooks are off (404) until ANYMAIL_WEBHOOK_SECRET is set: "
+                "delivery events won't settle messages that may have been sent.")
+
         # Erasing a candidate removes their messages; their suppressions stay, hashed.
         from rounds.candidates import erasure
 

@@ -219,6 +219,15 @@ class Message(OrgOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     claim_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    handed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this claim handed it to the mail server or "
+        "provider (committed just before): a worker that dies after this may have sent it.",
+    )
+    esp_id = models.CharField(
+        max_length=255, blank=True, db_index=True,
+        help_text="The email provider's own id for it (from its API answer), which its "
+        "delivery webhooks name.",
+    )
     provider_id = models.CharField(
         max_length=255, blank=True, help_text="Email Message-ID or the SMS provider's id."
     )
