@@ -33,9 +33,11 @@ def due(organization, now: datetime | None = None) -> QuerySet:
             .filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=cutoff)))
 
 
-def do_run_retention(organization, *, actor=None, now: datetime | None = None) -> RetentionRun:
+def do_run_retention(organization, *, actor=None, now: datetime | None = None,
+                     purge_now: bool = True) -> RetentionRun:
     """Erase everyone due, in batches each committed on its own (a run stopped halfway has
-    erased whole batches and logged them). Not inside a transaction: it opens its own."""
+    erased whole batches and logged them), then purge the search index once (`purge_now`; or
+    by a queued task, when run from a page). Not inside a transaction: it opens its own."""
     now = now or timezone.now()
     with transaction.atomic():
         run = RetentionRun.objects.create(
@@ -56,7 +58,7 @@ def do_run_retention(organization, *, actor=None, now: datetime | None = None) -
                 break
     if run.erased:
         with transaction.atomic():
-            erasure.purge_search_index()
+            erasure.purge_search_index() if purge_now else erasure.schedule_purge()
     run.finished_at = timezone.now()
     RetentionRun.objects.filter(pk=run.pk).update(finished_at=run.finished_at)
     return run

@@ -29,6 +29,18 @@ def retention_task() -> int:
     return retention.run_all()
 
 
+@task()
+def purge_search_index_task() -> None:
+    """Rewrite SQLite's free-text index without the terms of records erased since the last
+    run (candidates/erasure.py)."""
+    from django.db import transaction
+
+    from .erasure import purge_search_index
+
+    with transaction.atomic():
+        purge_search_index()
+
+
 def is_scheduled() -> bool:
     from django_tasks_db.models import DBTaskResult
 

@@ -59,7 +59,7 @@ def retention_page(request):
     now, and the log of runs."""
     org = request.user.organization
     if request.method == "POST":
-        run = retention.do_run_retention(org, actor=request.user)
+        run = retention.do_run_retention(org, actor=request.user, purge_now=False)
         messages.success(request, f"Retention run done: {run.erased} anonymised.")
         return redirect("candidates:retention")
     from ..tasks import ensure_retention_scheduled, next_run
