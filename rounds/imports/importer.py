@@ -20,10 +20,10 @@ from rounds.audit.models import AuditEvent
 from rounds.candidates.actions import apply_location, build_search_text
 from rounds.candidates.choices import ContactKind
 from rounds.candidates.models import Candidate, ContactPoint, Licence, Specialty, Tag
+from rounds.lib import bulk
 from rounds.lib.codes import licence_key
 from rounds.matching.tasks import refresh_profiles_task
 
-from . import bulk
 from .choices import ImportStatus, RowOutcome
 from .models import ImportBatch, ImportRowIssue
 from .rows import ParsedRow, RowReader
