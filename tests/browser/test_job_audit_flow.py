@@ -77,6 +77,7 @@ def test_recruiter_fixes_pay_and_owner_publishes_over_a_finding(live_server, new
                                   "threshold.")
     form.locator("button:has-text('Publish anyway')").click()
     expect(owner_page.locator("h1 .pill")).to_have_text("Open")
+    expect(owner_page.locator(".override-note")).to_contain_text("Published anyway by Olivia")
     look(owner_page, "job-published-owner")
     job.refresh_from_db()
     assert job.status == "open"
