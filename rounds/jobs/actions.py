@@ -270,6 +270,16 @@ def check_publish(job: Job, *, actor, override_reason: str = "", today: date | N
     return findings
 
 
+def last_audit_override(job: Job):
+    """The audit-log event of the latest publication of `job` over its audit, or None."""
+    from rounds.audit.models import AuditEvent
+
+    return (AuditEvent.objects.filter(organization_id=job.organization_id, object_type="job",
+                                      object_id=str(job.pk),
+                                      changes__has_key="published_over_audit")
+            .select_related("actor").order_by("-id").first())
+
+
 def _record_override(job: Job, findings: list, reason: str, *, actor, via: str) -> None:
     if findings:
         audit.record(actor=actor, action=AuditAction.UPDATE, obj=job, via=via, changes={

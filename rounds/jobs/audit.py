@@ -157,7 +157,7 @@ def _has_description(p: Posting, law: dict) -> bool:
 
 _OPEN_ENDED_PAY = re.compile(
     r"\b(from|starting (at|from)|min(imum)?( of)?)\s*\$\s?\d"
-    r"|\$\s?\d[\d,.]*\s?k?\s*(\+|and up\b|or more\b|plus\b)",
+    r"|\$\s?\d[\d,.]*\s?k?\s*(\+|and up\b|or more\b)",
     re.IGNORECASE,
 )
 
@@ -290,6 +290,10 @@ _DEMANDING = re.compile(r"\b(required|require|requires|must|minimum|mandatory|ne
                         re.IGNORECASE)
 
 
+_ABOUT_EXPERIENCE = re.compile(r"experien|practi[cs]|post-?graduat|in (a|the) role",
+                               re.IGNORECASE)
+
+
 def _demands(p: Posting) -> list[str]:
     """The lines that demand something: every must-have, and description sentences that say
     required/must/minimum. Nice-to-haves demand nothing."""
@@ -298,6 +302,14 @@ def _demands(p: Posting) -> list[str]:
         if _DEMANDING.search(sentence):
             lines.append(sentence.strip())
     return [line for line in lines if line]
+
+
+def _demanded_years(p: Posting, line: str) -> int:
+    """Years of experience a line demands; a description sentence counts only when it is about
+    experience ("patients who need care for 30 years" isn't)."""
+    if line not in p.must_haves and not _ABOUT_EXPERIENCE.search(line):
+        return 0
+    return _years(line)
 
 
 def _years(line: str) -> int:
@@ -319,7 +331,7 @@ def degree_findings(p: Posting) -> list[Finding]:
     data = rules()["degree"]
     demands = _demands(p)
     degree_lines = [d for d in demands if re.search(data["degree_pattern"], d, re.IGNORECASE)]
-    year_lines = [d for d in demands if _years(d) >= data["min_years"]]
+    year_lines = [d for d in demands if _demanded_years(p, d) >= data["min_years"]]
     out = []
     if _is_credential_role(p):
         if degree_lines:
@@ -505,7 +517,7 @@ def posting_for_job(job, *, must_haves: Iterable[str] | None = None,
             must_haves = [r.text for r in reqs if r.required]
         if nice_to_haves is None:
             nice_to_haves = [r.text for r in reqs if not r.required]
-    site = job.site if job.site_id or getattr(job, "site", None) else None
+    site = job.site
     code, places, located = "", (), False
     if site is not None:
         code = jurisdictions.normalize(site.region, site.country) or ""

@@ -231,9 +231,13 @@ def job_detail(request, uuid):
     findings = actions.audit_job(
         job, must_haves=[r.text for r in requirements if r.required],
         nice_to_haves=[r.text for r in requirements if not r.required])
+    blocking = [f for f in findings if f.blocks_publishing]
+    override = None
+    if blocking and job.status == JobStatus.OPEN:
+        override = actions.last_audit_override(job)
     context = {
-        "nav": "jobs", "job": job, "findings": findings,
-        "blocking": [f for f in findings if f.blocks_publishing],
+        "nav": "jobs", "job": job, "findings": findings, "override": override,
+        "blocking": blocking,
         "can_override": can_admin(request.user),
         "must_haves": [r for r in requirements if r.required],
         "nice_to_haves": [r for r in requirements if not r.required],

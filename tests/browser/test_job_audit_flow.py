@@ -48,8 +48,9 @@ def test_recruiter_fixes_pay_and_owner_publishes_over_a_finding(live_server, new
     expect(panel.locator('[data-rule="wa.benefits"]')).to_be_visible()
     look(page, "job-form-pay-fixed")
 
-    # Saving it open is publishing it: refused for the missing benefits, nothing lost.
-    page.click("button:has-text('Create job')")
+    # Saving it open is publishing it (Enter in a field saves, as the Create job button does):
+    # refused for the missing benefits, nothing lost.
+    page.press("#id_title", "Enter")
     blocked = page.locator(".audit-blocked")
     expect(blocked).to_contain_text("Not published: this job breaks a rule of its jurisdiction")
     expect(blocked).to_contain_text("Washington: the posting doesn't describe the benefits")
@@ -77,6 +78,7 @@ def test_recruiter_fixes_pay_and_owner_publishes_over_a_finding(live_server, new
                                   "threshold.")
     form.locator("button:has-text('Publish anyway')").click()
     expect(owner_page.locator("h1 .pill")).to_have_text("Open")
+    expect(owner_page.locator(".override-note")).to_contain_text("Published anyway by Olivia")
     look(owner_page, "job-published-owner")
     job.refresh_from_db()
     assert job.status == "open"

@@ -199,6 +199,18 @@ def test_degree_in_a_nice_to_have_is_not_inflation():
     assert not rules_of(p) & {"degree.licensed_degree"}
 
 
+def test_years_in_a_sentence_not_about_experience_are_not_a_demand():
+    p = replace(GOOD, description=GOOD.description + " Patients here need care, and the clinic "
+                                                     "has served them for 30 years.")
+    assert "degree.licensed_years" not in rules_of(p)
+
+
+def test_pay_plus_benefits_is_not_open_ended():
+    p = replace(GOOD, jurisdiction="CA-BC",
+                description=GOOD.description + " $280,000 plus benefits; $300k or so.")
+    assert "bc.pay_wording" not in rules_of(p)
+
+
 def test_one_year_of_experience_is_not_flagged():
     assert "degree.licensed_years" not in rules_of(replace(GOOD, must_haves=("1 year in ER",)))
 

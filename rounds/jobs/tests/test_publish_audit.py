@@ -214,6 +214,9 @@ def test_owner_publishes_from_the_job_page_with_a_reason(login, owner, draft):
     assert draft.status == "open"
     assert last_override(draft).changes["published_over_audit"]["reason"] == (
         "Under Colorado's size threshold")
+    html = client.get(reverse("jobs:detail", args=[draft.uuid])).content.decode()
+    assert "Published anyway by Olivia Owner" in html
+    assert "over co.benefits, co.apply_by: “Under Colorado&#x27;s size threshold”" in html
 
 
 def test_closing_or_holding_a_job_is_never_blocked(login, recruiter, denver):
