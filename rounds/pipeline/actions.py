@@ -250,6 +250,29 @@ def do_mark_engaged(candidate, *, application=None, how: str = "replied",
             for app in _behind(candidate, target, application=application)]
 
 
+def withdraw_erased(candidate_ids: list[int], organization_id: int, *, at=None) -> None:
+    """An erased person's open applications move to Withdrawn: recorded as a stage change by
+    no one, with no activity, no learning and no message (the person has left every process,
+    and nothing may be written about them)."""
+    from .choices import DispositionReason
+
+    now = at or timezone.now()
+    withdrawn = (Stage.objects.filter(organization_id=organization_id, kind=StageKind.WITHDRAWN)
+                 .order_by("sequence", "id").first())
+    if withdrawn is None:
+        return
+    open_apps = Application.objects.filter(candidate_id__in=candidate_ids,
+                                           stage__kind=StageKind.ACTIVE)
+    for app in open_apps.only("pk", "stage_id", "organization_id"):
+        StageChange.objects.create(
+            organization_id=app.organization_id, application_id=app.pk,
+            from_stage_id=app.stage_id, to_stage=withdrawn, at=now,
+            reason=DispositionReason.OTHER,
+        )
+        Application.objects.filter(pk=app.pk).update(
+            stage=withdrawn, stage_entered_at=now, disposition_reason=DispositionReason.OTHER)
+
+
 def pipeline_counts(job_ids: Iterable[int]) -> dict[int, dict[int, int]]:
     """{job_id: {stage_id: applications}} for many jobs in one aggregate query."""
     job_ids = list(job_ids)
