@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from rounds.accounts.actions import user_for_api_key
+from rounds.matching.index import IndexWarming
 
 
 class ApiKeyAuth(HttpBearer):
@@ -73,9 +74,20 @@ def unauthorized(request, exc):
     return api.create_response(request, {"detail": "Sign in or send an API token."}, status=401)
 
 
+@api.exception_handler(IndexWarming)
+def warming_up(request, exc):
+    """A large pool's match index is being built by the worker: ask again shortly."""
+    response = api.create_response(
+        request, {"detail": "Matching is warming up for this organization; try again in a "
+                            "minute."}, status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
 def _mount():
     from rounds.accounts.api import router as accounts
     from rounds.activities.api import router as activities
+    from rounds.activities.api_timeline import router as timeline
     from rounds.audit.api import router as audit
     from rounds.candidates.api import router as candidates
     from rounds.candidates.api_duplicates import router as duplicates
@@ -88,6 +100,7 @@ def _mount():
 
     api.add_router("/accounts", accounts)
     api.add_router("/candidates", candidates)
+    api.add_router("/candidates", timeline)  # the candidate's timeline, owned by activities
     api.add_router("/duplicates", duplicates)
     api.add_router("/jobs", jobs)
     api.add_router("/pipeline", pipeline)

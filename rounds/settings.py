@@ -5,6 +5,8 @@ Production is the default. A laptop opts in: `ROUNDS_DEMO=1` (what `make demo` s
 http on loopback, a secret key of its own kept in var/, printed email and texts) or `DEBUG=1`
 (Django's debug pages, for development); the test suite is its own opt-in."""
 
+import hashlib
+import hmac
 import os
 import sys
 from pathlib import Path
@@ -62,6 +64,11 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+if not LOCAL and (len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too short or a published example: set a long random one "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -75,6 +82,7 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI from its own static files: /api/docs works offline
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "rounds.accounts",
     "rounds.candidates",
     "rounds.jobs",
@@ -94,6 +102,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rounds.lib.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,6 +182,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+# An email provider through django-anymail: EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
+# and its settings as ANYMAIL_<NAME> (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_SENDGRID_API_KEY, …);
+# ANYMAIL_WEBHOOK_SECRET ("user:password") turns its webhooks on under /hooks/esp/.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rounds <no-reply@rounds.local>")
 
 LANGUAGE_CODE = "en"
@@ -181,7 +197,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "rounds" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -214,11 +230,18 @@ PUBLIC_URL = (
 ).rstrip("/")
 REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "reply.rounds.local")
 # Inbound email arrives from the mail provider's inbound webhook, signed with this secret.
-# Without it (on a server) the webhook refuses every call: a known default would let anyone post a
-# forged "STOP" for a real candidate.
+# Without it (on a server) the webhook refuses every call, and a web process says so at start
+# (rounds/wsgi.py): a known default would let anyone post a forged "STOP" for a real candidate.
+# A laptop derives one from its own key (never a value written in the code).
 INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or (
-    "dev-inbound-secret" if LOCAL else ""
+    hmac.new(SECRET_KEY.encode(), b"rounds.inbound-email", hashlib.sha256).hexdigest()
+    if LOCAL else ""
 )
+# Values once published as defaults or examples: never accepted as a secret.
+PUBLIC_SECRETS = {"dev-inbound-secret", "changeme", "secret", "test"}
+if INBOUND_EMAIL_SECRET in PUBLIC_SECRETS:
+    raise ImproperlyConfigured(
+        "INBOUND_EMAIL_SECRET is a public example value: set a long random one.")
 # Texts: an adapter speaking Twilio's REST API. Without an account the console backend logs
 # what would be sent (like Django's console email backend).
 SMS_BACKEND = os.environ.get(
@@ -228,13 +251,40 @@ SMS_BACKEND = os.environ.get(
 )
 SMS_API_BASE = os.environ.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/")
 SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
+# Signs the provider's webhooks (inbound texts, delivery status): without it they refuse every
+# call and a web process says so at start.
 SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
+if SMS_AUTH_TOKEN in PUBLIC_SECRETS:
+    raise ImproperlyConfigured("SMS_AUTH_TOKEN is a public example value.")
 SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "+15875550100")
 if TESTING:
     SMS_BACKEND = "rounds.messaging.sms.LocmemBackend"
 
 # Imports at or below this many rows run inside the request; larger ones go to the worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))
+# What an import may hold (rounds/imports/parsing.py enforces it while streaming, whatever the
+# file declares): rows (counted by the worker), columns, and characters in one CSV line. The
+# upload request reads at most IMPORT_INSPECT_ROWS rows (the preview and which columns hold
+# values); a longer file is counted when its import starts.
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 500_000)
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 400)
+IMPORT_MAX_LINE_CHARS = envint("IMPORT_MAX_LINE_CHARS", 1024 * 1024)
+IMPORT_INSPECT_ROWS = envint("IMPORT_INSPECT_ROWS", 5000)
+# Rows per chunk (one transaction each), and how long a running import may go without
+# committing one before a sweep gives it to another worker (rounds/imports/tasks.py).
+IMPORT_CHUNK_ROWS = envint("IMPORT_CHUNK_ROWS", 0)  # 0: rounds.imports.actions.CHUNK_SIZE
+IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 120)
+
+# The match index (rounds/matching/index.py): snapshots per organization in this directory
+# (shared by the web processes and workers of one host; empty: no snapshots), loaded when a
+# process starts (rounds/wsgi.py, `manage.py warm_match_index`). A pool with no snapshot is built
+# inside a request only up to this many candidates; a larger one is built by the worker while the
+# page says matching is warming up. An organization unused this many minutes leaves memory.
+MATCH_INDEX_DIR = os.environ.get("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match_index"))
+if TESTING:
+    MATCH_INDEX_DIR = os.environ.get("ROUNDS_TEST_MATCH_INDEX_DIR", "")
+MATCH_INDEX_INLINE_BUILD_MAX = envint("MATCH_INDEX_INLINE_BUILD_MAX", 5000)
+MATCH_INDEX_IDLE_MINUTES = envint("MATCH_INDEX_IDLE_MINUTES", 30)
 
 LOGGING = {
     "version": 1,
@@ -269,6 +319,14 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip().rstrip("/") for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",")
     if o.strip()
 ]
+# What a page may load and run (rounds/lib/security.py): Rounds' own scripts and no inline
+# script or eval; inline styles only. CONTENT_SECURITY_POLICY replaces it whole ("" turns it off,
+# e.g. to try a policy in report-only mode at the proxy first).
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY", (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)).strip()
 # Without DEBUG the app serves its own static files (WhiteNoise); the demo reads them where they
 # are, production from `collectstatic`.
 WHITENOISE_USE_FINDERS = DEMO or DEBUG
@@ -285,10 +343,13 @@ if _public_origin.startswith("https://") and _public_origin not in CSRF_TRUSTED_
 # redis://127.0.0.1:6379/0), else in the database. Each test process keeps its own keys.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 SIGN_IN_THROTTLE_PREFIX = os.environ.get("SIGN_IN_THROTTLE_PREFIX", "rounds:signin:")
+# The send windows (rounds/messaging/ratelimits.py) count there too, under their own prefix.
+SEND_WINDOW_PREFIX = os.environ.get("SEND_WINDOW_PREFIX", "rounds:send:")
 if TESTING:
     import secrets as _secrets
 
     SIGN_IN_THROTTLE_PREFIX += f"test-{_secrets.token_hex(6)}:"
+    SEND_WINDOW_PREFIX += f"test-{_secrets.token_hex(6)}:"
 # A password-reset link works once, for this many seconds.
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60)
 # The longest session any organization may choose; each organization's idle timeout and session

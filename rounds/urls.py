@@ -29,6 +29,7 @@ urlpatterns = [
     path("matching/", include("rounds.matching.urls")),
     path("messages/", include("rounds.messaging.urls")),
     path("", include("rounds.messaging.public_urls")),
+    path("hooks/esp/", include("rounds.messaging.views.hooks_esp")),
     path("outreach/", include("rounds.outreach.urls")),
     path("scheduling/", include("rounds.scheduling.urls")),
     path("", include("rounds.scheduling.public_urls")),

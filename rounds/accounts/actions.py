@@ -18,8 +18,8 @@ from rounds.audit.actions import diff, record
 from rounds.audit.choices import AuditAction
 from rounds.lib.contact import ContactError, normalize_phone
 from rounds.lib.geo import Place, locate
-from rounds.pipeline.actions import ensure_default_stages
 
+from . import hooks
 from .choices import AccountEmail, CompensationModel, PracticeModel, Role
 from .mail import send_account_email, send_to_user
 from .models import ApiToken, EmployerProfile, Invitation, Organization, Site, User
@@ -31,7 +31,7 @@ def do_create_organization(*, name: str, owner_email: str, owner_password: str,
     """A new tenant with its employer profile, default pipeline and first owner."""
     org = Organization.objects.create(name=name, slug=slug or slugify(name)[:60], **fields)
     EmployerProfile.objects.create(organization=org)
-    ensure_default_stages(org.pk)
+    hooks.organization_created(org)
     owner = User.objects.create_user(
         username=owner_email.lower(), email=owner_email.lower(), password=owner_password,
         first_name=owner_first_name, last_name=owner_last_name, organization=org, role=Role.ADMIN,

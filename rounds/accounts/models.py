@@ -102,6 +102,12 @@ class User(AbstractUser):
         return self.role in (Role.ADMIN, Role.RECRUITER)
 
     @property
+    def can_work_pipeline(self) -> bool:
+        """Move applications, set next actions, add notes and calls: everyone but read-only
+        (hiring managers on the jobs they are on)."""
+        return self.role in (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)
+
+    @property
     def is_read_only(self) -> bool:
         return self.role == Role.READ_ONLY
 

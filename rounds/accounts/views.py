@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 from rounds.lib.permissions import admin_required, can_admin, can_edit, member_required
 from rounds.lib.public import absolute
 from rounds.lib.tenancy import access_object
-from rounds.pipeline.models import Stage
 
-from . import actions
+from . import actions, hooks
 from .choices import AccountEmail, Role
 from .forms import (
     AcceptInvitationForm,
@@ -81,7 +80,7 @@ def settings_home(request):
         "token_count": ApiToken.objects.visible_to(request.user).filter(
             user=request.user, revoked_at__isnull=True).count(),
         "profile": actions.employer_profile_for(org.pk),
-        "stages": Stage.objects.visible_to(request.user).order_by("sequence", "id"),
+        **hooks.settings_context(request),
     }
     return render(request, "accounts/settings.html", context)
 

@@ -15,6 +15,7 @@ from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.candidates import actions as candidate_actions
 
+from . import hooks
 from .choices import ActivityKind, CallOutcome, Direction
 from .models import Activity
 
@@ -57,9 +58,7 @@ def _create(candidate, *, actor, via: str, **fields) -> Activity:
                  changes={"added": str(activity)[:200]})
     if activity.actor_id and activity.kind in RESPONSE_KINDS:
         # A recruiter called or wrote: that answers the candidate's waiting reply.
-        from rounds.followups import actions as followups
-
-        followups.mark_responded(candidate, at=activity.occurred_at, actor=actor)
+        hooks.responded(candidate, at=activity.occurred_at, actor=actor)
     return activity
 
 

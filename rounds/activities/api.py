@@ -15,9 +15,10 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema
 
-from rounds.candidates.api import ActivityOut, Error, activity_out
+from rounds.lib.api import ErrorOut as Error
 from rounds.lib.tenancy import access_object
 
+from .api_timeline import ActivityOut, activity_out
 from .choices import ActivityKind
 from .models import Activity
 

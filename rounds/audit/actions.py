@@ -18,9 +18,8 @@ def record(
     via: str = "web",
     ip_address: str | None = None,
 ) -> AuditEvent:
-    from rounds.candidates.models import Candidate
-
-    candidate_id = obj.pk if isinstance(obj, Candidate) else getattr(obj, "candidate_id", None)
+    candidate_id = (obj.pk if isinstance(obj, _candidate_model())
+                    else getattr(obj, "candidate_id", None))
     return AuditEvent.objects.create(
         organization_id=organization_id or obj.organization_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -33,6 +32,23 @@ def record(
         via=via,
         ip_address=ip_address,
     )
+
+
+def _candidate_model():
+    """The candidate model, through the relation the audit log declares (audit sits below
+    candidates in the layers and imports none of it)."""
+    return AuditEvent._meta.get_field("candidate").related_model
+
+
+def candidate_trail(user, uuid) -> tuple:
+    """The candidate the user may see with this uuid (else 404) and the ids whose events are
+    theirs: their own and those of the records merged into them."""
+    from rounds.lib.tenancy import access_object
+
+    model = _candidate_model()
+    candidate = access_object(model, user, uuid=uuid)
+    ids = [candidate.pk, *model.objects.filter(merged_into=candidate).values_list("pk", flat=True)]
+    return candidate, ids
 
 
 def diff(before: dict, after: dict) -> dict:
@@ -106,3 +122,23 @@ def filter_events(
             at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz)
         )
     return queryset
+
+
+def record_list(request, listed: str, *, shown: int, filters: dict | None = None,
+                contact_details: bool = False) -> AuditEvent | None:
+    """One event for a page of a list showing personal data (never one per row): who listed
+    what, how many rows they were shown, with which filters, and whether emails and phones were
+    in it. A bulk copy through pages of a list is then as visible as an export."""
+    from rounds.lib.http import client_ip
+
+    user = request.user
+    if not user.is_authenticated or not user.organization_id:
+        return None
+    return record(
+        actor=user, action=AuditAction.VIEW, obj=user.organization,
+        organization_id=user.organization_id,
+        via="api" if request.path.startswith("/api/") else "web",
+        ip_address=client_ip(request) or None,
+        changes={"list": listed, "shown": shown, "filters": filters or {},
+                 "contact_details": contact_details},
+    )

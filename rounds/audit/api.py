@@ -16,11 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from rounds.candidates.models import Candidate
 from rounds.lib.permissions import can_admin
-from rounds.lib.tenancy import access_object
 
-from .actions import filter_events, format_changes
+from .actions import candidate_trail, filter_events, format_changes
 from .choices import AuditAction
 from .models import AuditEvent
 
@@ -78,9 +76,7 @@ def list_events(request, filters: Query[AuditFilters]):
     events = AuditEvent.objects.visible_to(request.user)
     candidate_ids = None
     if filters.candidate:
-        candidate = access_object(Candidate, request.user, uuid=filters.candidate)
-        candidate_ids = [candidate.pk, *Candidate.objects.filter(
-            merged_into=candidate).values_list("pk", flat=True)]
+        _, candidate_ids = candidate_trail(request.user, filters.candidate)
     events = filter_events(
         events, actor_id=filters.actor, action=filters.action or "", candidate_name=filters.q,
         candidate_ids=candidate_ids, since=filters.since, until=filters.until,

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-
-from rounds.accounts.models import User
+from django.contrib.auth import get_user_model
 
 from .choices import AuditAction
 
 
 class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone", label="Who"
+        queryset=get_user_model().objects.none(), required=False, empty_label="Anyone", label="Who"
     )
     action = forms.ChoiceField(
         choices=[("", "Any action"), *AuditAction.choices], required=False, label="Action"
@@ -29,7 +28,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, organization_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = User.objects.filter(organization_id=organization_id)
+        self.fields["actor"].queryset = get_user_model().objects.filter(
+            organization_id=organization_id)
 
     def clean(self):
         data = super().clean()

@@ -5,11 +5,9 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from rounds.candidates.models import Candidate
 from rounds.lib.permissions import admin_required
-from rounds.lib.tenancy import access_object
 
-from .actions import filter_events, format_changes
+from .actions import candidate_trail, filter_events, format_changes
 from .forms import AuditFilterForm
 from .models import AuditEvent
 
@@ -57,9 +55,7 @@ def audit_list(request):
 @admin_required
 def audit_candidate(request, uuid):
     """The audit trail of one candidate, including the records merged into them."""
-    candidate = access_object(Candidate, request.user, uuid=uuid)
-    ids = [candidate.pk, *Candidate.objects.filter(merged_into=candidate).values_list(
-        "pk", flat=True)]
+    candidate, ids = candidate_trail(request.user, uuid)
     form = AuditFilterForm(request.GET or None, organization_id=request.user.organization_id)
     form.fields.pop("candidate")
     events = AuditEvent.objects.visible_to(request.user).filter(candidate_id__in=ids)

@@ -25,7 +25,6 @@ import math
 import zoneinfo
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,18 +39,14 @@ from pydantic import Field
 
 from rounds.accounts.choices import CompensationModel
 from rounds.accounts.models import User
-from rounds.activities import actions as activity_actions
-from rounds.activities.choices import ActivityKind
-from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.lib.api import ERRORS
 from rounds.lib.api import ErrorOut as Error
 from rounds.lib.contact import format_phone
 from rounds.lib.http import client_ip
-from rounds.lib.permissions import can_edit, can_work_pipeline
+from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
-from rounds.pipeline.models import Application
 
 from . import actions
 from .choices import AttachmentKind, EmploymentType, Setting
@@ -341,38 +336,6 @@ class CandidatePatch(_ProfileFields):
     profession: str | None = None
 
 
-class ActivityIn(Schema):
-    kind: Literal["note", "call", "meeting"]
-    body: str = ""
-    subject: str = ""
-    outcome: str = Field("", description="For calls: connected, voicemail, no_answer…")
-    direction: Literal["in", "out"] = "out"
-    duration_minutes: int | None = None
-    occurred_at: datetime | None = None
-    application_id: int | None = None
-
-
-class ActivityOut(Schema):
-    id: int
-    kind: str
-    direction: str
-    subject: str
-    body: str
-    outcome: str
-    duration_minutes: int | None
-    occurred_at: datetime
-    actor: str | None
-    application_id: int | None
-    job_title: str | None
-
-
-class ActivityPage(Schema):
-    items: list[ActivityOut]
-    total: int
-    page: int
-    pages: int
-
-
 # --- helpers --------------------------------------------------------------------------------
 
 def _require_edit(request) -> None:
@@ -392,14 +355,7 @@ def _detail_queryset():
     )
 
 
-def activity_out(a: Activity) -> dict:
-    return {
-        "id": a.pk, "kind": a.kind, "direction": a.direction, "subject": a.subject,
-        "body": a.body, "outcome": a.outcome, "duration_minutes": a.duration_minutes,
-        "occurred_at": a.occurred_at, "actor": str(a.actor) if a.actor else None,
-        "application_id": a.application_id,
-        "job_title": a.application.job.title if a.application_id else None,
-    }
+
 
 
 def consent_out(r: ConsentRecord, now=None) -> dict:
@@ -422,7 +378,8 @@ def _row(obj, fields) -> dict:
 
 def candidate_out(request, c: Candidate) -> dict:
     now = timezone.now()
-    applications = (Application.objects.visible_to(request.user).filter(candidate=c)
+    # Through the relation the pipeline declares on the candidate (pipeline sits above).
+    applications = (c.applications.visible_to(request.user)
                     .select_related("job", "stage", "owner"))
     return {
         **{f: getattr(c, f) for f in (
@@ -565,7 +522,18 @@ def list_candidates(request, params: Query[SearchParams]):
     page = search_candidates(request.user, query)
     if query.match is not None and query.match.note:
         page.warnings.insert(0, f"Near {query.match}.")
-    return {"items": [summary_out(c) for c in page.items], "total": page.total,
+    # Bulk contact details follow export's rule: only the roles that may export see emails and
+    # phones in a list (a read-only user reads them one record at a time, each view audited).
+    contact = can_edit(request.user)
+    items = [summary_out(c) for c in page.items]
+    if not contact:
+        for item in items:
+            item["email"] = item["phone"] = ""
+        if items:
+            page.warnings.append("Emails and phones are left out of lists for your role.")
+    audit.record_list(request, "candidates", shown=len(items), filters=query.filters,
+                      contact_details=contact)
+    return {"items": items, "total": page.total,
             "page": page.page, "pages": page.pages, "per_page": page.per_page,
             "warnings": page.warnings}
 
@@ -704,79 +672,6 @@ def add_consent(request, uuid: UUID, payload: ConsentIn):
             evidence=payload.evidence, obtained_at=payload.obtained_at, via="api",
         )
     return Status(201, consent_out(record))
-
-
-# --- activities and timeline ----------------------------------------------------------------
-
-def _paginate(qs, page: int, per_page: int):
-    total = qs.count()
-    pages = max(1, math.ceil(total / per_page))
-    start = (page - 1) * per_page
-    return list(qs[start:start + per_page]), total, pages
-
-
-@router.get("/{uuid}/activities", response={200: ActivityPage, **ERRORS},
-            url_name="candidate_activities")
-def list_activities(request, uuid: UUID, kind: str = "", page: int = Query(1, ge=1),
-                    per_page: int = Query(50, ge=1, le=200)):
-    """Notes, calls, meetings and messages; `kind` filters (note, call, meeting, email, sms,
-    stage_change)."""
-    candidate = _get(request, uuid, Candidate.objects.all())
-    qs = activity_actions.timeline_queryset(candidate, request.user)
-    if kind:
-        if kind not in ActivityKind.values:
-            raise ValidationError({"kind": f"Choose one of {', '.join(ActivityKind.values)}."})
-        qs = qs.filter(kind=kind)
-    items, total, pages = _paginate(qs, page, per_page)
-    return {"items": [activity_out(a) for a in items], "total": total, "page": page,
-            "pages": pages}
-
-
-@router.get("/{uuid}/timeline", response={200: ActivityPage, **ERRORS},
-            url_name="candidate_timeline")
-def timeline(request, uuid: UUID, page: int = Query(1, ge=1),
-             per_page: int = Query(50, ge=1, le=200)):
-    """Everything that happened with the candidate — notes, calls with their outcome,
-    meetings, messages, stage moves — newest first."""
-    candidate = _get(request, uuid, Candidate.objects.all())
-    items, total, pages = _paginate(
-        activity_actions.timeline_queryset(candidate, request.user), page, per_page
-    )
-    return {"items": [activity_out(a) for a in items], "total": total, "page": page,
-            "pages": pages}
-
-
-@router.post("/{uuid}/activities", response={201: ActivityOut, **ERRORS},
-             url_name="candidate_activity_add")
-def add_activity(request, uuid: UUID, payload: ActivityIn):
-    """Add a note, log a call (with its outcome) or a meeting. Recruiters and admins on any
-    candidate; hiring managers on the candidates in their jobs."""
-    candidate = _get(request, uuid)
-    if not can_work_pipeline(request.user):
-        raise PermissionDenied("Your role does not allow adding to the timeline.")
-    application = None
-    if payload.application_id is not None:
-        application = (Application.objects.visible_to(request.user)
-                       .filter(candidate=candidate, pk=payload.application_id).first())
-        if application is None:
-            raise ValidationError({"application_id": "Not one of this candidate's jobs."})
-    common = {"actor": request.user, "via": "api", "application": application,
-              "occurred_at": payload.occurred_at}
-    with transaction.atomic():
-        if payload.kind == "note":
-            activity = activity_actions.do_add_note(candidate, body=payload.body, **common)
-        elif payload.kind == "call":
-            activity = activity_actions.do_log_call(
-                candidate, outcome=payload.outcome, body=payload.body,
-                duration_minutes=payload.duration_minutes, direction=payload.direction,
-                **common,
-            )
-        else:
-            activity = activity_actions.do_log_meeting(
-                candidate, subject=payload.subject, body=payload.body,
-                duration_minutes=payload.duration_minutes, **common,
-            )
-    return Status(201, activity_out(activity))
 
 
 # --- documents ------------------------------------------------------------------------------

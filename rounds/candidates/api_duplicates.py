@@ -20,6 +20,7 @@ from django.db import transaction
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from rounds.audit import actions as audit
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -120,6 +121,7 @@ def _record(c: Candidate) -> dict:
 def list_duplicates(request, filters: Query[ListQuery]):
     _require_editor(request)
     pairs = find_duplicate_groups(request.user.organization_id, limit=filters.limit)
+    audit.record_list(request, "duplicates", shown=2 * len(pairs), contact_details=True)
     return {
         "count": len(pairs),
         "pairs": [

@@ -12,9 +12,21 @@ def _ensure_search_index(sender, using, **kwargs):
     install_search_index(connections[using])
 
 
+def _start_retention_schedule(sender, using, **kwargs):
+    # On a server, `migrate` starts the daily retention run; it queues the next one itself.
+    # Tests leave the queue alone (a test that wants it turns RETENTION_SCHEDULE on).
+    from django.conf import settings
+
+    if getattr(settings, "RETENTION_SCHEDULE", True) and not getattr(settings, "TESTING", False):
+        from .tasks import ensure_retention_scheduled
+
+        ensure_retention_scheduled()
+
+
 class CandidatesConfig(AppConfig):
     name = "rounds.candidates"
     label = "candidates"
 
     def ready(self):
         post_migrate.connect(_ensure_search_index, sender=self)
+        post_migrate.connect(_start_retention_schedule, sender=self)

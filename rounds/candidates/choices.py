@@ -123,3 +123,14 @@ class AttachmentKind(models.TextChoices):
     LICENCE = "licence", "Licence / certificate"
     REFERENCE = "reference", "Reference"
     OTHER = "other", "Other"
+
+
+class ErasureSource(models.TextChoices):
+    OWNER = "owner", "Erased by an owner"
+    CANDIDATE = "candidate", "Asked for by the candidate"
+    RETENTION = "retention", "Retention period"
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for the candidate to confirm"
+    DONE = "done", "Erased"

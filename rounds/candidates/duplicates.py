@@ -3,8 +3,9 @@
 Two current (not merged) candidates of one organization are likely duplicates when they share
 a normalized email or a normalized (E.164) phone — the main one of the record or a secondary
 one (ContactPoint, e.g. kept from an earlier merge) — an NPI, or the same first and last name
-(case and surrounding spaces ignored) together with a licence number (in any jurisdiction). A pair a
-recruiter marked "not a duplicate" (DuplicateDismissal) is never shown again.
+(case and surrounding spaces ignored) together with a licence number (in any jurisdiction),
+compared by `lib.codes.licence_key` ("MD-12 345" is "md12345"), the rule the import and merge
+use too. A pair a recruiter marked "not a duplicate" (DuplicateDismissal) is never shown again.
 
 The pool can hold 100,000 people, so nothing here compares records pairwise in Python: each
 signal is one GROUP BY … HAVING COUNT(*) > 1 query that returns only the shared keys, and only
@@ -20,12 +21,12 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower, Trim, Upper
+from django.db.models.functions import Coalesce, Lower, Trim
 
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.lib import jurisdictions
-from rounds.lib.codes import CodeError, normalize_npi
+from rounds.lib.codes import CodeError, licence_key, normalize_npi
 from rounds.lib.contact import (
     ContactError,
     email_key,
@@ -190,34 +191,35 @@ def find_duplicate_pair_keys(
     # 3. Same first + last name and the same licence number (any jurisdiction).
     licences = Licence.objects.filter(
         organization_id=organization_id, candidate__merged_into__isnull=True
-    ).exclude(number="")
+    ).exclude(number_key="").order_by()
     numbers = list(
-        licences.annotate(num=Upper(Trim("number")))
-        .values("num")
+        licences.values("number_key")
         .annotate(n=Count("candidate_id", distinct=True), newest=Max("candidate_id"))
         .filter(n__gt=1)
         .order_by("-newest")
-        .values_list("num", flat=True)[: key_limit * 5]
+        .values_list("number_key", flat=True)[: key_limit * 5]
     )
     if numbers:
         rows = (
             licences.annotate(
-                num=Upper(Trim("number")),
                 fn=Lower(Trim("candidate__first_name")),
                 ln=Lower(Trim("candidate__last_name")),
             )
-            .filter(num__in=numbers)
-            .values_list("candidate_id", "num", "jurisdiction", "fn", "ln")
+            .filter(number_key__in=numbers)
+            .order_by("candidate_id", "id")
+            .values_list("candidate_id", "number_key", "number", "jurisdiction", "fn", "ln")
         )
         groups: dict[tuple, set[int]] = defaultdict(set)
         where: dict[tuple, set[str]] = defaultdict(set)
-        for cand_id, num, jurisdiction, fn, ln in rows:
-            groups[(fn, ln, num)].add(cand_id)
-            where[(fn, ln, num)].add(jurisdiction)
+        shown: dict[tuple, str] = {}
+        for cand_id, key, number, jurisdiction, fn, ln in rows:
+            groups[(fn, ln, key)].add(cand_id)
+            where[(fn, ln, key)].add(jurisdiction)
+            shown.setdefault((fn, ln, key), number.strip().upper())  # as the oldest has it
         for key, ids in groups.items():
             if len(ids) > 1:
                 for pair in _pairs_of(list(ids)):
-                    reasons[pair].append(_licence_label(key[2], where[key]))
+                    reasons[pair].append(_licence_label(shown[key], where[key]))
 
     dismissed = _dismissed(organization_id, {i for pair in reasons for i in pair})
     found = {pair: r for pair, r in reasons.items() if pair not in dismissed}
@@ -301,24 +303,24 @@ def duplicates_of(
             if candidate.pk
             else []
         )
-    numbers = {n.strip().upper() for n in licence_numbers if n and n.strip()}
+    numbers = {licence_key(n) for n in licence_numbers} - {""}
     first, last = _name_key(candidate.first_name, candidate.last_name)
 
     # One indexed lookup per signal (an OR across them would scan the pool), then one fetch.
     ids: set[int] = set()
     for value in emails:
-        ids.update(pool.with_email(value).values_list("pk", flat=True)[:50])
+        ids.update(pool.with_email(value, organization_id=org_id)
+                   .values_list("pk", flat=True)[:50])
     for value in phones:
-        ids.update(pool.with_phone(value).values_list("pk", flat=True)[:50])
+        ids.update(pool.with_phone(value, organization_id=org_id)
+                   .values_list("pk", flat=True)[:50])
     if npi:
         ids.update(pool.filter(npi=npi).values_list("pk", flat=True)[:50])
     if numbers and first and last:
-        typed = numbers | {n.lower() for n in numbers}
         ids.update(
             pool.filter(
-                pk__in=Licence.objects.filter(organization_id=org_id, number__in=typed).values(
-                    "candidate_id"
-                )
+                pk__in=Licence.objects.filter(organization_id=org_id, number_key__in=numbers)
+                .values("candidate_id")
             )
             .annotate(fn=Lower(Trim("first_name")), ln=Lower(Trim("last_name")))
             .filter(fn=first, ln=last)
@@ -349,7 +351,7 @@ def duplicates_of(
             reasons.append(f"same NPI {npi}")
         if numbers and _name_key(match.first_name, match.last_name) == (first, last):
             for lic in match.licences.all():
-                if lic.number.strip().upper() in numbers:
+                if lic.number_key in numbers:
                     reasons.append(_licence_label(lic.number.strip().upper(), {lic.jurisdiction}))
         if reasons:
             out.append(DuplicateMatch(candidate=match, reasons=reasons))

@@ -49,6 +49,7 @@ from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.audit.models import AuditEvent
 from rounds.lib import jurisdictions
+from rounds.lib.codes import licence_key
 from rounds.pipeline.choices import StageKind
 from rounds.pipeline.models import Application
 
@@ -125,7 +126,7 @@ def _text(v: Any) -> str:
 
 
 DEDUPE_KEYS = {
-    Licence: lambda r: (r.jurisdiction, _text(r.number).upper()) if r.number else None,
+    Licence: lambda r: (r.jurisdiction, licence_key(r.number)) if licence_key(r.number) else None,
     Specialty: lambda r: (_text(r.name),),
     Certification: lambda r: (_text(r.name), _text(r.issuer)),
     Experience: lambda r: (_text(r.employer), _text(r.role), r.start_date),

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from rounds.lib import jurisdictions
-from rounds.lib.codes import CodeError, normalize_npi
+from rounds.lib.codes import CodeError, licence_key, normalize_npi
 from rounds.lib.contact import (
     ContactError,
     email_key,
@@ -15,7 +15,7 @@ from rounds.lib.contact import (
     normalize_email,
     normalize_phone,
 )
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import HiringScope, OrgOwned, OrgQuerySet
 
 from .choices import (
     AttachmentKind,
@@ -25,6 +25,8 @@ from .choices import (
     ConsentBasis,
     ContactFrequency,
     ContactKind,
+    ErasureSource,
+    ErasureStatus,
     LicenceStatus,
     Profession,
     Setting,
@@ -33,38 +35,35 @@ from .choices import (
 
 
 class CandidateQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            # A hiring manager sees the people in the pipelines of the jobs they are on.
-            from rounds.pipeline.models import Application
+    # A hiring manager sees the people in the pipelines of the jobs they are on.
+    hiring_scope = HiringScope(person="")
 
-            qs = qs.filter(
-                id__in=Application.objects.filter(job__hiring_team=user).values("candidate_id")
-            )
-        return qs
+    def visible_to(self, user):
+        # An erased record is a tombstone (candidates/erasure.py): nobody opens it again.
+        return super().visible_to(user).filter(erased_at__isnull=True)
 
     def current(self):
-        """Candidates that have not been merged into another record."""
-        return self.filter(merged_into__isnull=True)
+        """Candidates that have not been merged into another record nor erased."""
+        return self.filter(merged_into__isnull=True, erased_at__isnull=True)
 
-    def with_email(self, key: str):
+    def with_email(self, key: str, *, organization_id: int | None = None):
         """Candidates with this email (the key: normalized, lower-cased), as their main
         address or a secondary one. The secondary ones are read first (one indexed query), so
-        the main query stays an OR of two indexed lookups."""
-        return self._with_contact(ContactKind.EMAIL, "email_normalized", key)
+        the main query stays an OR of two indexed lookups. Give `organization_id` when the
+        caller looks in one organization: the secondary ones are then read from it alone."""
+        return self._with_contact(ContactKind.EMAIL, "email_normalized", key, organization_id)
 
-    def with_phone(self, key: str):
+    def with_phone(self, key: str, *, organization_id: int | None = None):
         """Candidates with this phone number (E.164), main or secondary."""
-        return self._with_contact(ContactKind.PHONE, "phone_normalized", key)
+        return self._with_contact(ContactKind.PHONE, "phone_normalized", key, organization_id)
 
-    def _with_contact(self, kind: str, field: str, key: str):
+    def _with_contact(self, kind: str, field: str, key: str, organization_id: int | None):
         if not key:
             return self.none()
-        ids = list(
-            ContactPoint.objects.filter(kind=kind, value_normalized=key)
-            .values_list("candidate_id", flat=True)[:500]
-        )
+        points = ContactPoint.objects.filter(kind=kind, value_normalized=key)
+        if organization_id is not None:
+            points = points.filter(organization_id=organization_id)
+        ids = list(points.values_list("candidate_id", flat=True)[:500])
         condition = models.Q(**{field: key})
         if ids:
             condition |= models.Q(pk__in=ids)
@@ -178,6 +177,9 @@ class Candidate(OrgOwned):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when the person's data was erased: the row stays as an anonymous tombstone (profession,
+    # source, dates) so applications and figures still add up; see candidates/erasure.py.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CandidateQuerySet.as_manager()
 
@@ -188,6 +190,11 @@ class Candidate(OrgOwned):
             models.Index(fields=["organization", "latitude", "longitude"], name="cand_org_geo"),
             models.Index(fields=["organization", "external_id"], name="cand_org_external"),
             models.Index(fields=["organization", "npi"], name="cand_org_npi"),
+            # Duplicate checks of one organization (the import's, per chunk): the organization
+            # in the index, so its rows are found without reading another tenant's. The
+            # single-column indexes stay for inbound mail and texts, matched across tenants.
+            models.Index(fields=["organization", "email_normalized"], name="cand_org_email"),
+            models.Index(fields=["organization", "phone_normalized"], name="cand_org_phone"),
             models.Index(fields=["organization", "import_fingerprint"], name="cand_org_fp"),
             # Every change to a candidate or its rows moves updated_at; matching's index catches
             # up by reading this range (rounds/matching/index.py).
@@ -296,6 +303,8 @@ class ContactPoint(CandidateChild):
         ordering = ["kind", "id"]
         indexes = [
             models.Index(fields=["kind", "value_normalized"], name="contact_point_lookup"),
+            models.Index(fields=["organization", "kind", "value_normalized"],
+                         name="contact_point_org_lookup"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -353,7 +362,10 @@ class Licence(CandidateChild):
     licence_type = models.CharField(
         max_length=80, blank=True, help_text="E.g. Independent practice"
     )
-    number = models.CharField(max_length=60, blank=True, db_index=True)
+    number = models.CharField(max_length=60, blank=True)
+    # What duplicate checks compare (`lib.codes.licence_key`: letters and digits, upper-cased),
+    # kept by save(); writers that bypass it (bulk inserts) set it with the same function.
+    number_key = models.CharField(max_length=60, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=LicenceStatus, default=LicenceStatus.ACTIVE)
     issuer = models.CharField(
         max_length=150, blank=True, help_text="E.g. CPSA, Texas Medical Board"
@@ -363,9 +375,19 @@ class Licence(CandidateChild):
 
     class Meta:
         ordering = ["jurisdiction"]
+        indexes = [
+            models.Index(fields=["organization", "number_key"], name="licence_org_number_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} {self.number}".strip()
+
+    def save(self, *args, **kwargs):
+        self.number_key = licence_key(self.number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "number_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_current(self) -> bool:
@@ -539,3 +561,57 @@ class DuplicateDismissal(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_dismissal_unique")
         ]
+
+
+class Erasure(OrgOwned):
+    """One erasure of a candidate's personal data: asked for (by the candidate from the
+    preference centre, confirmed by the link emailed to them), or ordered by an owner, or by the
+    organization's retention period; then carried out. What stays is the tombstone (the
+    Candidate row with `erased_at` and every personal field blank) and this row, which says
+    who, when and how much was removed, never what."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.SET_NULL, null=True, blank=True, related_name="erasures"
+    )
+    source = models.CharField(max_length=20, choices=ErasureSource)
+    status = models.CharField(
+        max_length=20, choices=ErasureStatus, default=ErasureStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text="The owner who erased it; empty when the candidate or the "
+        "retention period did.",
+    )
+    removed = models.JSONField(
+        default=dict, blank=True, help_text="How many rows of each kind were removed or blanked."
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"], name="erasure_status")]
+
+    def __str__(self) -> str:
+        return f"Erasure {self.pk} ({self.get_status_display()})"
+
+
+class RetentionRun(OrgOwned):
+    """One run of the organization's retention period: candidates with no activity for
+    `days` days (before `cutoff`) were anonymised; `erased` says how many."""
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveIntegerField()
+    cutoff = models.DateTimeField()
+    erased = models.PositiveIntegerField(default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text="The owner who ran it; empty for the scheduled run.",
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Retention run of {self.started_at:%Y-%m-%d}: {self.erased} anonymised"

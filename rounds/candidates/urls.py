@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import duplicates, profile, search
+from .views import duplicates, erasure, profile, search
 
 app_name = "candidates"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("duplicates/", duplicates.duplicate_list, name="duplicates"),
     path("duplicates/dismiss/", duplicates.duplicate_dismiss, name="duplicate_dismiss"),
     path("merge/<uuid:survivor>/<uuid:other>/", duplicates.merge, name="merge"),
+    # Erasure and retention, for owners (views/erasure.py)
+    path("erasures/", erasure.erasure_list, name="erasures"),
+    path("retention/", erasure.retention_page, name="retention"),
+    path("<uuid:uuid>/erase/", erasure.erase, name="erase"),
     # One candidate's record (views/profile.py)
     path("new/", profile.candidate_create, name="create"),
     path("<uuid:uuid>/", profile.candidate_detail, name="detail"),

@@ -40,6 +40,7 @@ from rounds.candidates.models import (
 )
 from rounds.jobs.actions import do_create_job
 from rounds.jobs.models import Job
+from rounds.lib.codes import licence_key
 from rounds.pipeline.actions import do_add_to_pipeline, do_move_application
 from rounds.pipeline.models import Application, Stage, StageChange
 
@@ -298,7 +299,8 @@ class _OrgLoader:
             self.created_at[candidate.pk] = created
             self.candidates.append(candidate)
             common = {"organization_id": self.org.pk, "candidate": candidate}
-            children[Licence] += [Licence(**common, **x) for x in p.licences]
+            children[Licence] += [Licence(**common, **x, number_key=licence_key(x["number"]))
+                                  for x in p.licences]  # bulk_create skips save()
             children[Certification] += [Certification(**common, **x) for x in p.certifications]
             children[Experience] += [Experience(**common, **x) for x in p.experiences]
             children[Education] += [Education(**common, **x) for x in p.education]

@@ -321,9 +321,11 @@ NOTE_SNIPPETS = (
     "Licence transfer in progress.", "Salary expectations above posted range.",
     "Only interested in team-based care.", "Looking for 4-day week.", "",
 )
-EMAIL_DOMAINS = (("gmail.com", 40), ("outlook.com", 14), ("hotmail.com", 8), ("yahoo.com", 7),
-                 ("icloud.com", 7), ("proton.me", 3))
-EMAIL_DOMAINS_CA = (("shaw.ca", 5), ("telus.net", 5), ("yahoo.ca", 3))
+# Reserved names only (RFC 2606): a demo address can never reach a real person's mailbox.
+EMAIL_DOMAINS = (("mail.example.com", 40), ("example.com", 14), ("inbox.example.net", 8),
+                 ("example.net", 7), ("example.org", 7), ("post.example.org", 3))
+EMAIL_DOMAINS_CA = (("ca.example.net", 5), ("home.example.org", 5),
+                    ("inbox.example.com", 3))
 POSTAL_LETTERS = "ABCEGHJKLMNPRSTVWXYZ"
 
 

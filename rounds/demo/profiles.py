@@ -666,7 +666,7 @@ SOURCE_DETAILS = {
                         "Society of Clinical Research Associates (SOCRA) chapter"],
         "school_program": ["U of C family medicine residency", "Bow Valley College MOA "
                            "practicum", "Mount Royal nursing practicum", "NorQuest PN program"],
-        "career_site": ["aspenridgehealth.ca/careers"],
+        "career_site": ["careers.aspenridge.example"],
         "own_network": ["Met through a colleague", "Former classmate of a physician"],
         "sourced": ["LinkedIn search", "CPSA physician directory"],
     },
@@ -679,7 +679,7 @@ SOURCE_DETAILS = {
                         "Maine Nurse Practitioner Association", "Texas Academy of Family "
                         "Physicians"],
         "school_program": ["UTMB residency job fair", "Baylor CRNA program"],
-        "career_site": ["bluebonnetstaffing.com/apply"],
+        "career_site": ["apply.bluebonnet.example"],
         "own_network": ["Recruiter's own network", "Met on a prior assignment"],
         "sourced": ["Doximity search", "State licence lookup"],
     },

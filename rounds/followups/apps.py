@@ -20,7 +20,17 @@ class FollowupsConfig(AppConfig):
         purposes.on_conversation(actions.advance_on_reply)
         purposes.on_review(actions.open_review)
 
+        from rounds.activities import hooks as timeline
+
+        timeline.on_response(actions.mark_responded)
+
         from rounds.pipeline import hooks
 
         hooks.on_added(actions.on_application_added)
         hooks.on_today(actions.today_section)
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("respond-now items (kept anonymous)", erase=mine.erase, order=20)

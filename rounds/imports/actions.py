@@ -37,11 +37,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from rounds.audit import actions as audit
@@ -62,9 +62,17 @@ __all__ = [  # the importer's names, as callers knew them here
     "queue_match_profiles",
 ]
 
-CHUNK_SIZE = 1000
-# A RUNNING batch whose last chunk committed longer ago than this has lost its worker.
-STALE_AFTER = timedelta(minutes=2)
+CHUNK_SIZE = 1000  # rows per transaction (settings.IMPORT_CHUNK_ROWS when set)
+
+
+def lease() -> timedelta:
+    """A RUNNING batch whose last chunk committed longer ago than this has lost its worker
+    (settings.IMPORT_LEASE_SECONDS, 2 minutes by default)."""
+    return timedelta(seconds=getattr(settings, "IMPORT_LEASE_SECONDS", 120))
+
+
+def chunk_rows() -> int:
+    return getattr(settings, "IMPORT_CHUNK_ROWS", None) or CHUNK_SIZE
 FINISHED = (ImportStatus.COMPLETED,)
 
 
@@ -200,20 +208,44 @@ def do_start_import(
     batch.mapping = clean
     batch.default_profession = default_profession
     batch.status = ImportStatus.QUEUED
-    batch.save(update_fields=["mapping", "default_profession", "status"])
+    batch.heartbeat_at = timezone.now()  # queued since: the sweep re-queues one left waiting
+    batch.save(update_fields=["mapping", "default_profession", "status", "heartbeat_at"])
     return batch
 
 
 def runs_inline(batch: ImportBatch) -> bool:
-    """Small files import during the request; larger ones go to the worker."""
-    return batch.total_rows <= settings.IMPORT_INLINE_MAX_ROWS
+    """Small files import during the request; larger ones go to the worker. A file the upload
+    did not read to its end (`total_rows` 0: not counted yet) is never small."""
+    return 0 < batch.total_rows <= settings.IMPORT_INLINE_MAX_ROWS
+
+
+def do_count_rows(batch: ImportBatch) -> int:
+    """Count the rows of a file the upload request did not read to its end, in the worker,
+    before importing any: raises parsing.TableTooLarge for a file over the limits (rows,
+    columns, line length), so nothing of it is imported."""
+    with batch.file.open("rb") as fh, parsing.open_table(
+        fh, batch.file_format, encoding=batch.encoding or "utf-8-sig",
+        delimiter=batch.delimiter or ",", max_rows=settings.IMPORT_MAX_ROWS,
+    ) as (_headers, rows):
+        total = sum(1 for _row in rows)
+    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=total)
+    batch.total_rows = total
+    return total
+
+
+def do_refuse_batch(batch: ImportBatch, reason: str) -> None:
+    """Stop a batch whose file is over the limits, saying why; nothing of it was imported."""
+    ImportBatch.objects.filter(pk=batch.pk).exclude(status=ImportStatus.COMPLETED).update(
+        status=ImportStatus.FAILED, error_message=f"Not imported: {reason}"[:2000],
+        finished_at=timezone.now(),
+    )
 
 
 def is_stalled(batch: ImportBatch) -> bool:
     return (
         batch.status == ImportStatus.RUNNING
         and batch.heartbeat_at is not None
-        and batch.heartbeat_at < timezone.now() - STALE_AFTER
+        and batch.heartbeat_at < timezone.now() - lease()
     )
 
 
@@ -234,19 +266,45 @@ def do_resume_batch(batch: ImportBatch, *, actor) -> ImportBatch:
 # --- running a batch ---------------------------------------------------------------------------
 
 
-def do_claim_batch(batch_id: int) -> bool:
+def do_claim_batch(batch_id: int) -> datetime | None:
     """Take a batch for processing with one conditional UPDATE, so two workers never run it
-    at once. Queued, failed and stalled batches can be claimed; finished ones cannot."""
+    at once. Queued, failed and stalled batches can be claimed; finished ones cannot. Returns
+    the heartbeat written (the claim's token: each chunk commits only if the heartbeat is still
+    the one its worker wrote last, so a worker taken over can never commit a chunk), or None."""
     now = timezone.now()
     claimable = Q(status__in=[ImportStatus.QUEUED, ImportStatus.FAILED]) | Q(
-        status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+        status=ImportStatus.RUNNING, heartbeat_at__lt=now - lease()
     )
     claimed = ImportBatch.objects.filter(claimable, pk=batch_id).update(
         status=ImportStatus.RUNNING, heartbeat_at=now, error_message="",
     )
     if claimed:
         ImportBatch.objects.filter(pk=batch_id, started_at__isnull=True).update(started_at=now)
-    return bool(claimed)
+    return now if claimed else None
+
+
+def do_requeue_stalled(now: datetime | None = None) -> list[int]:
+    """The sweep: batches whose worker died (RUNNING, no chunk committed for a lease) and
+    batches queued for a lease with no worker taking them, marked queued again with a fresh
+    heartbeat (a conditional update each, so two sweeps never both take one). Returns their
+    ids; the caller queues their import task. Running it twice queues nothing twice."""
+    now = now or timezone.now()
+    stale = Q(status__in=[ImportStatus.RUNNING, ImportStatus.QUEUED],
+              heartbeat_at__lt=now - lease())
+    taken = []
+    for pk in ImportBatch.objects.filter(stale).values_list("pk", flat=True):
+        if ImportBatch.objects.filter(stale, pk=pk).update(status=ImportStatus.QUEUED,
+                                                          heartbeat_at=now):
+            taken.append(pk)
+    return taken
+
+
+def next_sweep_at() -> datetime | None:
+    """When the oldest heartbeat of a batch still queued or running ends its lease."""
+    oldest = ImportBatch.objects.filter(
+        status__in=[ImportStatus.RUNNING, ImportStatus.QUEUED], heartbeat_at__isnull=False
+    ).aggregate(at=Min("heartbeat_at"))["at"]
+    return oldest + lease() if oldest else None
 
 
 def do_finish_batch(batch: ImportBatch, *, via: str = "task") -> None:
@@ -285,7 +343,7 @@ def open_remaining_rows(batch: ImportBatch) -> Iterator[Iterator[tuple[int, list
     """The batch's rows after the last committed one."""
     with batch.file.open("rb") as fh, parsing.open_table(
         fh, batch.file_format, encoding=batch.encoding or "utf-8-sig",
-        delimiter=batch.delimiter or ",",
+        delimiter=batch.delimiter or ",", max_rows=settings.IMPORT_MAX_ROWS,
     ) as (headers, rows):
         if headers != batch.headers:
             raise ValueError("The stored file's columns no longer match the batch.")
@@ -296,7 +354,8 @@ def open_remaining_rows(batch: ImportBatch) -> Iterator[Iterator[tuple[int, list
         yield rows
 
 
-def chunked(rows: Iterable, size: int = CHUNK_SIZE) -> Iterator[list]:
+def chunked(rows: Iterable, size: int | None = None) -> Iterator[list]:
+    size = size or chunk_rows()
     chunk: list = []
     for row in rows:
         chunk.append(row)

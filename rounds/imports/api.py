@@ -21,6 +21,7 @@ from django.db import transaction
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from rounds.audit import actions as audit
 from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
@@ -188,4 +189,7 @@ def issues(request, uuid: UUID, outcome: RowOutcome | None = None, limit: int = 
         }
         for i in qs[offset:offset + limit]
     ]
+    audit.record_list(request, "import issues", shown=len(items),
+                      filters={"import": str(batch.uuid), "outcome": outcome or ""},
+                      contact_details=True)
     return {"count": qs.count(), "items": items}

@@ -32,7 +32,8 @@ class MappingForm(forms.Form):
         headers = batch.headers
         filled = batch.filled if len(batch.filled or []) == len(headers) else [1] * len(headers)
         mapped = {c for v in (batch.mapping or {}).values() for c in columns(v)}
-        # Columns empty in every row are left out of the lists (unless already chosen).
+        # Columns empty in every row read at upload are left out of the lists (unless already
+        # chosen); a long file is read that far only (parsing.rows_to_inspect).
         singles = [(h, h) for h, n in zip(headers, filled, strict=True) if n or h in mapped]
         multiple = []
         for family in families(headers):

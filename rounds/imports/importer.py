@@ -20,6 +20,7 @@ from rounds.audit.models import AuditEvent
 from rounds.candidates.actions import apply_location, build_search_text
 from rounds.candidates.choices import ContactKind
 from rounds.candidates.models import Candidate, ContactPoint, Licence, Specialty, Tag
+from rounds.lib.codes import licence_key
 from rounds.matching.tasks import refresh_profiles_task
 
 from . import bulk
@@ -82,6 +83,9 @@ class BatchImporter:
     def __init__(self, batch: ImportBatch, *, via: str = "task") -> None:
         self.batch = batch
         self.via = via
+        # The heartbeat this worker wrote last (its claim, then each chunk): a chunk commits
+        # only while it is still the batch's (see actions.do_claim_batch).
+        self.heartbeat = None
         self.org_id = batch.organization_id
         self.actor_id = batch.created_by_id
         self.reader = RowReader(
@@ -187,7 +191,8 @@ class BatchImporter:
         by_phone = self._by_contact(
             ContactKind.PHONE, "phone_normalized", {k for r in fresh for k in r.phones}
         )
-        by_licence = self._by_licence({n for r in fresh for _j, n in r.licences if n})
+        by_licence = self._by_licence({licence_key(n) for r in fresh for _j, n in r.licences}
+                                      - {""})
 
         # 3. In file order: a duplicate of the pool or of an earlier row, else a new candidate.
         seen_email: dict[str, Outcome] = {}
@@ -200,7 +205,7 @@ class BatchImporter:
         for r in fresh:
             v = r.values
             name_key = (v["first_name"].strip().lower(), v["last_name"].strip().lower())
-            lic_keys = [(*name_key, n.upper()) for _j, n in r.licences if n]
+            lic_keys = [(*name_key, k) for _j, n in r.licences if (k := licence_key(n))]
             hit = None
             # A shared email or phone is not the same person when both have an NPI and the
             # NPIs differ: clinicians of one practice share its number.
@@ -316,31 +321,23 @@ class BatchImporter:
         found: dict[str, tuple[int, str, str]] = {}
         if not keys:
             return found
-        # Filtered on the indexed key alone, organization and merge state checked here: with
-        # them in SQL, SQLite walks the organization's index instead — every row, every chunk.
-        for key, pk, org_id, merged, first, last, npi in (
-            among(Candidate.objects.all(), field_name, keys)
-            .values_list(
-                field_name,
-                "id",
-                "organization_id",
-                "merged_into_id",
-                "first_name",
-                "last_name",
-                "npi",
-            )
+        # The organization in SQL, on the (organization, key) indexes: no other tenant's row is
+        # read. Merge state is checked here (a residual filter would only cost the planner).
+        for key, pk, merged, first, last, npi in (
+            among(Candidate.objects.filter(organization_id=self.org_id), field_name, keys)
+            .values_list(field_name, "id", "merged_into_id", "first_name", "last_name", "npi")
             .order_by("id")
         ):
-            if org_id == self.org_id and merged is None:
+            if merged is None:
                 found.setdefault(key, (pk, f"{first} {last}", npi))
         if not self._has_contact_points:
             return found
-        for key, pk, org_id, merged, first, last, npi in (
-            among(ContactPoint.objects.filter(kind=kind), "value_normalized", keys)
+        points = ContactPoint.objects.filter(organization_id=self.org_id, kind=kind)
+        for key, pk, merged, first, last, npi in (
+            among(points, "value_normalized", keys)
             .values_list(
                 "value_normalized",
                 "candidate_id",
-                "organization_id",
                 "candidate__merged_into_id",
                 "candidate__first_name",
                 "candidate__last_name",
@@ -348,20 +345,20 @@ class BatchImporter:
             )
             .order_by("id")
         ):
-            if org_id == self.org_id and merged is None:
+            if merged is None:
                 found.setdefault(key, (pk, f"{first} {last}", npi))
         return found
 
-    def _by_licence(self, numbers: set[str]) -> dict[tuple, tuple[int, str]]:
+    def _by_licence(self, keys: set[str]) -> dict[tuple, tuple[int, str]]:
+        """{(first name, last name, licence key): (candidate id, name)} for current records of
+        the organization holding one of these licence numbers (`lib.codes.licence_key`)."""
         found: dict[tuple, tuple[int, str]] = {}
-        if not numbers:
+        if not keys:
             return found
-        variants = numbers | {n.upper() for n in numbers} | {n.lower() for n in numbers}
-        for number, org_id, pk, merged, first, last in (
-            among(Licence.objects.all(), "number", variants)
+        for key, pk, merged, first, last in (
+            among(Licence.objects.filter(organization_id=self.org_id), "number_key", keys)
             .values_list(
-                "number",
-                "organization_id",
+                "number_key",
                 "candidate_id",
                 "candidate__merged_into_id",
                 "candidate__first_name",
@@ -369,9 +366,9 @@ class BatchImporter:
             )
             .order_by("id")
         ):
-            if org_id == self.org_id and merged is None:
-                key = (first.strip().lower(), last.strip().lower(), number.strip().upper())
-                found.setdefault(key, (pk, f"{first} {last}"))
+            if merged is None:
+                name_key = (first.strip().lower(), last.strip().lower(), key)
+                found.setdefault(name_key, (pk, f"{first} {last}"))
         return found
 
     @staticmethod
@@ -470,6 +467,7 @@ class BatchImporter:
                             "candidate_id": pk,
                             "jurisdiction": jurisdiction,
                             "number": number,
+                            "number_key": licence_key(number),
                         }
                     )
                 for address, key in r.other_emails:
@@ -580,9 +578,13 @@ class BatchImporter:
     def advance(self, n_rows: int, counts: dict[str, int]) -> None:
         """Move the cursor and counters, on condition that no one else moved them."""
         batch = self.batch
-        moved = ImportBatch.objects.filter(
+        mine = ImportBatch.objects.filter(
             pk=batch.pk, rows_done=batch.rows_done, status=ImportStatus.RUNNING
-        ).update(
+        )
+        if self.heartbeat is not None:
+            mine = mine.filter(heartbeat_at=self.heartbeat)
+        beat = timezone.now()
+        moved = mine.update(
             rows_done=F("rows_done") + n_rows,
             created_count=F("created_count") + counts["created"],
             warning_count=F("warning_count") + counts["warning"],
@@ -590,10 +592,12 @@ class BatchImporter:
             unchanged_count=F("unchanged_count") + counts["unchanged"],
             error_count=F("error_count") + counts["error"],
             skipped_count=F("skipped_count") + counts["skipped"],
-            heartbeat_at=timezone.now(),
+            heartbeat_at=beat,
         )
         if not moved:
             raise ImportConflict(f"Import {batch.pk} was taken over by another worker.")
+        if self.heartbeat is not None:
+            self.heartbeat = beat
         batch.rows_done += n_rows
         batch.created_count += counts["created"]
         batch.warning_count += counts["warning"]

@@ -2,7 +2,13 @@
 semicolon, tab or pipe separated) and XLSX (first worksheet, read-only so 100,000 rows stream).
 
 Line numbers are the spreadsheet's: the header is line 1, the first data row line 2. Blank rows
-keep their line number but are not rows: they are neither imported nor counted."""
+keep their line number but are not rows: they are neither imported nor counted.
+
+Nothing a file declares is trusted: an XLSX's `<dimension ref="A1:XFD1048576">` is ignored (the
+rows are read as they are), and the limits — columns, rows, characters in a CSV line, Excel's
+last row — are checked while streaming, so a 2 KB "dimension bomb" or a file of 1.5 million rows
+is refused after reading what proves it (`TableTooLarge`), not after reading all of it. The
+upload request reads only the first rows (`inspect_upload`); the worker counts the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import PurePath
@@ -21,8 +27,8 @@ from django.core.exceptions import ValidationError
 CSV_EXTENSIONS = {"csv", "tsv", "txt"}
 XLSX_EXTENSIONS = {"xlsx", "xlsm"}
 DELIMITERS = (",", ";", "\t", "|")
-MAX_COLUMNS = 1000  # the full NPPES file has 330
 SAMPLE_ROWS = 50  # rows whose values the mapping suggestion reads
+EXCEL_LAST_LINE = 1_048_576  # no worksheet has a row after this one
 ACCEPTED = "a CSV file (.csv, .tsv, .txt) or an Excel workbook (.xlsx)"
 
 csv.field_size_limit(1024 * 1024)
@@ -98,6 +104,54 @@ def looks_like_text(fileobj) -> bool:
     return control <= len(head) // 200
 
 
+# --- limits ------------------------------------------------------------------------------------
+
+
+class TableTooLarge(ValueError):
+    """A file beyond what an import may hold. The message says what and what to do."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def max_columns() -> int:
+    from django.conf import settings
+
+    return settings.IMPORT_MAX_COLUMNS  # the full NPPES file has 330
+
+
+def _too_wide(line: int, width: int) -> TableTooLarge:
+    where = "The first line" if line == 1 else f"Line {line:,}"
+    return TableTooLarge(
+        f"{where} has {width:,} columns (up to column {column_letter(width - 1)}); at most "
+        f"{max_columns():,} columns can be imported. Delete the extra columns and save again.",
+        "too_wide",
+    )
+
+
+def _too_long(max_rows: int) -> TableTooLarge:
+    return TableTooLarge(
+        f"The file has more than {max_rows:,} rows; at most {max_rows:,} can be imported at "
+        "once. Split it and import the parts.",
+        "too_many_rows",
+    )
+
+
+def _limited_lines(text, max_chars: int) -> Iterator[str]:
+    """The lines of a text stream, refusing one longer than `max_chars` before reading more of
+    it (iterating the stream would read a 100 MB line whole)."""
+    number = 0
+    while line := text.readline(max_chars + 1):
+        number += 1
+        if len(line) > max_chars and line[-1] not in "\r\n":
+            raise TableTooLarge(
+                f"Line {number:,} is longer than {max_chars:,} characters: this is not a "
+                "spreadsheet of people. Check the file and its separator.", "line_too_long",
+            )
+        yield line
+
+
 # --- reading rows ------------------------------------------------------------------------------
 
 
@@ -146,9 +200,15 @@ def column_letter(index: int) -> str:
 
 
 @contextmanager
-def open_table(fileobj, file_format: str, *, encoding: str = "utf-8-sig", delimiter: str = ","):
+def open_table(fileobj, file_format: str, *, encoding: str = "utf-8-sig", delimiter: str = ",",
+               max_rows: int | None = None):
     """Yield (headers, rows) where rows iterates (line_number, [cell text, ...]) over the
-    non-blank data rows. The header row is line 1."""
+    non-blank data rows. The header row is line 1. Raises TableTooLarge, while reading, for a
+    line wider than the column limit, a CSV line longer than the character limit, a worksheet
+    row after Excel's last, or more than `max_rows` rows."""
+    from django.conf import settings
+
+    width_limit = max_columns()
     if file_format == "xlsx":
         from openpyxl import load_workbook
 
@@ -156,44 +216,72 @@ def open_table(fileobj, file_format: str, *, encoding: str = "utf-8-sig", delimi
         workbook = load_workbook(fileobj, read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
+            # The declared dimension is not trusted: with it, openpyxl pads every row to its
+            # width and yields every row up to its height (A1:XFD1048576: 17 billion cells).
+            sheet.reset_dimensions()
             values = sheet.iter_rows(values_only=True)
-            header = next(values, None)
-            headers = unique_headers([cell_text(v) for v in header or ()])
-            yield headers, _xlsx_rows(values, len(headers))
+            header = next(values, None) or ()
+            if len(header) > width_limit:
+                raise _too_wide(1, len(header))
+            headers = unique_headers([cell_text(v) for v in header])
+            yield headers, _xlsx_rows(values, len(headers), width_limit, max_rows)
         finally:
             workbook.close()
         return
     fileobj.seek(0)
     text = io.TextIOWrapper(fileobj, encoding=encoding, newline="", errors="replace")
     try:
-        reader = csv.reader(text, delimiter=delimiter)
-        header = next(reader, None)
-        headers = unique_headers([c.strip() for c in header or ()])
-        yield headers, _csv_rows(reader, len(headers))
+        reader = csv.reader(_limited_lines(text, settings.IMPORT_MAX_LINE_CHARS),
+                            delimiter=delimiter)
+        header = next(reader, None) or []
+        if len(header) > width_limit:
+            raise _too_wide(1, len(header))
+        headers = unique_headers([c.strip() for c in header])
+        yield headers, _csv_rows(reader, len(headers), width_limit, max_rows)
     finally:
         text.detach()
 
 
-def _csv_rows(reader, width: int) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(reader: Iterable[list[str]], width: int, width_limit: int,
+              max_rows: int | None) -> Iterator[tuple[int, list[str]]]:
     line = 1
+    rows = 0
     strip = str.strip
     for record in reader:
         line += 1
+        if len(record) > width_limit:
+            raise _too_wide(line, len(record))
         cells = list(map(strip, record[:width]))  # map: a 330-column row, 1,000 times over
         if not any(cells) and not any(map(strip, record[width:])):
             continue
+        rows += 1
+        if max_rows is not None and rows > max_rows:
+            raise _too_long(max_rows)
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         yield line, cells
 
 
-def _xlsx_rows(values, width: int) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(values, width: int, width_limit: int,
+               max_rows: int | None) -> Iterator[tuple[int, list[str]]]:
     line = 1
+    rows = 0
     for record in values:
         line += 1
+        if line > EXCEL_LAST_LINE:
+            raise TableTooLarge(
+                f"The worksheet has rows after line {EXCEL_LAST_LINE:,}, the last line of an "
+                "Excel worksheet: it was not written by a spreadsheet. Save it again from your "
+                "spreadsheet program, or as CSV.", "not_a_sheet",
+            )
+        if len(record) > width_limit:
+            raise _too_wide(line, len(record))
         cells = [cell_text(v) for v in record[:width]]
         if not any(cells):
             continue
+        rows += 1
+        if max_rows is not None and rows > max_rows:
+            raise _too_long(max_rows)
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         yield line, cells
@@ -201,8 +289,12 @@ def _xlsx_rows(values, width: int) -> Iterator[tuple[int, list[str]]]:
 
 def inspect_upload(uploaded_file, max_bytes: int) -> dict:
     """Check an upload is a spreadsheet we can read and describe it: format, encoding,
-    delimiter, headers, number of rows and the first rows. Raises ValidationError on "file"
-    saying what is wrong."""
+    delimiter, headers, the first rows, and how many rows there are when the file ends within
+    the rows read here (`total_rows`, else 0: the worker counts them). Reads at most
+    `rows_to_inspect()` rows, whatever the file's size or what it declares. Raises
+    ValidationError on "file" saying what is wrong."""
+    from django.conf import settings
+
     from rounds.lib.uploads import human_size
 
     name = getattr(uploaded_file, "name", "") or "The file"
@@ -239,13 +331,15 @@ def inspect_upload(uploaded_file, max_bytes: int) -> dict:
         kind = f".{ext} file" if ext else "file without an extension"
         refuse(f"{name} is a {kind}, which is not a spreadsheet. Upload {ACCEPTED}.", "bad_type")
 
+    limit = rows_to_inspect()
+    ended = True
     try:
-        with open_table(uploaded_file, file_format, encoding=encoding,
-                        delimiter=delimiter) as (headers, rows):
-            preview, sample, total = [], [], 0
+        with open_table(uploaded_file, file_format, encoding=encoding, delimiter=delimiter,
+                        max_rows=settings.IMPORT_MAX_ROWS) as (headers, rows):
+            preview, sample, read = [], [], 0
             filled = [0] * len(headers)
             for line, cells in rows:
-                total += 1
+                read += 1
                 for i, cell in enumerate(cells):
                     if cell:
                         filled[i] += 1
@@ -253,19 +347,30 @@ def inspect_upload(uploaded_file, max_bytes: int) -> dict:
                     sample.append(cells)
                     if len(preview) < 5:
                         preview.append((line, cells))
+                if read >= limit:
+                    # The rest is the worker's to count: a request never reads a whole file.
+                    ended = next(rows, None) is None
+                    break
+    except TableTooLarge as exc:
+        refuse(f"{name}: {exc}", exc.code)
     except (csv.Error, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         refuse(f"{name} could not be read as a spreadsheet ({exc}).", "unreadable")
     finally:
         uploaded_file.seek(0)
     if not headers or not any(not h.startswith("Column ") for h in headers):
         refuse(f"{name} has no column names: the first line must name the columns.", "no_header")
-    if len(headers) > MAX_COLUMNS:
-        refuse(f"{name} has {len(headers)} columns; at most {MAX_COLUMNS} can be mapped.",
-               "too_wide")
-    if total == 0:
+    if read == 0:
         refuse(f"{name} has column names but no rows to import.", "no_rows")
     return {
         "file_format": file_format, "encoding": encoding, "delimiter": delimiter,
-        "headers": headers, "total_rows": total, "preview": preview, "sample": sample,
-        "filled": filled,
+        "headers": headers, "total_rows": read if ended else 0, "rows_read": read,
+        "preview": preview, "sample": sample, "filled": filled,
     }
+
+
+def rows_to_inspect() -> int:
+    """How many rows the upload request reads: enough for the preview, the mapping's sample
+    and which columns hold values, and to tell a file small enough to import in the request."""
+    from django.conf import settings
+
+    return max(SAMPLE_ROWS, settings.IMPORT_INSPECT_ROWS, settings.IMPORT_INLINE_MAX_ROWS + 1)

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from rounds.lib import jurisdictions
-from rounds.lib.codes import CodeError, normalize_npi, normalize_us_zip, whole_number_text
+from rounds.lib.codes import (
+    CodeError,
+    licence_key,
+    normalize_npi,
+    normalize_us_zip,
+    whole_number_text,
+)
 from rounds.lib.contact import ContactError, email_key, normalize_email, normalize_phone
 from rounds.lib.csvsafe import unneutralize
 from rounds.lib.geo import CA_POSTAL, US_ZIP
@@ -546,7 +552,7 @@ class RowReader:
                     )
                 )
                 continue
-            key = (code, number.upper())
+            key = (code, licence_key(number))
             if key in seen or (not number and any(c == code for c, _n in out)):
                 continue
             if number:  # a number for a place listed without one replaces it

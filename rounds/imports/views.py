@@ -19,7 +19,7 @@ from rounds.lib.csvsafe import stream_rows
 from rounds.lib.permissions import editor_required
 from rounds.lib.tenancy import access_object
 
-from . import actions
+from . import actions, parsing
 from .choices import ImportStatus, RowOutcome
 from .fields import TARGET_BY_NAME, TARGETS
 from .forms import MappingForm, UploadForm
@@ -96,6 +96,7 @@ def import_map(request, uuid):
             "fields": [(form[t.name], examples.get(t.name)) for t in TARGETS],
             "earlier": actions.earlier_import_of_same_file(batch),
             "inline": actions.runs_inline(batch),
+            "inspected": parsing.rows_to_inspect(),
         },
         status=400 if form.errors else 200,
     )

@@ -5,17 +5,13 @@ from django.db import models
 from django.utils import timezone
 
 from rounds.candidates.choices import Profession, Setting
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import HiringScope, OrgOwned, OrgQuerySet
 
 from .choices import EmploymentType, JobStatus, PayPeriod, RequirementKind
 
 
 class JobQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            qs = qs.filter(hiring_team=user)
-        return qs
+    hiring_scope = HiringScope(job="")  # a hiring manager sees the jobs they are on
 
     def open(self):
         return self.filter(status=JobStatus.OPEN)

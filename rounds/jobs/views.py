@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from rounds.accounts.models import Site
-from rounds.candidates.models import Candidate
+from rounds.candidates.search import suggest_candidates
 from rounds.lib.permissions import can_admin, editor_required, member_required
 from rounds.lib.tenancy import access_object
 from rounds.pipeline.views import build_board, org_stages
@@ -230,11 +230,8 @@ def job_detail(request, uuid):
     requirements = list(job.requirements.all())
     q = (request.GET.get("q") or "").strip()
     results = []
-    if q and len(q) >= 2 and request.user.can_edit:
-        qs = Candidate.objects.visible_to(request.user).current().exclude(applications__job=job)
-        for term in q.lower().split()[:5]:
-            qs = qs.filter(search_text__icontains=term)
-        results = list(qs.order_by("last_name", "first_name")[:10])
+    if q and request.user.can_edit:
+        results = suggest_candidates(request.user, q, exclude_job=job)
     findings = actions.audit_job(
         job, must_haves=[r.text for r in requirements if r.required],
         nice_to_haves=[r.text for r in requirements if not r.required])

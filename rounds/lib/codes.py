@@ -5,6 +5,7 @@ floats ("3088652512.0") by tools that read every numeric column as a float."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _FLOAT_WHOLE = re.compile(r"^([0-9]+)\.0+$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -44,6 +45,15 @@ def npi_is_valid(npi: str) -> bool:
         and npi[0] in "12"
         and luhn_check_digit(NPI_PREFIX + npi[:9]) == int(npi[9])
     )
+
+
+def licence_key(number: str) -> str:
+    """What duplicate checks compare of a licence number: its letters and digits, upper-cased,
+    so "MD-12 345", "md12345" and "MD 12345" are one number (boards print them with dashes and
+    spaces, spreadsheets and people type them without). The one rule: stored as
+    `Licence.number_key` and used by the duplicate finder, the import and merge."""
+    text = unicodedata.normalize("NFKC", number or "")
+    return "".join(ch for ch in text if ch.isalnum()).upper()
 
 
 class CodeError(ValueError):

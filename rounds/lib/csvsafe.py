@@ -8,7 +8,6 @@ gives the original back when an exported file is imported again."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -36,17 +35,26 @@ def safe_row(values: Iterable[Any]) -> list[str]:
     return [neutralize(v) for v in values]
 
 
-class _Echo:
-    """A file-like object whose write returns what it was given (for streaming)."""
+# Quoted whenever present: the CSV's own comma, and the separators spreadsheets in other
+# locales split on (semicolon, tab) — unquoted, `a;=1+1` would open as a cell `=1+1`.
+QUOTE_WHEN = frozenset(',;\t"\r\n')
 
-    def write(self, value: str) -> str:
-        return value
+
+def _cell(text: str) -> str:
+    if QUOTE_WHEN.isdisjoint(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_line(values: Iterable[Any]) -> str:
+    """One CSV line (RFC 4180, CRLF), every cell neutralized and quoted when it holds any
+    separator."""
+    return ",".join(_cell(v) for v in safe_row(values)) + "\r\n"
 
 
 def stream_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     """CSV lines, header first, every cell neutralized; for StreamingHttpResponse."""
-    writer = csv.writer(_Echo())
     yield "\ufeff"  # byte-order mark: Excel then reads the file as UTF-8
-    yield writer.writerow(safe_row(header))
+    yield csv_line(header)
     for row in rows:
-        yield writer.writerow(safe_row(row))
+        yield csv_line(row)

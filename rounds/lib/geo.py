@@ -12,26 +12,11 @@ import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rounds.lib.jurisdictions import UNITED_STATES
+from rounds.lib.jurisdictions import CANADA, UNITED_STATES, normalize
 
 EARTH_RADIUS_KM = 6371.0088
 CA_POSTAL = re.compile(r"^\s*([A-Za-z]\d[A-Za-z])\s*-?\s*(\d[A-Za-z]\d)?\s*$")
 US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
-PROVINCE_NAMES = {
-    "AB": "Alberta",
-    "BC": "British Columbia",
-    "MB": "Manitoba",
-    "NB": "New Brunswick",
-    "NL": "Newfoundland",
-    "NS": "Nova Scotia",
-    "NT": "Northwest Territories",
-    "NU": "Nunavut",
-    "ON": "Ontario",
-    "PE": "Prince Edward Island",
-    "QC": "Quebec",
-    "SK": "Saskatchewan",
-    "YT": "Yukon",
-}
 
 
 @dataclass(frozen=True)
@@ -67,10 +52,9 @@ def _ca_db() -> sqlite3.Connection:
 
 
 def _province_code(name: str) -> str:
-    for code, full in PROVINCE_NAMES.items():
-        if name and name.lower().startswith(full.lower()[:6]):
-            return code
-    return ""
+    """"AB" for "Alberta" (or "AB"), by the one province table (rounds.lib.jurisdictions)."""
+    code = normalize(name, "CA") or ""
+    return code[3:] if code.startswith("CA-") else ""
 
 
 def _clean_city(city: str) -> str:
@@ -125,7 +109,7 @@ def _us_zip(zip5: str) -> Place | None:
 
 @lru_cache(maxsize=20000)
 def _ca_city(city: str, province: str) -> Place | None:
-    name = PROVINCE_NAMES.get(province.upper(), province)
+    name = CANADA.get(province.upper(), province)
     rows = (
         _ca_db()
         .execute(

@@ -1,5 +1,10 @@
 """Licensing jurisdictions as ISO 3166-2 codes (CA-AB, US-TX, GB-ENG...). Licences, jobs and
-filters all speak these codes; people type "AB", "Alberta" or "Texas" and `normalize` maps them."""
+filters all speak these codes; people type "AB", "Alberta" or "Texas" and `normalize` maps them.
+
+This is the one table of provinces and states: place names (`rounds.lib.geo`), postings read by
+matching (`rounds.matching.posting`) and the demo derive their names and codes from it, and
+`ALIASES` holds the other ways they are written (including the spellings of the postal-code
+data geo reads)."""
 
 CANADA = {
     "AB": "Alberta",
@@ -84,14 +89,17 @@ CHOICES = sorted(
 )
 
 _BY_NAME = {name.lower(): code for code, name in JURISDICTIONS.items()}
-_ALIASES = {
-    "quebec": "CA-QC",
-    "québec": "CA-QC",
-    "newfoundland": "CA-NL",
-    "pei": "CA-PE",
-    "washington dc": "US-DC",
-    "uk": "GB-ENG",
+ALIASES = {
+    "Québec": "CA-QC",
+    "Newfoundland": "CA-NL",
+    "PEI": "CA-PE",
+    "Northwest Territory": "CA-NT",  # the postal-code data's spellings
+    "Nunavut Territory": "CA-NU",
+    "Washington DC": "US-DC",
+    "Washington D.C.": "US-DC",
+    "UK": "GB-ENG",
 }
+_ALIASES = {name.lower(): code for name, code in ALIASES.items()}
 
 
 def normalize(value: str, country: str = "") -> str | None:

@@ -1,6 +1,9 @@
 """Role limits. Tenant scoping (what exists for you) lives in rounds/lib/tenancy.py; this module
 says what your role may do with what you can see. A refusal is a 403; an object outside your
-organization or your jobs never gets this far — it is a 404."""
+organization or your jobs never gets this far — it is a 404.
+
+Which role may do what is said once, by the user model's properties (`rounds.accounts.models.User`:
+`is_admin`, `can_edit`, `can_work_pipeline`); `lib` imports no domain app, so it asks the user."""
 
 from __future__ import annotations
 
@@ -9,25 +12,20 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from rounds.accounts.choices import Role
-
-EDITORS = {Role.ADMIN, Role.RECRUITER}
-PIPELINE_WORKERS = {Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER}
-
 
 def can_edit(user) -> bool:
     """Create and change candidates, jobs, imports; export."""
-    return user.is_authenticated and user.role in EDITORS
+    return user.is_authenticated and user.can_edit
 
 
 def can_work_pipeline(user) -> bool:
     """Move applications, set next actions, add notes and call logs (hiring managers too, on
     the jobs they are on)."""
-    return user.is_authenticated and user.role in PIPELINE_WORKERS
+    return user.is_authenticated and user.can_work_pipeline
 
 
 def can_admin(user) -> bool:
-    return user.is_authenticated and user.role == Role.ADMIN
+    return user.is_authenticated and user.is_admin
 
 
 def _require(check):

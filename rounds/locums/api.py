@@ -17,10 +17,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from ninja import Router, Schema, Status
 
+from rounds.audit import actions as audit
 from rounds.candidates.models import Candidate
 from rounds.lib.api import ERRORS
 from rounds.lib.permissions import can_edit
-from rounds.lib.tenancy import access_object
+from rounds.lib.tenancy import access_object, sees_everyone
 
 from . import figures, network, shifts
 from .choices import RateUnit, ShiftStatus
@@ -160,7 +161,7 @@ def _require_editor(request) -> None:
 
 
 def _require_network_reader(request) -> None:
-    if request.user.is_hiring_manager:
+    if not sees_everyone(request.user):
         raise PermissionDenied("Hiring managers see shifts, not the whole network.")
 
 
@@ -295,7 +296,10 @@ def list_members(request, list_id: int | None = None, left: bool = False,
     if list_id is not None:
         rows = rows.filter(lists__id=list_id)
     limit, offset = max(1, min(limit, LIST_MAX)), max(offset, 0)
-    return [_member_out(m) for m in rows.order_by("id")[offset:offset + limit]]
+    items = [_member_out(m) for m in rows.order_by("id")[offset:offset + limit]]
+    audit.record_list(request, "locum network", shown=len(items),
+                      filters={"list_id": list_id, "left": left})
+    return items
 
 
 @router.post("/network", response={200: MemberOut, 201: MemberOut, **ERRORS},

@@ -36,3 +36,10 @@ class LocumsConfig(AppConfig):
         # polite "no match".
         purposes.on_reply(order=20)(replies.answer_reply)
         purposes.on_unmatched_text(replies.handle_unknown_sms)
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("locum network memberships (kept anonymous)", erase=mine.erase,
+                         count=mine.count, order=20)

@@ -477,9 +477,12 @@ def matching_scores(shift: Shift, candidate_ids: list[int], zone: ZoneInfo | Non
     if not candidate_ids:
         return {}
     from rounds.matching import engine
-    from rounds.matching.index import for_organization
+    from rounds.matching.index import IndexWarming, for_organization
 
-    index = for_organization(shift.organization_id)
+    try:
+        index = for_organization(shift.organization_id)
+    except IndexWarming:
+        return {}  # a large pool's index is being built: fit alone orders them meanwhile
     with index.lock:
         rows = index.subset(candidate_ids)
     if rows.n == 0:

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, ErrorOut
 from rounds.lib.permissions import can_admin, can_edit
 from rounds.lib.tenancy import access_object
 
@@ -189,7 +189,7 @@ def _weights_out(request) -> dict:
 # --- routes ---------------------------------------------------------------------------------
 
 @router.get(
-    "/jobs/{uuid}/matches", response={200: RankingOut, **ERRORS},
+    "/jobs/{uuid}/matches", response={200: RankingOut, **ERRORS, 503: ErrorOut},
     summary="Everyone in your pool ranked for a job, with the score, its components, reasons "
             "and gaps",
     description="`include_pipeline=false` (the default) leaves out the people already in the "
@@ -210,7 +210,7 @@ def job_matches(request, uuid: UUID, limit: int = 25, offset: int = 0,
 
 
 @router.get(
-    "/candidates/{uuid}/jobs", response={200: list[JobMatchOut], **ERRORS},
+    "/candidates/{uuid}/jobs", response={200: list[JobMatchOut], **ERRORS, 503: ErrorOut},
     summary="The open jobs a candidate fits best, best first",
     description="Jobs you can see that are open; `limit` 1–50, default 5. 404 for a candidate "
                 "outside your organization or, for hiring managers, outside their jobs.",
@@ -229,7 +229,7 @@ def candidate_jobs(request, uuid: UUID, limit: int = 5):
 
 
 @router.post(
-    "/jobs/{uuid}/feedback", response={200: FeedbackOut, **ERRORS},
+    "/jobs/{uuid}/feedback", response={200: FeedbackOut, **ERRORS, 503: ErrorOut},
     summary="Thumbs up or down on a candidate for a job; the organization's weights learn",
     description="Body {candidate: uuid, verdict: \"up\" | \"down\"}. Repeating your last "
                 "verdict changes nothing (`recorded: false`). 403 unless you are a recruiter or "
@@ -250,7 +250,7 @@ def feedback(request, uuid: UUID, payload: FeedbackIn):
 
 
 @router.post(
-    "/rank", response={200: RankingOut, **ERRORS},
+    "/rank", response={200: RankingOut, **ERRORS, 503: ErrorOut},
     summary="Rank your pool for a schema.org JobPosting (JSON-LD), without saving a job",
     description="The body is a JobPosting object as published on a career site (an "
                 "`@graph` or list holding one, or a whole HTML page with its "

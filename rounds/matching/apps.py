@@ -13,3 +13,9 @@ class MatchingConfig(AppConfig):
 
         # Engaged, hired or rejected-for-fit tunes the organization's match weights.
         hooks.on_moved(queue_learning)
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("match profiles", erase=mine.erase, count=mine.count, order=60)

@@ -1,23 +1,29 @@
 """The in-memory match index: one set of numpy columns per organization, kept current.
 
 Ranking reads columns, never the database, so a million candidates rank in a fraction of a
-second. The index is built once per process from the stored match profiles and then catches up
-on every use: candidates whose `updated_at` moved since the last look (an indexed range read,
-usually empty) get their profile rebuilt and their row replaced. Nothing is rebuilt per request.
+second. A process gets an organization's index from its snapshot on disk
+(rounds.matching.snapshot) when it starts or on first use, and builds one from the stored match
+profiles only outside a request (the worker, `manage.py warm_match_index`) or for a small pool.
+Then it catches up on every use: candidates whose `updated_at` moved since the last look (an
+indexed range read, usually empty) get their profile rebuilt and their row replaced in place.
+Certification expiry is applied in place when the day changes. Nothing is rebuilt per request.
 
 Rows of candidates deleted for real stay in the columns until the next full build; ranking drops
-them when it loads the top results (rounds.matching.engine), and a full build happens every
-`REBUILD_AFTER` or when the day changes (licence and certification expiry)."""
+them when it loads the top results (rounds.matching.engine)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
+from django.conf import settings
 from django.utils import timezone
 
 from rounds.accounts.choices import CompensationModel
@@ -32,7 +38,10 @@ from .models import MatchProfile
 # after it. Re-reading the stamps of this window (ids and stamps only) makes that safe.
 CATCH_UP_MARGIN = timedelta(minutes=2)
 RECHECK_EVERY = timedelta(seconds=15)
-REBUILD_AFTER = timedelta(hours=6)
+# A snapshot is written again once this many rows changed since the last one, or when rows
+# changed and the last one is older than SNAPSHOT_EVERY (in a background thread).
+SNAPSHOT_AFTER_ROWS = 1000
+SNAPSHOT_EVERY = timedelta(minutes=10)
 SPECIALTY_SLOTS = 4
 EPOCH = date(1970, 1, 1)
 
@@ -118,6 +127,7 @@ COLUMNS: dict[str, tuple[str, tuple, object]] = {
     "lic_r": ("uint64", (2,), 0),
     "cert": ("uint64", (2,), 0),
     "cert_any": ("uint64", (2,), 0),
+    "cert_open": ("uint64", (2,), 0),  # held with no expiry recorded
     "areas": ("uint64", (), 0),
     "phases": ("uint8", (), 0),
     "settings": ("uint16", (), 0),
@@ -155,6 +165,7 @@ class Encoded:
 
     values: dict
     windows: list[tuple[int, int]]
+    expiries: tuple[tuple[int, int], ...] = ()  # (certification id, expiry day)
 
 
 @lru_cache(maxsize=50_000)
@@ -197,6 +208,25 @@ def _certification_masks(certs: str, today_iso: str) -> tuple[tuple[int, int], t
     return split128(now), split128(held)
 
 
+@lru_cache(maxsize=50_000)
+def _certification_expiries(certs: str) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
+    """The bits of the certifications held with no expiry, and (id, expiry day) of the others:
+    what `MatchIndex.refresh_day` recomputes the current ones from when the day changes."""
+    v = vocabularies()
+    open_mask = 0
+    expiring = []
+    for token in certs.split():
+        key, _, expires = token.partition(":")
+        i = v.certifications.get(key)
+        if i is None:
+            continue
+        try:
+            expiring.append((i, days(date.fromisoformat(expires))))
+        except ValueError:
+            open_mask |= 1 << i  # none recorded (or unreadable): held
+    return split128(open_mask), tuple(expiring)
+
+
 @lru_cache(maxsize=10_000)
 def _mask_of(vocabulary_name: str, tokens: str) -> int:
     return mask(getattr(vocabularies(), vocabulary_name), tokens.split())
@@ -208,6 +238,7 @@ def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
      applications, engaged, hired, rejected, availability) = row
     lic_a, lic_p, lic_x, lic_r = _licence_masks(licences)
     cert_now, cert_any = _certification_masks(certs, today.isoformat())
+    cert_open, expiries = _certification_expiries(certs)
     windows = []
     for token in availability.split():
         start, _, end = token.partition("/")
@@ -228,6 +259,7 @@ def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
         "lic_r": lic_r,
         "cert": cert_now,
         "cert_any": cert_any,
+        "cert_open": cert_open,
         "areas": _mask_of("areas", areas),
         "phases": _mask_of("phases", phases),
         "settings": _mask_of("settings", settings),
@@ -248,7 +280,7 @@ def encode(row: tuple, today: date, v: Vocabularies) -> Encoded:
         "hired": min(hired, 32767),
         "rejected": min(rejected, 32767),
     }
-    return Encoded(values, windows)
+    return Encoded(values, windows, expiries)
 
 
 class MatchIndex:
@@ -269,6 +301,10 @@ class MatchIndex:
         self.win_start = np.zeros(0, dtype=np.int32)
         self.win_end = np.zeros(0, dtype=np.int32)
         self.win_row = np.zeros(0, dtype=np.int32)
+        # Certifications with an expiry, flat: the row (-1: dropped), certification id, day.
+        self.exp_row = np.zeros(0, dtype=np.int32)
+        self.exp_cert = np.zeros(0, dtype=np.int16)
+        self.exp_day = np.zeros(0, dtype=np.int32)
         self.watermark: datetime | None = None
         self.anchor: datetime | None = None
         self.signature: tuple | None = None
@@ -277,6 +313,11 @@ class MatchIndex:
         self.built_on = timezone.localdate()
         self.build_seconds = 0.0
         self.lock = threading.RLock()
+        self.identity = ""            # the organization's, checked when a snapshot is loaded
+        self.unsaved = 0              # rows changed since the snapshot was written
+        self.saved_at: datetime | None = None
+        self.last_used = timezone.now()
+        self.saving = False
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
@@ -313,6 +354,7 @@ class MatchIndex:
 
     def _load_batch(self, rows, today: date) -> None:
         new_windows: list[tuple[int, int, int]] = []
+        new_expiries: list[tuple[int, int, int]] = []
         replaced: list[int] = []
         self._grow(self.n + len(rows))
         targets: list[int] = []
@@ -331,17 +373,41 @@ class MatchIndex:
             for name, value in e.values.items():
                 values[name].append(value)
             new_windows.extend((s, end, row) for s, end in e.windows)
+            new_expiries.extend((row, i, d) for i, d in e.expiries)
         at = np.array(targets, dtype=np.int64)
         for name, (dtype, _shape, _fill) in COLUMNS.items():
             self.cols[name][at] = np.array(values[name], dtype=dtype)
-        if replaced and len(self.win_row):
-            dropped = np.isin(self.win_row, np.array(replaced, dtype=np.int32))
-            self.win_row[dropped] = -1
+        if replaced:
+            gone = np.array(replaced, dtype=np.int32)
+            if len(self.win_row):
+                self.win_row[np.isin(self.win_row, gone)] = -1
+            if len(self.exp_row):
+                self.exp_row[np.isin(self.exp_row, gone)] = -1
         if new_windows:
             w = np.array(new_windows, dtype=np.int64)
             self.win_start = np.concatenate([self.win_start, w[:, 0].astype(np.int32)])
             self.win_end = np.concatenate([self.win_end, w[:, 1].astype(np.int32)])
             self.win_row = np.concatenate([self.win_row, w[:, 2].astype(np.int32)])
+        if new_expiries:
+            x = np.array(new_expiries, dtype=np.int64)
+            self.exp_row = np.concatenate([self.exp_row, x[:, 0].astype(np.int32)])
+            self.exp_cert = np.concatenate([self.exp_cert, x[:, 1].astype(np.int16)])
+            self.exp_day = np.concatenate([self.exp_day, x[:, 2].astype(np.int32)])
+
+    def refresh_day(self, today: date) -> None:
+        """The certifications current on `today`, recomputed in place from those held with no
+        expiry and the expiry days (the day changed since the rows were encoded)."""
+        with self.lock:
+            n = self.n
+            cert = self.cols["cert_open"][:n].copy()
+            live = (self.exp_row >= 0) & (self.exp_day >= days(today))
+            rows, ids = self.exp_row[live], self.exp_cert[live].astype(np.int64)
+            for word in (0, 1):
+                pick = (ids // 64) == word
+                bits = np.left_shift(np.uint64(1), (ids[pick] % 64).astype(np.uint64))
+                np.bitwise_or.at(cert[:, word], rows[pick], bits)
+            self.cols["cert"][:n] = cert
+            self.built_on = today
 
     def drop(self, candidate_ids) -> None:
         """Mark rows as gone (a candidate deleted for real)."""
@@ -360,6 +426,9 @@ class MatchIndex:
             capacity=len(rows), lock=threading.RLock(), watermark=self.watermark,
             anchor=None, signature=None, checked_at=None,
             built_at=self.built_at, built_on=self.built_on, build_seconds=0.0,
+            identity=self.identity, unsaved=0, saved_at=None, last_used=self.last_used,
+            saving=False, exp_row=np.zeros(0, dtype=np.int32),
+            exp_cert=np.zeros(0, dtype=np.int16), exp_day=np.zeros(0, dtype=np.int32),
         )
         picked = np.array(rows, dtype=np.int64)
         sub.cols = {name: col[picked] for name, col in self.cols.items()}
@@ -390,6 +459,8 @@ class MatchIndex:
 
         with self.lock:
             started = timezone.now()
+            if self.built_on != timezone.localdate():
+                self.refresh_day(timezone.localdate())
             since = (self.watermark or started) - CATCH_UP_MARGIN
             if self.anchor is None or self.anchor < since - CATCH_UP_MARGIN:
                 self.anchor = since  # slide the window forward now and then, not every look
@@ -412,6 +483,7 @@ class MatchIndex:
                 if stale:
                     profiles.refresh(stale)
                 self.load(_profile_rows(list(changed)), self.built_on)
+                self.unsaved += len(changed)
             self.signature = signature
             self.checked_at = self.watermark = started
             return len(changed)
@@ -436,46 +508,174 @@ def _profile_rows(candidate_ids: list[int] | None, organization_id: int | None =
             yield from chunk
 
 
-def build(organization_id: int) -> MatchIndex:
-    """A full index for an organization: profiles brought up to date, then loaded."""
+def build(organization_id: int, *, save: bool = True) -> MatchIndex:
+    """A full index for an organization: profiles brought up to date, then loaded; its snapshot
+    written (when snapshots are on) so that the next process loads it instead."""
+    from . import snapshot
+
     t0 = time.perf_counter()
     started = timezone.now()
     profiles.refresh_organization(organization_id)
     count = MatchProfile.objects.filter(organization_id=organization_id).count()
     index = MatchIndex(organization_id, capacity=count + 1024)
+    index.identity = snapshot.identity(organization_id)
     index.load(_profile_rows(None, organization_id), index.built_on)
     index.watermark = started
     index.build_seconds = time.perf_counter() - t0
+    if save:
+        snapshot.save(index)
     return index
+
+
+class IndexWarming(Exception):
+    """The organization's index is not in this process, has no snapshot, and its pool is too big
+    to build inside a request: the worker is building it (the page says so and asks again)."""
+
+    def __init__(self, organization_id: int) -> None:
+        super().__init__(f"The match index of organization {organization_id} is warming up.")
+        self.organization_id = organization_id
 
 
 _indexes: dict[int, MatchIndex] = {}
 _build_locks: dict[int, threading.Lock] = {}
 _registry_lock = threading.Lock()
+_queued: dict[int, float] = {}
+_builds_allowed: ContextVar[bool] = ContextVar("match_index_builds_allowed", default=False)
+log = logging.getLogger("rounds.matching")
+
+
+@contextmanager
+def builds_allowed():
+    """Inside, a missing index is built whatever the pool's size (the worker, management
+    commands: no one waits on a page)."""
+    token = _builds_allowed.set(True)
+    try:
+        yield
+    finally:
+        _builds_allowed.reset(token)
+
+
+def _small_pool(organization_id: int) -> bool:
+    limit = settings.MATCH_INDEX_INLINE_BUILD_MAX
+    return Candidate._base_manager.filter(organization_id=organization_id).order_by()[
+        :limit + 1].count() <= limit
+
+
+def _queue_build(organization_id: int) -> None:
+    """Ask the worker for the index (once every few minutes per process, however many pages
+    ask meanwhile)."""
+    from .tasks import build_index_task
+
+    with _registry_lock:
+        last = _queued.get(organization_id)
+        if last is not None and time.monotonic() - last < 300:
+            return
+        _queued[organization_id] = time.monotonic()
+    build_index_task.enqueue(organization_id)
 
 
 def for_organization(organization_id: int) -> MatchIndex:
-    """The current index of an organization: built on first use, caught up on every use."""
+    """The current index of an organization, caught up. From memory, else from its snapshot,
+    else built: in a request only for a pool of up to MATCH_INDEX_INLINE_BUILD_MAX candidates
+    (else IndexWarming, and the worker builds it)."""
+    from . import snapshot
+
+    evict_idle()
     with _registry_lock:
         lock = _build_locks.setdefault(organization_id, threading.Lock())
     with lock:
         index = _indexes.get(organization_id)
-        expired = index is not None and (
-            timezone.now() - index.built_at > REBUILD_AFTER
-            or index.built_on != timezone.localdate()
-        )
-        if index is None or expired:
-            index = build(organization_id)
+        if index is None:
+            index = snapshot.load(organization_id)
+            if index is None:
+                # Without snapshots the worker's build could not reach this process.
+                if snapshot.enabled() and not (_builds_allowed.get()
+                                               or _small_pool(organization_id)):
+                    _queue_build(organization_id)
+                    raise IndexWarming(organization_id)
+                index = build(organization_id)
             _indexes[organization_id] = index
-            return index
+    index.last_used = timezone.now()
     index.catch_up()
+    _maybe_save(index)
     return index
 
 
+def _maybe_save(index: MatchIndex) -> None:
+    """Write the snapshot again, in a background thread, once enough changed since the last."""
+    from . import snapshot
+
+    if not index.unsaved or index.saving or not snapshot.enabled():
+        return
+    now = timezone.now()
+    if index.unsaved < SNAPSHOT_AFTER_ROWS and index.saved_at and \
+            now - index.saved_at < SNAPSHOT_EVERY:
+        return
+    save_in_background(index)
+
+
+def save_in_background(index: MatchIndex) -> threading.Thread:
+    from . import snapshot
+
+    index.saving = True
+
+    def run() -> None:
+        try:
+            snapshot.save(index)
+        except Exception:  # a full disk must not take a page down: the next build retries
+            log.exception("Could not write the match index snapshot of organization %s",
+                          index.organization_id)
+        finally:
+            index.saving = False
+
+    thread = threading.Thread(target=run, name=f"match-snapshot-{index.organization_id}",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def evict_idle() -> list[int]:
+    """Drop the indexes of organizations unused for MATCH_INDEX_IDLE_MINUTES (their snapshot
+    written first if rows changed since); returns their ids."""
+    from . import snapshot
+
+    idle = timedelta(minutes=settings.MATCH_INDEX_IDLE_MINUTES)
+    cutoff = timezone.now() - idle
+    with _registry_lock:
+        gone = [org for org, index in _indexes.items() if index.last_used < cutoff]
+        evicted = [_indexes.pop(org) for org in gone]
+    for index in evicted:
+        if index.unsaved and not index.saving and snapshot.enabled():
+            save_in_background(index)
+    return gone
+
+
+def loaded() -> list[int]:
+    """The organizations whose index this process holds."""
+    return list(_indexes)
+
+
+def warm(limit: int | None = None) -> list[int]:
+    """Load the snapshots on disk into this process, the most recently written first (a web
+    process starting: rounds/wsgi.py). Builds nothing; returns the organizations loaded."""
+    from . import snapshot
+
+    done = []
+    for organization_id in snapshot.organizations()[:limit]:
+        try:
+            for_organization(organization_id)
+        except IndexWarming:
+            continue
+        done.append(organization_id)
+    return done
+
+
 def forget(organization_id: int | None = None) -> None:
-    """Drop cached indexes (all, or one organization's): the next use rebuilds."""
+    """Drop cached indexes (all, or one organization's): the next use loads or rebuilds."""
     with _registry_lock:
         if organization_id is None:
             _indexes.clear()
+            _queued.clear()
         else:
             _indexes.pop(organization_id, None)
+            _queued.pop(organization_id, None)

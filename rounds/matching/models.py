@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rounds.lib.tenancy import OrgOwned, OrgQuerySet
+from rounds.lib.tenancy import HiringScope, OrgOwned, OrgQuerySet
 
 from .choices import DEFAULT_WEIGHTS, FeedbackSource
 
@@ -108,14 +108,8 @@ class MatchFeedback(OrgOwned):
 
 
 class WeightChangeQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            # A change caused by a signal names a job and a candidate: only theirs.
-            qs = qs.filter(
-                models.Q(feedback__isnull=True) | models.Q(feedback__job__hiring_team=user)
-            )
-        return qs
+    # A change caused by a signal names a job and a candidate: a hiring manager sees only theirs.
+    hiring_scope = HiringScope(about="feedback__job")
 
 
 class WeightChange(OrgOwned):

@@ -145,8 +145,7 @@ def _place_index() -> _Index:
 
     idx = _Index()
     names = {**{name: code for code, name in jurisdictions.JURISDICTIONS.items()},
-             "Quebec": "CA-QC", "Newfoundland": "CA-NL", "PEI": "CA-PE",
-             "Washington DC": "US-DC", "Washington D.C.": "US-DC"}
+             **jurisdictions.ALIASES}
     for name, code in names.items():
         idx.add(name, "place", code, plural=False)
     for code in jurisdictions.JURISDICTIONS:

@@ -47,7 +47,7 @@ CANDIDATE_FIELDS = (
     "credentials", "years_experience", "latitude", "longitude", "city", "region",
     "willing_to_relocate", "relocation_radius_km", "preferred_employment_types",
     "preferred_settings", "preferred_compensation_models", "minimum_pay", "status",
-    "last_activity_at",
+    "last_activity_at", "erased_at",
 )
 
 
@@ -185,7 +185,9 @@ def compute(candidate_ids: list[int]) -> list[MatchProfile]:
         stats = outcomes.get(cid, (0, 0, 0, 0))
         profiles.append(MatchProfile(
             candidate_id=cid, organization_id=r["organization_id"],
-            source_stamp=r["updated_at"], merged=r["merged_into_id"] is not None,
+            source_stamp=r["updated_at"],
+            # Merged away or erased: not a match for anything (the index keeps it not alive).
+            merged=r["merged_into_id"] is not None or r["erased_at"] is not None,
             profession=profession, specialties=_tokens(spec_keys),
             licences=" ".join(f"{j}:{s}" for j, s in sorted(licences.get(cid, {}).items())),
             certifications=_tokens(cert_tokens),

@@ -17,7 +17,9 @@ def learn_from_stage_change_task(stage_change_id: int) -> None:
     A stage change is learnt from once, however often this runs."""
     from rounds.pipeline.models import StageChange
 
-    with transaction.atomic():
+    from .index import builds_allowed
+
+    with builds_allowed(), transaction.atomic():
         change = (StageChange.objects.select_related(
             "to_stage", "application__job__site", "application__candidate"
         ).filter(pk=stage_change_id).first())
@@ -29,6 +31,18 @@ def learn_from_stage_change_task(stage_change_id: int) -> None:
 def refresh_profiles_task(candidate_ids: list[int]) -> int:
     """Rebuild match profiles ahead of the next ranking (after an import, say)."""
     return profiles.refresh(candidate_ids)
+
+
+@task()
+def build_index_task(organization_id: int) -> int:
+    """Build an organization's match index and write its snapshot (asked for by a page that
+    found neither in its process); web processes load the snapshot on their next use."""
+    from . import index, snapshot
+
+    if snapshot.enabled() and snapshot.load(organization_id) is not None:
+        return 0  # another worker got there first
+    with index.builds_allowed():
+        return len(index.build(organization_id))
 
 
 _paused: ContextVar[bool] = ContextVar("matching_learning_paused", default=False)

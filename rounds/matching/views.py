@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
 from rounds.lib.permissions import admin_required, can_admin, editor_required, member_required
-from rounds.lib.tenancy import access_object
+from rounds.lib.tenancy import access_object, sees_everyone
 from rounds.pipeline.actions import do_add_to_pipeline
 from rounds.pipeline.models import Application
 
@@ -24,7 +24,7 @@ from . import actions
 from .choices import DEFAULT_WEIGHTS, Component, FeedbackSource
 from .engine import BANDS, JobSpec, Ranking, jobs_for_candidate, rank, spec_for_job
 from .forms import FeedbackForm, MatchFilterForm, WeightsForm
-from .index import for_organization
+from .index import IndexWarming, for_organization
 from .models import MatchWeights, WeightChange
 
 PAGE_SIZE = 25
@@ -46,7 +46,7 @@ def rank_for(user, spec: JobSpec, **kwargs) -> Ranking:
     """Rank the pool this user may see. A hiring manager sees only the people in the pipelines
     of the jobs they are on, so their ranking is of those people alone."""
     index = None
-    if user.is_hiring_manager:
+    if not sees_everyone(user):
         visible = list(Candidate.objects.visible_to(user).values_list("id", flat=True))
         full = for_organization(user.organization_id)
         with full.lock:
@@ -121,11 +121,19 @@ def job_matches(request, uuid):
     pipeline = in_pipeline(request.user, job)
     spec = spec_for_job(job)
     # One more than a page, to know whether "Show more" has anything to show.
-    ranking = rank_for(
-        request.user, spec, limit=PAGE_SIZE + 1, offset=values["offset"],
-        skip_ids=list(pipeline) if values["hide_pipeline"] else (),
-        near_misses_only=values["near_misses_only"],
-    )
+    try:
+        ranking = rank_for(
+            request.user, spec, limit=PAGE_SIZE + 1, offset=values["offset"],
+            skip_ids=list(pipeline) if values["hide_pipeline"] else (),
+            near_misses_only=values["near_misses_only"],
+        )
+    except IndexWarming:
+        context = {"nav": "jobs", "job": job, "spec": spec, "filters": filters,
+                   "values": values, "warming": True, "in_pipeline_count": len(pipeline),
+                   "signals": signals_applied(job.organization_id)}
+        if request.htmx:
+            return render(request, "matching/_warming.html", context)
+        return render(request, "matching/job_matches.html", context)
     results = ranking.results[:PAGE_SIZE]
     verdicts = actions.current_verdicts(job, request.user) if request.user.can_edit else {}
     # A ticked box is sent, an unticked one is not (as the filter form itself does).
@@ -197,9 +205,16 @@ def feedback(request, uuid, candidate):
                                      error="Choose thumbs up or thumbs down.")
         messages.error(request, "Choose thumbs up or thumbs down.")
         return redirect("matching:job", uuid=job.uuid)
-    with transaction.atomic():
-        actions.do_record_feedback(job, person, actor=request.user,
-                                   positive=form.cleaned_data["verdict"] == "up")
+    try:
+        with transaction.atomic():
+            actions.do_record_feedback(job, person, actor=request.user,
+                                       positive=form.cleaned_data["verdict"] == "up")
+    except IndexWarming:
+        error = "Matching is warming up: try again in a minute."
+        if request.htmx:
+            return _actions_response(request, job, person, status=503, error=error)
+        messages.error(request, error)
+        return redirect("matching:job", uuid=job.uuid)
     if request.htmx:
         return _actions_response(request, job, person, oob_signals=True)
     messages.success(request, "Thanks: the match weights learnt from it.")
@@ -210,11 +225,15 @@ def feedback(request, uuid, candidate):
 
 def _suggestions_context(request, candidate: Candidate, **extra) -> dict:
     suggestions = []
+    warming = False
     if not candidate.merged_into_id:
         jobs = (Job.objects.visible_to(request.user).open()
                 .exclude(applications__candidate=candidate))
-        suggestions = jobs_for_candidate(candidate, limit=SUGGESTED_JOBS, jobs=jobs)
-    return {"candidate": candidate, "suggestions": suggestions,
+        try:
+            suggestions = jobs_for_candidate(candidate, limit=SUGGESTED_JOBS, jobs=jobs)
+        except IndexWarming:
+            warming = True
+    return {"candidate": candidate, "suggestions": suggestions, "warming": warming,
             "can_write": request.user.can_edit, **extra}
 
 

@@ -1,14 +1,17 @@
 """Writes of the messaging core that a person makes from a page: the organization's sending
-settings (Settings → Outreach)."""
+settings (Settings → Outreach), and resending a message that may have been sent."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 
-from .models import OutreachSettings
+from .choices import MessageStatus
+from .models import Message, OutreachSettings
 
 SETTINGS_FIELDS = (
     "sender_name", "sender_email", "contact_phone", "sms_from_number", "window_start",
@@ -62,4 +65,31 @@ def do_update_settings(org_settings: OutreachSettings, *, actor, via: str = "web
                  changes=audit.diff(before, {k: getattr(org_settings, k) for k in changes}))
     return org_settings
 
+
+def do_resend_unknown(message: Message, actor, *, at: datetime | None = None) -> Message:
+    """Send again a message that may or may not have gone out: a new message (its own
+    idempotency key, so a double click queues it once) judged by the policy like any other.
+    The original stays UNKNOWN with a note; the recruiter decided to risk a duplicate."""
+    from rounds.candidates.actions import mark_changed
+
+    from .outbox import queue_message
+
+    if getattr(actor, "organization_id", None) != message.organization_id:
+        raise PermissionDenied("This message belongs to another organization.")
+    if message.status != MessageStatus.UNKNOWN:
+        raise ValidationError({"status": "Only a message that may not have been sent can be "
+                                         f"resent; this one is {message.get_status_display()}."})
+    if message.candidate_id is None:
+        raise ValidationError({"candidate": "This message has no candidate to send to."})
+    resent = queue_message(
+        message.candidate, channel=message.channel, body=message.body, subject=message.subject,
+        idempotency_key=f"resend:{message.uuid}", actor=actor, application=message.application,
+        purpose=message.purpose or "outreach.message", ref_id=message.ref_id,
+        ref_step=message.ref_step, topic=message.topic, thread=message.thread, at=at,
+    )
+    note = f"Resent by {actor.get_full_name() or actor.email} as a new message."
+    Message.objects.filter(pk=message.pk).update(status_reason=note[:300])
+    message.status_reason = note[:300]
+    mark_changed(message.candidate_id)
+    return resent
 

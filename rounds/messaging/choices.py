@@ -69,6 +69,7 @@ class WebhookSource(models.TextChoices):
     SMS_INBOUND = "sms_inbound", "Inbound text"
     SMS_STATUS = "sms_status", "Text status callback"
     EMAIL_INBOUND = "email_inbound", "Inbound email"
+    EMAIL_STATUS = "email_status", "Email delivery event"
 
 
 class WebhookOutcome(models.TextChoices):

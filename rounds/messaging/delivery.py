@@ -2,55 +2,73 @@
 
 `drain()` is what `tasks.deliver_outbox_task` runs. One pass, batch by batch:
 
-1. Rows `SENDING` whose lease ran out belong to a worker that stopped between sending and
-   recording: they become `UNKNOWN` ("may have been sent") and are never sent again; a
-   recruiter can resend one by hand (`do_resend_unknown`, a new message with its own key).
+1. Sweep expired leases (`sweep_expired_leases`, also a task scheduled for the end of every
+   lease): a row `SENDING` past its lease belongs to a worker that stopped. Handed over
+   (`handed_at` set) it may have gone out: `UNKNOWN` ("may have been sent"), never sent again;
+   a recruiter can resend it by hand (`actions.do_resend_unknown`). Never handed over, nothing
+   left: it goes back to the queue.
 2. Claim a batch of due rows (queued or held, `send_after <= now`) within each organization's
-   per-channel rate budget: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` then a conditional
-   update to `SENDING` with a claim token and a lease; on SQLite the conditional update alone is
-   the claim (writes are serialized). The claim commits before anything is sent.
+   per-channel send window (`ratelimits`, shared by every process): on PostgreSQL `SELECT … FOR
+   UPDATE SKIP LOCKED` then a conditional update to `SENDING` with a claim token and a lease; on
+   SQLite the conditional update alone is the claim (writes are serialized). The claim commits
+   before anything is sent, and schedules the sweep for when its lease ends.
 3. The send policy decides again at the moment of sending (`policy.check_send_many`, the facts
    loaded once for the batch): consent revoked or an opt-out since queueing drops the
    row; quiet hours hold it until allowed.
 4. Text and headers are fixed and saved (Message-ID, the exact body) before the first attempt.
-5. Send: every email of the drain over one SMTP connection; texts through the SMS backend.
+5. Send through a transport (`transports`: SMTP over one connection a drain, a
+   django-anymail provider, console or locmem), texts through the SMS backend; each marks the
+   message handed over (committed) just before the bytes that may make it go.
 6. Record the batch in one short transaction: sent (and on the timeline through
    `threads.log_activities`), retry later with exponential backoff and jitter (SMTP 4xx,
    connection errors, SMS 429), failed (a permanent refusal; a hard bounce suppresses the
-   address, a carrier opt-out records the opt-out) or unknown (the SMS provider failed after
-   receiving it: reconciled by the status callback).
+   address, a carrier opt-out records the opt-out) or unknown (lost after the handover:
+   settled by the provider's status callback or delivery event, `receipts`).
 7. Schedule the next run for the earliest message that is held, backing off or rate-limited.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-import re
 import secrets
-import smtplib
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
-from . import policy
+from . import policy, ratelimits, transports
 from . import sms as sms_adapter
+from .actions import do_resend_unknown  # noqa: F401 - its old home
 from .choices import Direction, MessageChannel, MessageStatus, SuppressionReason
 from .models import Message, OutreachSettings, Suppression
+from .receipts import (  # noqa: F401 - their old home
+    CALLBACK_STATUS,
+    do_apply_sms_status,
+    message_for_callback,
+)
 from .threads import log_activities
+from .transports import (  # noqa: F401 - named here by callers and tests
+    FAILED,
+    RELEASE,
+    RETRY,
+    SENT,
+    UNKNOWN,
+    UNKNOWN_AFTER_5XX,
+    UNKNOWN_AFTER_CRASH,
+    UNKNOWN_AFTER_DATA,
+    Outcome,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100  # rows claimed at once; a crash mid-batch leaves at most this many UNKNOWN
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a worker that stopped
+SWEEP_DELAY = timedelta(seconds=5)  # the sweep of a claim runs this long after its lease ends
 LEASE_MARGIN = timedelta(seconds=60)  # stop sending this long before our own lease runs out
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
@@ -62,29 +80,6 @@ RATE_WAIT_MAX = timedelta(seconds=2)
 DRAIN_SECONDS_MAX = 50
 
 OPEN_FOR_CLAIM = (MessageStatus.QUEUED, MessageStatus.HELD)
-SENT, RETRY, FAILED, UNKNOWN, RELEASE = "sent", "retry", "failed", "unknown", "release"
-
-UNKNOWN_AFTER_CRASH = ("The sending worker stopped before recording the result; it may have "
-                       "been sent, so it is not sent again. Resend it by hand if needed.")
-UNKNOWN_AFTER_5XX = ("The SMS provider failed after receiving it, so it may have been sent; "
-                     "waiting for the provider's status callback.")
-UNKNOWN_AFTER_DATA = ("The connection to the mail server was lost after the message was handed "
-                      "over, so it may have been sent; it is not sent again. Resend it by hand "
-                      "if needed.")
-
-
-@dataclass
-class Outcome:
-    message: Message
-    result: str  # SENT, RETRY, FAILED, UNKNOWN or RELEASE
-    error: str = ""
-    at: datetime | None = None
-    provider_id: str = ""
-    retry_after: float | None = None
-    bounce: bool = False  # a permanent refusal of the address: suppress it
-    opt_out: bool = False  # the carrier says the recipient opted out
-    counts: bool = True  # False: not attempted (released), the attempt count stays
-    reason: str = ""  # the status reason of an UNKNOWN outcome, when not the SMS provider's
 
 
 # --- The drain ---
@@ -101,13 +96,29 @@ def drain(now: datetime | None = None, limit: int | None = None) -> int:
     return run.sent
 
 
-def recover_expired_leases(now: datetime | None = None) -> int:
-    """Rows still SENDING after their lease: the worker stopped between sending and recording.
-    They may have gone out, so they become UNKNOWN and are never claimed again."""
+def sweep_expired_leases(now: datetime | None = None) -> tuple[int, int]:
+    """Rows still SENDING after their lease belong to a worker that stopped. Those it had handed
+    over may have gone out: UNKNOWN, never claimed again. Those it had not go back to the queue
+    (nothing was sent), due at once. Returns (unknown, requeued)."""
     now = now or timezone.now()
-    return Message.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now).update(
+    expired = Message.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now)
+    unknown = expired.filter(handed_at__isnull=False).update(
         status=MessageStatus.UNKNOWN, status_reason=UNKNOWN_AFTER_CRASH, lease_until=None
     )
+    requeued = expired.filter(handed_at__isnull=True).update(
+        status=MessageStatus.QUEUED, claim_token="", lease_until=None, send_after=now,
+        status_reason="Back in the queue: the worker that claimed it stopped before sending it.",
+    )
+    return unknown, requeued
+
+
+recover_expired_leases = sweep_expired_leases
+
+
+def mark_handed(message: Message, at: datetime) -> None:
+    """Record, committed before it goes, that this claim hands the message over now."""
+    message.handed_at = at
+    Message.objects.filter(pk=message.pk, claim_token=message.claim_token).update(handed_at=at)
 
 
 class _Drain:
@@ -122,21 +133,18 @@ class _Drain:
         self.started = time.monotonic()
         self.blocked: dict[tuple[int, str], datetime] = {}  # (org, channel) -> when it frees
         self.settings_cache: dict[int, OutreachSettings] = {}
-        self.mail_connection = None
+        self.mail: transports.Transport | None = None
         self.sms_backend = None
         self.limit_reached = False
         self.claimed_at = time.monotonic()
-        self.mail_down: Outcome | None = None  # the mail server can't be reached this drain
-        self.mail_sent_on_connection = 0
-        self.mail_error = ""
-        self.data_started = False  # the current email reached SMTP DATA: it may have gone
+        self.windows: dict[tuple[int, str], ratelimits.SendWindow | None] = {}
 
     def clock(self) -> datetime:
         return self.fixed_now or timezone.now()
 
     # Each loop claims, judges, sends and records one batch.
     def run(self) -> None:
-        recover_expired_leases(self.clock())
+        sweep_expired_leases(self.clock())
         while True:
             if self.limit is not None and self.claimed_total >= self.limit:
                 self.limit_reached = True
@@ -165,7 +173,8 @@ class _Drain:
         return True
 
     def close(self) -> None:
-        self.drop_mail()
+        if self.mail is not None:
+            self.mail.close()
         self.schedule_next()
 
     # --- Claiming ---
@@ -175,24 +184,24 @@ class _Drain:
             self.settings_cache[organization_id] = OutreachSettings.for_org(organization_id)
         return self.settings_cache[organization_id]
 
-    def budget(self, organization_id: int, channel: str, now: datetime) -> int | None:
-        """How many more messages of this organization on this channel may go in the current
-        window (None: no limit): the limit minus those sent in the window and those being sent."""
-        s = self.outreach_settings(organization_id)
-        per_window = {MessageChannel.EMAIL: s.email_per_minute,
-                      MessageChannel.SMS: s.sms_per_second}.get(channel, 0)
-        if not per_window:
-            return None
-        window = RATE_WINDOW[channel]
-        rows = Message.objects.filter(organization_id=organization_id, channel=channel,
-                                      direction=Direction.OUTBOUND)
-        used = rows.filter(sent_at__gt=now - window).count()
-        used += rows.filter(status=MessageStatus.SENDING, sent_at__isnull=True).count()
-        left = per_window - used
-        if left <= 0:
-            oldest = rows.filter(sent_at__gt=now - window).aggregate(t=Min("sent_at"))["t"]
-            self.blocked[(organization_id, channel)] = (oldest or now) + window
-        return left
+    def window(self, organization_id: int, channel: str) -> ratelimits.SendWindow | None:
+        """The organization's send window on this channel (None: no limit of ours)."""
+        pair = (organization_id, channel)
+        if pair not in self.windows:
+            s = self.outreach_settings(organization_id)
+            per_window = {MessageChannel.EMAIL: s.email_per_minute,
+                          MessageChannel.SMS: s.sms_per_second}.get(channel, 0)
+            self.windows[pair] = ratelimits.SendWindow(
+                organization_id, channel, per_window, RATE_WINDOW[channel]
+            ) if per_window else None
+        return self.windows[pair]
+
+    def give_back(self, messages: list[Message], now: datetime) -> None:
+        """Return the send-window places of claimed messages that did not go."""
+        for m in messages:
+            w = self.window(m.organization_id, m.channel)
+            if w is not None:
+                w.give_back(now)
 
     def _due(self, now: datetime):
         qs = Message.objects.filter(status__in=OPEN_FOR_CLAIM, send_after__lte=now,
@@ -222,16 +231,21 @@ class _Drain:
                                             "candidate_id")[: size * 2])
                 if not rows:
                     return None
-                chosen = self._within_budget(rows, size, now)
-                if chosen:
+                chosen_rows = self._within_budget(rows, size, now)
+                if chosen_rows:
                     break
                 # Every row was of an organization and channel out of budget: those are now
                 # excluded from the query; look again.
             # The conditional update is the claim: a row another worker took in between no
             # longer matches.
             Message.objects.filter(
-                pk__in=chosen, status__in=OPEN_FOR_CLAIM, send_after__lte=now
-            ).update(status=MessageStatus.SENDING, claim_token=token, lease_until=now + LEASE)
+                pk__in=[pk for pk, _o, _c in chosen_rows], status__in=OPEN_FOR_CLAIM,
+                send_after__lte=now,
+            ).update(status=MessageStatus.SENDING, claim_token=token, lease_until=now + LEASE,
+                     handed_at=None)
+            from .tasks import schedule_sweep
+
+            schedule_sweep(now + LEASE + SWEEP_DELAY)
         self.claimed_at = time.monotonic()
         claimed = list(
             Message.objects.filter(claim_token=token, status=MessageStatus.SENDING)
@@ -240,33 +254,45 @@ class _Drain:
             .order_by("send_after", "id")
         )
         self.claimed_total += len(claimed)
+        got = {m.pk for m in claimed}
+        for pk, org_id, channel in chosen_rows:  # rows another worker took first
+            w = self.window(org_id, channel) if pk not in got else None
+            if w is not None:
+                w.give_back(now)
         return claimed
 
-    def _within_budget(self, rows: list[tuple], size: int, now: datetime) -> list[int]:
-        chosen: list[int] = []
-        budgets: dict[tuple[int, str], int | None] = {}
+    def _within_budget(self, rows: list[tuple], size: int, now: datetime) -> list[tuple]:
+        """The rows to claim, as (id, organization, channel): each takes a place in its send
+        window; an organization and channel whose window is full is blocked until it frees.
+        Windows are taken in one fixed order (on the database a window's row stays locked
+        until the claim commits: two workers never wait for each other in turn)."""
+        wanted: dict[tuple[int, str], list[tuple]] = {}
         seen: set[tuple[int | None, str]] = set()
-        for pk, org_id, channel, candidate_id in rows:
+        count = 0
+        for order, (pk, org_id, channel, candidate_id) in enumerate(rows):
             pair = (org_id, channel)
             if pair in self.blocked:
-                continue
-            if pair not in budgets:
-                budgets[pair] = self.budget(org_id, channel, now)
-            left = budgets[pair]
-            if left is not None and left <= 0:
-                self.blocked.setdefault(pair, now + RATE_WINDOW.get(channel, LEASE))
                 continue
             # One message per person and channel a batch: the policy's frequency and daily
             # caps count what was sent, and a row of this batch isn't recorded yet.
             if candidate_id is not None and (candidate_id, channel) in seen:
                 continue
             seen.add((candidate_id, channel))
-            chosen.append(pk)
-            if left is not None:
-                budgets[pair] = left - 1
-            if len(chosen) >= size:
+            wanted.setdefault(pair, []).append((order, pk, org_id, channel))
+            count += 1
+            if count >= size:
                 break
-        return chosen
+        chosen: list[tuple] = []
+        for pair in sorted(wanted):
+            w = self.window(*pair)
+            for row in wanted[pair]:
+                if w is not None:
+                    frees_at = w.take(now)
+                    if frees_at is not None:
+                        self.blocked[pair] = frees_at
+                        break
+                chosen.append(row)
+        return [row[1:] for row in sorted(chosen)]
 
     # --- Judging, sending, recording ---
 
@@ -274,9 +300,12 @@ class _Drain:
         now = self.clock()
         token = claimed[0].claim_token
         to_send = self.judge(claimed, now, token)
+        going = {m.pk for m in to_send}
+        self.give_back([m for m in claimed if m.pk not in going], now)
         if not to_send:
             return
         to_send, outcomes = self.prepare(to_send, token)
+        self.give_back([o.message for o in outcomes], now)  # could not be built
         try:
             self.send_all(to_send, outcomes)
         except Exception:
@@ -291,6 +320,7 @@ class _Drain:
             record(outcomes, token, self.clock())
             raise
         record(outcomes, token, self.clock())
+        self.give_back([o.message for o in outcomes if not o.counts], now)
         self.sent += sum(1 for o in outcomes if o.result == SENT)
 
     def judge(self, claimed: list[Message], now: datetime, token: str) -> list[Message]:
@@ -367,8 +397,6 @@ class _Drain:
             if time.monotonic() - self.claimed_at > lease_left:
                 # Our lease is about to run out: what we haven't sent goes back to the queue.
                 outcomes.append(Outcome(m, RELEASE, counts=False))
-            elif m.channel == MessageChannel.EMAIL and self.mail_down is not None:
-                outcomes.append(Outcome(m, RETRY, self.mail_down.error, counts=False))
             elif m.channel == MessageChannel.EMAIL:
                 outcomes.append(self.send_email(m))
             elif sms_pause is not None:
@@ -380,88 +408,16 @@ class _Drain:
                     sms_pause = outcome
                 outcomes.append(outcome)
 
-    def open_mail(self):
-        from django.core.mail import get_connection
-
-        if self.mail_connection is None:
-            conn = get_connection(fail_silently=False)
-            conn.open()
-            self._watch_data(conn)
-            self.mail_connection = conn
-        return self.mail_connection
-
-    def _watch_data(self, conn) -> None:
-        """Note when a send reaches the SMTP DATA command: from then on the server may have the
-        message, so a lost connection is "may have been sent", never "try again"."""
-        smtp = getattr(conn, "connection", None)
-        data = getattr(smtp, "data", None)
-        if data is None:
-            return
-
-        def watched_data(msg):
-            self.data_started = True
-            return data(msg)
-
-        smtp.data = watched_data
-
-    def drop_mail(self) -> None:
-        conn, self.mail_connection = self.mail_connection, None
-        self.mail_sent_on_connection = 0
-        if conn is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                conn.close()
-
     def send_email(self, m: Message) -> Outcome:
-        reused = self.mail_sent_on_connection > 0
-        outcome = self._send_email_once(m)
-        if outcome is None and reused:
-            # Servers close long-lived connections: on one we had used, reconnect once (the
-            # connection was lost before DATA, so the server has nothing).
-            outcome = self._send_email_once(m)
-        return outcome or Outcome(m, RETRY, f"Mail server connection lost: {self.mail_error}")
-
-    def _send_email_once(self, m: Message) -> Outcome | None:
-        """Send over the drain's connection; None when the connection dropped before DATA
-        (connecting, MAIL FROM, RCPT: nothing sent; the connection is dropped). Lost during or
-        after DATA, the server may have the message: UNKNOWN, never sent again."""
-        self.data_started = False
-        try:
-            conn = self.open_mail()
-        except (smtplib.SMTPException, OSError) as e:
-            # Can't connect or log in: nothing was sent; the batch's other emails wait too.
-            self.drop_mail()
-            self.mail_down = Outcome(m, RETRY, f"Mail server unreachable: {e or type(e).__name__}")
-            return self.mail_down
-        try:
-            m._email.connection = conn
-            sent = conn.send_messages([m._email])
-        except smtplib.SMTPResponseException as e:  # an SMTP reply
-            if e.smtp_code == 421:  # the server is closing this connection
-                self.drop_mail()
-            return _smtp_refusal(m, e.smtp_code, e.smtp_error, e)
-        except smtplib.SMTPRecipientsRefused as e:
-            code, text = next(iter(e.recipients.values()), (0, b""))
-            return _smtp_refusal(m, code, text, e)
-        except (smtplib.SMTPException, OSError) as e:
-            self.drop_mail()
-            self.mail_error = str(e) or type(e).__name__
-            if self.data_started:
-                return Outcome(m, UNKNOWN, f"Mail server connection lost during DATA: "
-                                           f"{self.mail_error}", reason=UNKNOWN_AFTER_DATA)
-            return None
-        except ValueError as e:  # an address the mail library can't encode
-            return Outcome(m, FAILED, f"Invalid address {m.to_address!r}: {e}")
-        if not sent:
-            if not m.to_address:
-                return Outcome(m, FAILED, "No recipient address.")
-            self.drop_mail()
-            return Outcome(m, RETRY, "The mail server did not take the message.")
-        self.mail_sent_on_connection += 1
-        return Outcome(m, SENT, at=self.clock(), provider_id=m.provider_id)
+        if self.mail is None:
+            self.mail = transports.for_settings(lambda msg: mark_handed(msg, self.clock()),
+                                                self.clock)
+        return self.mail.send(m)
 
     def send_sms(self, m: Message) -> Outcome:
         if self.sms_backend is None:
             self.sms_backend = sms_adapter.get_backend()
+        mark_handed(m, self.clock())
         result = self.sms_backend.send(m.to_address, m.sent_body, m.from_address,
                                        status_callback_url(m))
         if result.status == sms_adapter.ACCEPTED:
@@ -469,7 +425,7 @@ class _Drain:
         if result.status == sms_adapter.RETRY:
             return Outcome(m, RETRY, result.error, retry_after=result.retry_after)
         if result.status == sms_adapter.UNKNOWN:
-            return Outcome(m, UNKNOWN, result.error)
+            return Outcome(m, UNKNOWN, result.error, reason=UNKNOWN_AFTER_5XX)
         return Outcome(m, FAILED, result.error, opt_out=result.opted_out)
 
     def schedule_next(self) -> None:
@@ -544,24 +500,6 @@ def _earlier(previous: dict, m: Message) -> list[str]:
             if pk != m.pk and created <= m.created_at]
 
 
-# An enhanced status code (RFC 3463) saying the mailbox or domain doesn't exist or is disabled.
-HARD_BOUNCE = re.compile(r"\b5\.(1\.\d{1,3}|2\.1)\b")
-
-
-def _smtp_refusal(m: Message, code: int, text, exc: Exception) -> Outcome:
-    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
-    error = f"SMTP {code}: {text}".strip()
-    if isinstance(exc, smtplib.SMTPSenderRefused) or not 500 <= code < 600:
-        # 4xx is "try again later"; a refused sender is our configuration, not the recipient.
-        return Outcome(m, RETRY, error)
-    recipient_refused = isinstance(exc, smtplib.SMTPRecipientsRefused)
-    enhanced = HARD_BOUNCE.search(text)
-    bounce = recipient_refused or bool(enhanced) or (
-        code in (550, 551, 553) and not re.search(r"\b5\.\d{1,3}\.\d{1,3}\b", text)
-    )
-    return Outcome(m, FAILED, error, bounce=bounce)
-
-
 def status_callback_url(message: Message) -> str:
     """Where the provider reports this text's status; `?m=` finds the row even when the send
     answer (and so the provider's id) was lost."""
@@ -590,6 +528,7 @@ def record(outcomes: list[Outcome], token: str, now: datetime) -> None:
         m = o.message
         if o.result == SENT:
             m.sent_at, m.provider_id, m.error = o.at or now, o.provider_id or m.provider_id, ""
+            m.esp_id = o.esp_id or m.esp_id
             m.attempts += 1
             sent.append(m)
             continue
@@ -616,7 +555,7 @@ def record(outcomes: list[Outcome], token: str, now: datetime) -> None:
         other.append(m)
     with transaction.atomic():
         if sent:
-            update_rows(sent, ["sent_at", "provider_id", "error", "attempts"], token)
+            update_rows(sent, ["sent_at", "provider_id", "esp_id", "error", "attempts"], token)
             # A status callback may already have moved a row to sent, delivered or failed.
             Message.objects.filter(claim_token=token, pk__in=[m.pk for m in sent],
                         status__in=[MessageStatus.SENDING, MessageStatus.UNKNOWN]).update(
@@ -647,135 +586,3 @@ def _suppress_hard_bounce(message: Message, error: str) -> None:
     )
     if message.candidate_id:
         mark_changed(message.candidate_id)
-
-
-# --- Status callbacks (the provider reports what happened to a text) ---
-
-# The provider's MessageStatus values and what they mean for our row.
-CALLBACK_STATUS = {
-    "accepted": MessageStatus.SENT, "scheduled": MessageStatus.SENT,
-    "queued": MessageStatus.SENT, "sending": MessageStatus.SENT, "sent": MessageStatus.SENT,
-    "delivered": MessageStatus.DELIVERED, "read": MessageStatus.DELIVERED,
-    "undelivered": MessageStatus.FAILED, "failed": MessageStatus.FAILED,
-    "canceled": MessageStatus.FAILED,
-}
-# Statuses before the provider confirmed anything; a callback moves them on.
-NOT_CONFIRMED = (MessageStatus.QUEUED, MessageStatus.HELD, MessageStatus.SENDING,
-                 MessageStatus.UNKNOWN)
-FINAL = (MessageStatus.DELIVERED, MessageStatus.FAILED)
-
-
-def message_for_callback(uuid_param: str, provider_id: str) -> Message | None:
-    """The outbound text a status callback is about: by the `?m=` id we put in its
-    StatusCallback URL, else by the provider's id."""
-    import uuid
-
-    texts = Message.objects.filter(channel=MessageChannel.SMS, direction=Direction.OUTBOUND)
-    texts = texts.select_related("candidate", "organization")
-    if uuid_param:
-        try:
-            found = texts.filter(uuid=uuid.UUID(uuid_param)).first()
-        except ValueError:
-            found = None
-        if found is not None:
-            return found
-    if provider_id:
-        return texts.filter(provider_id=provider_id).order_by("-id").first()
-    return None
-
-
-def do_apply_sms_status(message: Message, status: str, *, provider_id: str = "",
-                        error_code: str = "", at: datetime | None = None) -> str:
-    """Apply a status callback to an outbound text; returns what happened, in words.
-
-    Statuses only move forward (unknown or sending → sent → delivered or failed), whatever order
-    callbacks arrive in. An UNKNOWN row the provider confirms becomes SENT (and lands on the
-    timeline); the opt-out error codes (21610 STOP at the carrier, 30004 blocked, 21614 not a
-    mobile number) record an opt-out for texts."""
-    from .threads import log_activity
-
-    at = at or timezone.now()
-    target = CALLBACK_STATUS[status]
-    notes = []
-    if provider_id and not message.provider_id:
-        Message.objects.filter(pk=message.pk, provider_id="").update(provider_id=provider_id)
-        message.provider_id = provider_id
-        notes.append("provider id recorded")
-    for _ in range(3):  # optimistic: the worker may move the row at the same time
-        current = message.status
-        if current in FINAL or (current == MessageStatus.SENT and target == MessageStatus.SENT):
-            notes.append(f"already {current}")
-            break
-        if current not in NOT_CONFIRMED and current != MessageStatus.SENT:
-            notes.append(f"ignored for a {current} message")
-            break
-        changes: dict = {"status": target}
-        if target in (MessageStatus.SENT, MessageStatus.DELIVERED):
-            if message.sent_at is None:
-                changes["sent_at"] = at
-            if target == MessageStatus.DELIVERED:
-                changes["delivered_at"] = at
-            if current == MessageStatus.UNKNOWN:
-                changes["status_reason"] = "Confirmed by the provider's status callback."
-            elif current != MessageStatus.SENT:
-                changes["status_reason"] = ""
-        else:
-            code = f" (error {error_code})" if error_code else ""
-            changes["error"] = f"Provider status {status}{code}"
-            changes["status_reason"] = f"The provider could not deliver it{code}."
-        if Message.objects.filter(pk=message.pk, status=current).update(**changes):
-            for name, value in changes.items():
-                setattr(message, name, value)
-            notes.append(f"{current} → {target}")
-            # The worker puts a SENDING row on the timeline itself when it records the send.
-            if target != MessageStatus.FAILED and current != MessageStatus.SENDING:
-                log_activity(message, when=message.sent_at)
-            break
-        message.refresh_from_db()
-    code = _int(error_code)
-    if code in sms_adapter.OPT_OUT_ERRORS and message.candidate_id:
-        from .optout import do_opt_out
-
-        do_opt_out(message.candidate, MessageChannel.SMS, via="carrier",
-                   detail=f"Provider error {code} on {message.to_address}")
-        notes.append("opt-out recorded")
-    return "; ".join(notes)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-# --- By hand ---
-
-
-def do_resend_unknown(message: Message, actor, *, at: datetime | None = None) -> Message:
-    """Send again a message that may or may not have gone out: a new message (its own
-    idempotency key, so a double click queues it once) judged by the policy like any other.
-    The original stays UNKNOWN with a note; the recruiter decided to risk a duplicate."""
-    from rounds.candidates.actions import mark_changed
-
-    from .outbox import queue_message
-
-    if getattr(actor, "organization_id", None) != message.organization_id:
-        raise PermissionDenied("This message belongs to another organization.")
-    if message.status != MessageStatus.UNKNOWN:
-        raise ValidationError({"status": "Only a message that may not have been sent can be "
-                                         f"resent; this one is {message.get_status_display()}."})
-    if message.candidate_id is None:
-        raise ValidationError({"candidate": "This message has no candidate to send to."})
-    resent = queue_message(
-        message.candidate, channel=message.channel, body=message.body, subject=message.subject,
-        idempotency_key=f"resend:{message.uuid}", actor=actor, application=message.application,
-        purpose=message.purpose or "outreach.message", ref_id=message.ref_id,
-        ref_step=message.ref_step, topic=message.topic, thread=message.thread, at=at,
-    )
-    note = f"Resent by {actor.get_full_name() or actor.email} as a new message."
-    Message.objects.filter(pk=message.pk).update(status_reason=note[:300])
-    message.status_reason = note[:300]
-    mark_changed(message.candidate_id)
-    return resent
-

@@ -370,7 +370,8 @@ def _candidate_by_email(sender: str, org_id: int) -> Candidate | None:
     key = _email_key(sender)
     if not key:
         return None
-    found = Candidate.objects.filter(organization_id=org_id).with_email(key)
+    found = Candidate.objects.filter(organization_id=org_id).with_email(
+        key, organization_id=org_id)
     last = (
         Message.objects.filter(candidate__in=found, direction=Direction.OUTBOUND,
                                channel=MessageChannel.EMAIL)

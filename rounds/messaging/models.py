@@ -219,6 +219,15 @@ class Message(OrgOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     claim_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    handed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this claim handed it to the mail server or "
+        "provider (committed just before): a worker that dies after this may have sent it.",
+    )
+    esp_id = models.CharField(
+        max_length=255, blank=True, db_index=True,
+        help_text="The email provider's own id for it (from its API answer), which its "
+        "delivery webhooks name.",
+    )
     provider_id = models.CharField(
         max_length=255, blank=True, help_text="Email Message-ID or the SMS provider's id."
     )
@@ -270,11 +279,20 @@ class Message(OrgOwned):
         return self.status in (MessageStatus.QUEUED, MessageStatus.HELD, MessageStatus.SENDING)
 
 
+def hashed_address(address: str) -> str:
+    """How an erased person's address stays on the suppression list: "sha256:" and the hex
+    digest of the normalized address. The send policy checks both forms."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(address.encode()).hexdigest()
+
+
 class Suppression(OrgOwned):
     """An address that must not be written to again: a hard bounce, a complaint, an
     unsubscribe or STOP. Checked by the send policy before consent."""
 
     channel = models.CharField(max_length=10, choices=MessageChannel)
+    # An erased person's address is kept as hashed_address(address).
     address = models.CharField(max_length=254, help_text="Normalized email or E.164 phone.")
     reason = models.CharField(max_length=20, choices=SuppressionReason)
     detail = models.CharField(max_length=300, blank=True)

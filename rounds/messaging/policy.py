@@ -409,7 +409,7 @@ def facts_for(
     from rounds.candidates.models import ConsentRecord
 
     from .choices import Direction, MessageStatus
-    from .models import Message, Suppression
+    from .models import Message, Suppression, hashed_address
 
     at = at or timezone.now()
     candidates = list(candidates)
@@ -428,11 +428,14 @@ def facts_for(
     suppressed: dict[str, tuple[str, str]] = {}
     wanted = [a for a in addresses.values() if a]
     for chunk in _chunks(wanted):
+        # An erased person's address is kept hashed (messaging/erasure.py).
+        hashed = {hashed_address(a): a for a in chunk}
         for s in Suppression.objects.filter(
             organization_id=ctx.organization_id, channel=_suppression_channel(channel),
-            address__in=chunk,
+            address__in=[*chunk, *hashed],
         ):
-            suppressed[s.address] = (s.get_reason_display().lower(), s.reason)
+            suppressed[hashed.get(s.address, s.address)] = (
+                s.get_reason_display().lower(), s.reason)
     last_automated: dict[int, datetime] = {}
     capped = [c.pk for c in candidates if c.contact_frequency in FREQUENCY_DAYS]
     if automated and capped:
@@ -502,7 +505,7 @@ def address_facts(organization_id: int, channel: str, address: str, *, kind: str
     invitee, a number that texted us): only whether it is suppressed."""
     from rounds.lib.contact import ContactError, email_key, normalize_phone
 
-    from .models import Suppression
+    from .models import Suppression, hashed_address
 
     if channel == MessageChannel.EMAIL:
         # A colleague's or an invitee's address as it was given (the sign-in address of a
@@ -513,8 +516,9 @@ def address_facts(organization_id: int, channel: str, address: str, *, kind: str
             key = normalize_phone(address)
         except ContactError:
             key = ""
-    found = Suppression.objects.filter(organization_id=organization_id, channel=channel,
-                                       address=key).first() if key else None
+    found = Suppression.objects.filter(
+        organization_id=organization_id, channel=channel,
+        address__in=[key, hashed_address(key)]).first() if key else None
     return Recipient(channel=channel, address=key and address, kind=kind, name=address,
                      suppressed=found.get_reason_display().lower() if found else "",
                      suppressed_by=found.reason if found else "")

@@ -21,3 +21,21 @@ def deliver_outbox_task() -> int:
 def schedule_delivery(at: datetime | None = None) -> None:
     """Queue a delivery run for `at` (now when None) once the current transaction commits."""
     schedule_once(deliver_outbox_task, at)
+
+
+@task()
+def sweep_leases_task() -> tuple[int, int]:
+    """When a claim's lease has ended: what its worker handed over and never recorded becomes
+    "may have been sent"; what it never handed over goes back to the queue, and a delivery run
+    is queued for it."""
+    from . import delivery
+
+    unknown, requeued = delivery.sweep_expired_leases()
+    if requeued:
+        schedule_delivery(None)
+    return unknown, requeued
+
+
+def schedule_sweep(at: datetime) -> None:
+    """Queue a lease sweep for `at` (rounded up to the minute) once the transaction commits."""
+    schedule_once(sweep_leases_task, at)

@@ -24,18 +24,54 @@ AUTH_TOKEN = "stand-in-auth-token"
 
 class SmtpServer:
     """aiosmtpd on 127.0.0.1 and a free port; `messages` are parsed `EmailMessage`s with the
-    envelope in `envelopes`. Use as a context manager."""
+    envelope in `envelopes`, `peers` the client ends of the connections that sent them. Use as a
+    context manager.
+
+    `reject_next` answers the next DATAs with (code, text). `stall_at = ("RCPT" or "DATA", n)`
+    makes the n-th RCPT or DATA (counted from 1) never answer, as a server that hangs would:
+    at DATA, after the message's bytes arrived (not kept), so the client has handed it over;
+    `stalled` is set when it happens. `hang_up_after_data = n` takes the n-th message, then
+    drops the connection instead of answering."""
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.peers: set = set()
         self.lock = threading.Lock()
         self.controller = None
         self.port = None
         self.reject_next: list[tuple[int, str]] = []  # (code, text) answers to the next DATA
+        self.stall_at: tuple[str, int] | None = None
+        self.hang_up_after_data: int | None = None
+        self.stalled = threading.Event()
+        self.counts = {"RCPT": 0, "DATA": 0}
+
+    async def _stall_here(self, stage: str) -> None:
+        import asyncio
+
+        with self.lock:
+            self.counts[stage] += 1
+            stall = self.stall_at == (stage, self.counts[stage])
+        if stall:
+            self.stalled.set()
+            while True:  # until the client goes away or the server stops
+                await asyncio.sleep(3600)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._stall_here("RCPT")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        await self._stall_here("DATA")
         with self.lock:
+            if self.hang_up_after_data == self.counts["DATA"]:
+                msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                self.messages.append(msg)
+                self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                server.transport.abort()  # no answer reaches the client
+                return "250 OK"
+            self.peers.add(session.peer)
             if self.reject_next:
                 code, text = self.reject_next.pop(0)
                 return f"{code} {text}"
@@ -213,3 +249,99 @@ def post_signed(url: str, params: dict, auth_token: str) -> int:
             return response.status
     except HTTPError as e:
         return e.code
+
+
+POSTMARK_TOKEN = "stand-in-server-token"
+
+
+class EmailApi:
+    """A stand-in for an email provider's HTTP API, shaped like Postmark's `POST /email`
+    (header X-Postmark-Server-Token, a JSON message, 200 with `MessageID`). `answer_next(...)`
+    queues how the next requests are answered: an HTTP status (422 with Postmark's ErrorCode,
+    429 with Retry-After, 500 …), optionally after taking the message (`sent_anyway`), or
+    `"hang_up"`: read the request, take the message, close the connection without answering.
+    `sent` holds the JSON payloads taken; `requests` counts every request."""
+
+    def __init__(self, token: str = POSTMARK_TOKEN):
+        self.token = token
+        self.sent: list[dict] = []
+        self.requests = 0
+        self.answers: list[tuple] = []  # (status or "hang_up", error code, sent anyway, headers)
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.httpd = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def answer_next(self, status, code: int = 0, *, sent_anyway: bool = False,
+                    headers: dict | None = None, times: int = 1) -> None:
+        with self.lock:
+            self.answers.extend([(status, code, sent_anyway, headers or {})] * times)
+
+    def __enter__(self) -> EmailApi:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _json(self, status: int, payload: dict, headers: dict | None = None) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, str(v))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                with api.lock:
+                    api.requests += 1
+                    answer = api.answers.pop(0) if api.answers else None
+                if self.path.rstrip("/") != "/email":
+                    return self._json(404, {"ErrorCode": 404, "Message": "Not found"})
+                if self.headers.get("X-Postmark-Server-Token") != api.token:
+                    return self._json(401, {"ErrorCode": 10, "Message": "Bad or missing token"})
+                try:
+                    payload = json.loads(raw)
+                except ValueError:
+                    return self._json(400, {"ErrorCode": 402, "Message": "Invalid JSON"})
+                status, code, sent_anyway, headers = answer or (200, 0, True, {})
+                message_id = f"{next(api._ids):08x}-0000-4000-8000-000000000000"
+                if status == 200 or sent_anyway or status == "hang_up":
+                    with api.lock:
+                        api.sent.append({**payload, "MessageID": message_id})
+                if status == "hang_up":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
+                if status == 200:
+                    return self._json(200, {"To": payload.get("To", ""), "SubmittedAt":
+                                            "2026-11-18T18:00:00Z", "MessageID": message_id,
+                                            "ErrorCode": 0, "Message": "OK"})
+                messages = {300: f"Invalid 'To' address: '{payload.get('To', '')}'.",
+                            406: "You tried to send to a recipient that has been marked as "
+                                 f"inactive.\nFound inactive addresses: {payload.get('To', '')}."
+                                 "\nInactive recipients are ones that have generated a hard "
+                                 "bounce or a spam complaint. "}
+                return self._json(status, {"ErrorCode": code or status,
+                                           "Message": messages.get(code, "Stand-in failure")},
+                                  headers)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+

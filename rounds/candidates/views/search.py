@@ -98,6 +98,7 @@ def candidate_list(request):
     else:
         result = search_candidates(request.user, query)
     _label(result.items, unit)
+    audit.record_list(request, "candidates", shown=len(result.items), filters=query.filters)
     page_numbers = sorted({1, result.pages, *range(max(1, result.page - 2),
                                                      min(result.pages, result.page + 2) + 1)})
     pages, last = [], 0

@@ -92,3 +92,28 @@ def test_mix_is_realistic_and_country_filter_holds():
 def test_generator_streams_the_requested_number_of_rows():
     # Speed is measured by the benchmarks (bench/seed.py, bench/import_csv.py), not here.
     assert sum(1 for _ in candidate_rows(5_000, seed=5)) == 5_000
+
+
+RESERVED = (".example.com", ".example.org", ".example.net", ".example", ".test")
+
+
+def _reserved(domain: str) -> bool:
+    """RFC 2606 / RFC 6761 names: nobody can own them, so no demo message reaches a person."""
+    return domain in {"example.com", "example.org", "example.net"} or domain.endswith(RESERVED)
+
+
+def test_every_demo_address_and_site_is_on_a_reserved_domain():
+    import re
+    from pathlib import Path
+
+    domains = {row["email"].rsplit("@", 1)[1] for row in candidate_rows(3000, seed=1)}
+    assert domains and all(_reserved(d) for d in domains), sorted(domains)
+    demo = Path(__file__).resolve().parents[1]
+    found = set()
+    for path in demo.glob("*.py"):
+        for m in re.finditer(r"[\w.-]+@([\w-]+(?:\.[\w-]+)+)|\b([\w-]+\.(?:com|ca|net|org|io|me))"
+                             r"(?:/[\w/-]*)?\b", path.read_text()):
+            domain = m.group(1) or m.group(2)
+            if not _reserved(domain) and not domain.startswith(("self.", "loader.")):
+                found.add(f"{path.name}: {domain}")
+    assert found == set()

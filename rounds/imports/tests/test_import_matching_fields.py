@@ -123,8 +123,8 @@ def test_each_chunk_queues_the_match_profiles_of_its_new_candidates(
     created = set(Candidate.objects.filter(organization=org).values_list("id", flat=True))
     assert batch.created_count == len(created) == 4
     # One task per chunk with new candidates (three chunks of 2, 2 and 1 rows), queued only
-    # once the chunk has committed.
-    assert len(callbacks) == 3
+    # once the chunk has committed (and the claim's sweep, rounds/imports/tasks.py).
+    assert len(callbacks) == 4
     queued = DBTaskResult.objects.filter(task_path__endswith="refresh_profiles_task")
     batches = [set(t.args_kwargs["args"][0]) for t in queued.order_by("enqueued_at")]
     assert len(batches) == 3 and set().union(*batches) == created

@@ -30,10 +30,7 @@ PAGE_SIZE = 100
 
 
 def members_visible_to(user):
-    members = NetworkMember.objects.visible_to(user)
-    if user.is_authenticated and user.is_hiring_manager:
-        members = members.filter(candidate__in=Candidate.objects.visible_to(user))
-    return members
+    return NetworkMember.objects.visible_to(user)
 
 
 def _error_text(exc: ValidationError) -> str:

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from rounds.accounts.models import Site
 from rounds.lib.permissions import editor_required, member_required
-from rounds.lib.tenancy import access_object
+from rounds.lib.tenancy import access_object, sees_everyone
 
 from .. import figures, shifts
 from ..choices import OPEN_SHIFT_STATUSES, CancelledBy, OfferStatus, ShiftStatus
@@ -54,7 +54,7 @@ def _shift(request, uuid, queryset=None) -> Shift:
 def _sees_network(user) -> bool:
     """Offers and the fit report name network members: not for hiring managers, who see only
     the candidates of their own jobs."""
-    return not user.is_hiring_manager
+    return sees_everyone(user)
 
 
 def _active_bookings():

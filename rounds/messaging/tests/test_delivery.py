@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail.backends.smtp import EmailBackend
 from django.db import connection
 
 from rounds.activities.models import Activity
@@ -78,22 +77,12 @@ def test_queued_email_is_sent_once_and_lands_on_the_timeline(reachable, recruite
 
 def test_every_email_of_a_drain_goes_over_one_smtp_connection(org, recruiter, smtp_server,
                                                                monkeypatch):
-    opened = []
-    original = EmailBackend.open
-
-    def counting_open(self):
-        created = original(self)
-        if created:
-            opened.append(self)
-        return created
-
-    monkeypatch.setattr(EmailBackend, "open", counting_open)
     monkeypatch.setattr(delivery, "BATCH_SIZE", 3)  # several batches, still one connection
     for i, person in enumerate(people(org, recruiter, 7, channels=("email",))):
         email_to(person, f"one-conn-{i}", recruiter)
     assert delivery.drain(now=NOON_EDMONTON) == 7
     assert len(smtp_server.wait_for(7)) == 7
-    assert len(opened) == 1
+    assert len(smtp_server.peers) == 1
 
 
 def test_transient_smtp_refusal_is_retried_later_and_sent_once(reachable, smtp_server):
@@ -549,27 +538,22 @@ def test_a_bug_while_sending_keeps_what_is_known(org, recruiter, smtp_server, mo
 
 def test_a_connection_the_server_dropped_is_reopened_once(org, recruiter, smtp_server,
                                                           monkeypatch):
-    opened = []
-    original_open, original_send = EmailBackend.open, EmailBackend.send_messages
+    from ..transports import SmtpTransport
 
-    def counting_open(self):
-        created = original_open(self)
-        if created:
-            opened.append(self)
-        return created
+    original_send = SmtpTransport._send_once
 
-    def send_then_hang_up(self, messages):
-        sent = original_send(self, messages)
-        self.connection.sock.shutdown(socket.SHUT_RDWR)  # the line drops after every message
-        return sent
+    def send_then_hang_up(self, m):
+        outcome = original_send(self, m)
+        if self.smtp is not None:  # the line drops after every message
+            self.smtp.sock.shutdown(socket.SHUT_RDWR)
+        return outcome
 
-    monkeypatch.setattr(EmailBackend, "open", counting_open)
-    monkeypatch.setattr(EmailBackend, "send_messages", send_then_hang_up)
+    monkeypatch.setattr(SmtpTransport, "_send_once", send_then_hang_up)
     messages = [email_to(p, f"drop-{i}") for i, p in
                 enumerate(people(org, recruiter, 3, channels=("email",)))]
     assert delivery.drain(now=NOON_EDMONTON) == 3
     assert len(smtp_server.wait_for(3)) == 3
-    assert len(opened) == 3
+    assert len(smtp_server.peers) == 3
     assert all(fresh(m).attempts == 1 for m in messages)
 
 
@@ -660,6 +644,18 @@ def test_a_connection_lost_after_data_is_unknown_and_never_resent(org, recruiter
     # Not in this drain, not in the next: a person decides whether to send it again.
     assert delivery.drain(now=NOON_EDMONTON + timedelta(hours=2)) == 0
     assert len(server.messages) == 2
+
+
+def test_a_server_that_hangs_up_after_taking_the_message_leaves_it_unknown(reachable,
+                                                                          smtp_server):
+    smtp_server.hang_up_after_data = 1
+    message = email_to(reachable, "hang-up")
+    assert delivery.drain(now=NOON_EDMONTON) == 0
+    assert len(smtp_server.wait_for(1)) == 1  # the server has it; we never heard so
+    message = fresh(message)
+    assert message.status == MessageStatus.UNKNOWN and message.handed_at == NOON_EDMONTON
+    assert delivery.drain(now=NOON_EDMONTON + timedelta(hours=1)) == 0
+    assert len(smtp_server.messages) == 1
 
 
 def test_a_connection_lost_before_data_is_retried_and_sent_once(org, recruiter, hangs_up):

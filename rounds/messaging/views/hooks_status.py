@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from rounds.lib.http import client_ip
 
-from .. import delivery, sms
+from .. import receipts as delivery
+from .. import sms
 from ..choices import WebhookOutcome, WebhookSource
 from ..models import WebhookEvent
 

@@ -28,6 +28,7 @@ from rounds.candidates.choices import Channel, ContactFrequency
 from rounds.candidates.models import Candidate
 from rounds.lib.public import public_page
 
+from .. import erasure as erasing
 from .. import links, optout, sender
 from ..choices import Topic
 from ..inbound import current_record
@@ -217,6 +218,19 @@ ASKED = {
 }
 
 
+# What the page says after "Erase my data" was pressed; fixed texts chosen by the outcome.
+ERASE_ASKED = {
+    optout.LINK_SENT: "We've emailed you a link to confirm that you want your data erased. "
+                      "Nothing is erased until you press the button on its page.",
+    optout.LINK_RECENT: "We emailed you a link to confirm the erasure a few minutes ago: look "
+                        "for it in your inbox.",
+    optout.NO_EMAIL: "We have no email address to send you the link that confirms an erasure: "
+                     "contact us ({contact}).",
+    optout.EMAIL_BLOCKED: "We can't write to the email address we have for you, so we can't "
+                          "confirm an erasure that way: contact us ({contact}).",
+}
+
+
 def _asked(request: HttpRequest, contact: str) -> list[str]:
     notes = []
     for item in request.GET.getlist("asked"):
@@ -245,7 +259,13 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         "saved": request.GET.get("saved") == "1",
         "stopped": request.GET.get("stopped") == "1",
         "asked": _asked(request, identity["contact"]),
+        "erase_note": ERASE_ASKED.get(request.GET.get("erase", ""), "").format(
+            contact=identity["contact"]),
     }
+    if request.method == "POST" and "erase_request" in request.POST:
+        with transaction.atomic():
+            outcome = erasing.do_request_erasure(candidate)
+        return redirect(f"{request.path}?{urlencode({'erase': outcome})}")
     if request.method == "POST" and "stop_everything" in request.POST:
         with transaction.atomic():
             optout.do_opt_out_everything(
@@ -308,9 +328,40 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "messaging/public_consent.html", context)
 
 
+@public_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def erase(request: HttpRequest, token: str) -> HttpResponse:
+    """The page of the link we emailed to confirm an erasure: GET shows a button and changes
+    nothing (mail scanners prefetch links); POST erases everything about them at once. A used
+    link says it is done; an expired one says so and changes nothing."""
+    found = erasing.read_erasure_token(token)
+    if found is None:
+        return _invalid(request)
+    erasure, candidate, fresh = found
+    if candidate is None:
+        if erasure.done_at is None:
+            return _invalid(request)
+        return render(request, "messaging/public_erase.html", {"done": True})
+    context = {
+        "first_name": candidate.preferred_name or candidate.first_name,
+        **_identity(candidate), "fresh": fresh,
+        "preferences_url": _preferences_path(candidate, None),
+    }
+    if not fresh:
+        return render(request, "messaging/public_erase.html", context, status=410)
+    if request.method == "POST":
+        with transaction.atomic():
+            erasing.do_confirm_erasure(erasure, candidate)
+        # Only the organization's name stays on the page: the person is gone.
+        return render(request, "messaging/public_erase.html",
+                      {"done": True, "org_name": context["org_name"]})
+    return render(request, "messaging/public_erase.html", context)
+
+
 urlpatterns = []  # signed-in pages, under /outreach/
 public_urlpatterns = [
     path("o/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("o/preferences/<str:token>/", preferences, name="preferences"),
     path("o/confirm/<str:token>/", consent, name="consent"),
+    path("o/erase/<str:token>/", erase, name="erase"),
 ]

@@ -542,7 +542,7 @@ def message_detail(request, uuid):
 def message_resend(request, uuid):
     """Send again a message the provider may or may not have sent (UNKNOWN), once the
     recruiter has checked that it did not arrive."""
-    from rounds.messaging.delivery import do_resend_unknown
+    from rounds.messaging.actions import do_resend_unknown
 
     message = access_object(Message.objects.select_related("candidate"), request.user,
                             uuid=uuid)

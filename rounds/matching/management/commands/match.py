@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from rounds.matching.engine import JobSpec, Ranking, rank
+from rounds.matching.index import builds_allowed
 from rounds.matching.understand import PostingError, read_posting
 
 from ._common import BatchCommand, InputError, resolve_organization
@@ -58,8 +59,9 @@ class Command(BatchCommand):
         spec = JobSpec.from_posting(posting)
         if isinstance(options["top"], str):  # call_command(top="5") skips argparse's type
             options["top"] = top_count(options["top"])
-        ranking = rank(spec, organization_id=org.pk, limit=options["top"],
-                       near_misses_only=options["near_misses"])
+        with builds_allowed():  # no page waits: a missing index is built here
+            ranking = rank(spec, organization_id=org.pk, limit=options["top"],
+                           near_misses_only=options["near_misses"])
         for warning in ranking.warnings:
             self.warn(f"{path}: {warning}")
         if options["output_format"] == "json":

@@ -23,8 +23,12 @@ from rounds.imports import fields as import_fields
 from rounds.imports.choices import ImportStatus, RowOutcome
 from rounds.imports.mapping import columns
 from rounds.imports.models import ImportBatch, ImportRowIssue
-
-from ._common import BatchCommand, BatchError, InputError, resolve_organization
+from rounds.matching.management.commands._common import (
+    BatchCommand,
+    BatchError,
+    InputError,
+    resolve_organization,
+)
 
 OUTCOME_WORDS = {
     RowOutcome.ERROR: "error",
