@@ -286,8 +286,8 @@ def pay_findings(p: Posting, *, law_covers_range: bool = False) -> list[Finding]
 
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10}
-_DEMANDING = re.compile(r"\b(required|require|requires|must|minimum|mandatory|need(ed)?)\b",
-                        re.IGNORECASE)
+_DEMANDING = re.compile(
+    r"\b(required|require|requires|must|minimum|mandatory|need(ed)?|at least)\b", re.IGNORECASE)
 
 
 _ABOUT_EXPERIENCE = re.compile(r"experien|practi[cs]|post-?graduat|in (a|the) role",

@@ -85,6 +85,8 @@ FAILING = [
     ("degree.licensed_years", "CA-AB", {"must_haves": ("5+ years of experience",)}),
     ("degree.licensed_years", "CA-AB",
      {"description": GOOD.description + " A minimum of three years in practice is required."}),
+    ("degree.licensed_years", "CA-AB",
+     {"description": GOOD.description + " You have at least 2 years of practice."}),
     ("degree.credential_role", "CA-AB",
      {"profession": "front_office", "title": "Front Desk Coordinator",
       "must_haves": ("Bachelor's degree",)}),

@@ -311,3 +311,11 @@ def test_a_new_empty_form_asks_for_its_audit_when_it_loads(login, recruiter):
 def test_an_edit_form_shows_the_saved_jobs_findings(login, recruiter, draft):
     html = login(recruiter).get(reverse("jobs:edit", args=[draft.uuid])).content.decode()
     assert 'data-rule="co.benefits"' in html and 'hx-trigger="input delay' in html
+
+
+def test_live_panel_survives_half_typed_input(login, recruiter, denver):
+    data = {**form_data(denver, pay_min="abc", pay_max="1e", apply_by="31/02/2031"),
+            "site": "999999"}
+    response = login(recruiter).post(reverse("jobs:audit_new"), data)
+    assert response.status_code == 200
+    assert 'data-rule="posting.location"' in response.content.decode()  # the unknown site
