@@ -42,7 +42,7 @@ def test_every_word_typed_is_a_word_prefix(pool, recruiter):
     assert names(suggest_candidates(recruiter, "oka")) == ["Amara Okafor", "Bruno Tremblay"]
     assert names(suggest_candidates(recruiter, "amara oka")) == ["Amara Okafor"]
     assert names(suggest_candidates(recruiter, "Ok")) == [
-        "Amara Okafor", "Nadia Okonkwo", "Bruno Tremblay"]  # names first, then by name
+        "Amara Okafor", "Nadia Okonkwo", "Bruno Tremblay"]  # by name
     assert names(suggest_candidates(recruiter, "calg rotation")) == ["Bruno Tremblay"]
     assert suggest_candidates(recruiter, "kafor") == []  # the middle of a word is not a prefix
     assert suggest_candidates(recruiter, "o") == []  # too short to search
