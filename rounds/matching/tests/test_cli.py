@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -258,7 +259,7 @@ def shell(*args: str, db: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess
     process (SQLite or PostgreSQL) is invisible to it, so it gets a database of its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("ROUNDS_TEST_DB", "DATABASE_URL")}
     env.update(DATABASE_URL=f"sqlite:///{db}", MEDIA_ROOT=str(db.parent / "media"), DEBUG="0",
-               SECRET_KEY="test-only-not-secret", PYTHONIOENCODING="utf-8")
+               SECRET_KEY=secrets.token_urlsafe(50), PYTHONIOENCODING="utf-8")
     return subprocess.run([*rounds_script(), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, encoding="utf-8", timeout=300)
 
