@@ -28,6 +28,7 @@ migrate: install
 # Install, migrate, load the demo organizations, start a background worker and serve on SQLite.
 demo: migrate
 	$(LOCAL) $(BIN)/python manage.py load_demo
+	$(LOCAL) $(BIN)/python manage.py warm_match_index
 	@echo ""
 	@echo "  Rounds is starting on http://$(HOST):$(PORT)/"
 	@echo "  Sign in as  demo@rounds.test / rounds-demo  (Alberta clinic group, owner)"

@@ -207,3 +207,19 @@ def test_warm_match_index_command_builds_then_refreshes_snapshots(org, pool, sna
     match_index.forget()
     assert match_index.warm() == [org.pk]
     assert date.fromisoformat(snapshot.read_meta(org.pk)["built_on"]) == timezone.localdate()
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_suggested_jobs_queries_with_a_cold_index(login, recruiter, org, fp_job, pool, size,
+                                                  snapshots, django_assert_max_num_queries):
+    from conftest import make_candidates
+
+    make_candidates(org, recruiter, size)
+    match_index.for_organization(org.pk)
+    match_index.forget()
+    client = login(recruiter)
+    client.get(reverse("today"))
+    # The panel's queries plus the snapshot's check and the catch-up, whatever the pool's size.
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("matching:candidate_jobs", args=[pool["local"].uuid]))
+    assert fp_job.title in response.content.decode()
