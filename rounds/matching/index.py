@@ -416,6 +416,18 @@ class MatchIndex:
             if row is not None:
                 self.cols["alive"][row] = False
 
+    def scrub(self, candidate_ids) -> None:
+        """Wipe an erased person's rows: every column back to its empty value and not alive
+        (the id and stamp stay, so a later catch-up finds the row and replaces it)."""
+        with self.lock:
+            for cid in candidate_ids:
+                row = self.row_of.get(cid)
+                if row is None:
+                    continue
+                for name, (_dtype, _shape, fill) in COLUMNS.items():
+                    if name not in ("ids", "stamp"):
+                        self.cols[name][row] = fill
+
     def subset(self, candidate_ids) -> MatchIndex:
         """A small index of just these candidates' rows (same vocabularies), for scoring one
         candidate against many jobs without touching the other rows."""
