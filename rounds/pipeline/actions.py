@@ -245,3 +245,30 @@ def do_mark_engaged(candidate, *, application=None, how: str = "replied",
         note = note[:298] + "…”"
     return [do_move_application(app, target, actor=None, via="system", note=note)
             for app in _behind(candidate, target, application=application)]
+
+
+def do_withdraw_erased(candidate_ids: list[int], organization_id: int, *, now=None) -> int:
+    """Withdraw the open applications of candidates being erased (rounds/pipeline/erasure.py):
+    a stage change by no one to the organization's Withdrawn stage, and no hooks — there is
+    no one to write to and nothing to learn. Returns how many moved."""
+    from .choices import DispositionReason
+
+    now = now or timezone.now()
+    withdrawn = (Stage.objects.filter(organization_id=organization_id,
+                                      kind=StageKind.WITHDRAWN).order_by("sequence", "id").first())
+    if withdrawn is None:
+        return 0
+    moved = 0
+    for app in Application.objects.filter(candidate_id__in=candidate_ids,
+                                          stage__kind=StageKind.ACTIVE).only(
+            "pk", "stage_id", "organization_id"):
+        StageChange.objects.create(
+            organization_id=app.organization_id, application_id=app.pk,
+            from_stage_id=app.stage_id, to_stage=withdrawn, at=now,
+            reason=DispositionReason.OTHER,
+        )
+        Application.objects.filter(pk=app.pk).update(
+            stage=withdrawn, stage_entered_at=now, disposition_reason=DispositionReason.OTHER)
+        moved += 1
+    return moved
+
