@@ -197,10 +197,24 @@ def _blank(candidate_ids: list[int], now) -> None:
 
 def _scrub_audit(subject: Subject) -> int:
     """The audit log keeps who did what to which record and when; what the record said (its
-    name, the values changed) goes."""
-    return AuditEvent.objects.filter(
+    name, the values changed) goes, and so do searches for them by name or address recorded
+    with list views (events about no one record, whose details hold those words)."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    n = AuditEvent.objects.filter(
         organization_id=subject.organization_id, candidate_id__in=subject.ids
     ).update(object_repr=" ".join(ERASED_NAME), changes={}, ip_address=None)
+    words = [w for w in (*subject.names, *subject.addresses) if len(w) >= 5]
+    if words:
+        mentions = models.Q()
+        for word in words:
+            mentions |= models.Q(details__icontains=word)
+        n += (AuditEvent.objects.filter(organization_id=subject.organization_id,
+                                        candidate__isnull=True)
+              .annotate(details=Cast("changes", TextField())).filter(mentions)
+              .update(changes={}))
+    return n
 
 
 def purge_search_index() -> None:

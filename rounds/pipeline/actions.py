@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.utils import timezone
 
 from rounds.activities.choices import ActivityKind
@@ -250,20 +247,21 @@ def do_mark_engaged(candidate, *, application=None, how: str = "replied",
             for app in _behind(candidate, target, application=application)]
 
 
-def withdraw_erased(candidate_ids: list[int], organization_id: int, *, at=None) -> None:
-    """An erased person's open applications move to Withdrawn: recorded as a stage change by
-    no one, with no activity, no learning and no message (the person has left every process,
-    and nothing may be written about them)."""
+def do_withdraw_erased(candidate_ids: list[int], organization_id: int, *, now=None) -> int:
+    """Withdraw the open applications of candidates being erased (rounds/pipeline/erasure.py):
+    a stage change by no one to the organization's Withdrawn stage, and no hooks — there is
+    no one to write to and nothing to learn. Returns how many moved."""
     from .choices import DispositionReason
 
-    now = at or timezone.now()
-    withdrawn = (Stage.objects.filter(organization_id=organization_id, kind=StageKind.WITHDRAWN)
-                 .order_by("sequence", "id").first())
+    now = now or timezone.now()
+    withdrawn = (Stage.objects.filter(organization_id=organization_id,
+                                      kind=StageKind.WITHDRAWN).order_by("sequence", "id").first())
     if withdrawn is None:
-        return
-    open_apps = Application.objects.filter(candidate_id__in=candidate_ids,
-                                           stage__kind=StageKind.ACTIVE)
-    for app in open_apps.only("pk", "stage_id", "organization_id"):
+        return 0
+    moved = 0
+    for app in Application.objects.filter(candidate_id__in=candidate_ids,
+                                          stage__kind=StageKind.ACTIVE).only(
+            "pk", "stage_id", "organization_id"):
         StageChange.objects.create(
             organization_id=app.organization_id, application_id=app.pk,
             from_stage_id=app.stage_id, to_stage=withdrawn, at=now,
@@ -271,16 +269,6 @@ def withdraw_erased(candidate_ids: list[int], organization_id: int, *, at=None) 
         )
         Application.objects.filter(pk=app.pk).update(
             stage=withdrawn, stage_entered_at=now, disposition_reason=DispositionReason.OTHER)
+        moved += 1
+    return moved
 
-
-def pipeline_counts(job_ids: Iterable[int]) -> dict[int, dict[int, int]]:
-    """{job_id: {stage_id: applications}} for many jobs in one aggregate query."""
-    job_ids = list(job_ids)
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    if not job_ids:
-        return counts
-    rows = (Application.objects.filter(job_id__in=job_ids).order_by()
-            .values_list("job_id", "stage_id").annotate(n=Count("id")))
-    for job_id, stage_id, n in rows:
-        counts[job_id][stage_id] = n
-    return counts

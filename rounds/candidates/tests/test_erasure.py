@@ -171,6 +171,8 @@ def marked(org, owner, recruiter, job, login, mailoutbox):
         assert login(owner).get(reverse("candidates:detail", args=[cand.uuid])).status_code == 200
         found = search_candidates(owner, CandidateQuery.from_params({"q": MARK}))
         assert [c.pk for c in found.items] == [cand.pk]
+        listed = login(owner).get(reverse("candidates:list"), {"q": f"{MARK}first {MARK}last"})
+        assert f"{MARK}first" in listed.content.decode()
         built = index.for_organization(org.pk)
         assert cand.pk in built.row_of
         with transaction.atomic():
