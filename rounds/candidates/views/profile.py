@@ -22,16 +22,14 @@ from django.views.decorators.http import require_POST
 
 from rounds.activities.actions import timeline_queryset
 from rounds.activities.forms import CallForm, MeetingForm, NoteForm
-from rounds.jobs.models import Job
 from rounds.lib import units
 from rounds.lib.contact import format_phone
 from rounds.lib.forms import add_errors
 from rounds.lib.http import client_ip
 from rounds.lib.permissions import can_edit, editor_required, member_required
 from rounds.lib.tenancy import access_object
-from rounds.pipeline.models import Application
 
-from .. import actions
+from .. import actions, hooks
 from ..choices import Channel, ConsentBasis
 from ..duplicates import do_dismiss_duplicate, duplicates_of_new
 from ..forms import (
@@ -127,12 +125,12 @@ def _expiry_state(expires_on, today) -> str:
 
 
 def _open_jobs(request, candidate):
-    return (Job.objects.visible_to(request.user).open()
+    return (hooks.open_jobs(request.user)
             .exclude(applications__candidate=candidate).order_by("title"))
 
 
 def _applications(request, candidate):
-    return (Application.objects.visible_to(request.user).filter(candidate=candidate)
+    return (candidate.applications.visible_to(request.user)
             .select_related("job", "stage", "owner").order_by("-updated_at"))
 
 
@@ -410,8 +408,6 @@ def related_delete(request, uuid, section, pk):
 
 def _add_to_job(request, uuid):
     candidate = get_candidate(request, uuid, Candidate.objects.current())
-    from rounds.pipeline.actions import do_add_to_pipeline
-
     form = AddToJobForm(request.POST, prefix="application", jobs=_open_jobs(request, candidate))
     ok = False
     job = None
@@ -419,7 +415,7 @@ def _add_to_job(request, uuid):
         job = form.cleaned_data["job"]
         try:
             with transaction.atomic():
-                do_add_to_pipeline(candidate, job, actor=request.user)
+                hooks.add_to_job(candidate, job, actor=request.user)
         except ValidationError as exc:
             add_errors(form, exc)
         else:
