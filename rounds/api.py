@@ -3,7 +3,7 @@
 Auth: the browser session (with CSRF) or `Authorization: Bearer <key>` from an API token.
 Errors are JSON naming the field: {"detail": "...", "errors": {"field": ["message"]}}."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -23,7 +23,35 @@ class ApiKeyAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# Every operation may answer these, whatever it documents itself: the body of each is ErrorOut.
+COMMON_ERRORS = {
+    "400": "Bad request: a body or value that can't be read",
+    "401": "Sign in or send an API token",
+    "403": "Your role does not allow this",
+    "404": "Not found (or another organization's)",
+    "413": "The request body is too large",
+    "422": "A value is not valid: `errors` names each field",
+}
+ERROR_BODY = {"type": "object", "required": ["detail"], "properties": {
+    "detail": {"type": "string"},
+    "errors": {"anyOf": [{"type": "object", "additionalProperties": {
+        "type": "array", "items": {"type": "string"}}}, {"type": "null"}]},
+}}
+
+
+class RoundsAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in COMMON_ERRORS.items():
+                    responses.setdefault(code, {"description": description, "content": {
+                        "application/json": {"schema": ERROR_BODY}}})
+        return schema
+
+
+api = RoundsAPI(
     title="Rounds API",
     version="1",
     description="Talent pool, jobs and pipelines. Every object is scoped to your organization.",
@@ -55,6 +83,11 @@ def schema_validation_error(request, exc: NinjaValidationError):
     return api.create_response(
         request, {"detail": f"{first[0]}: {first[1][0]}", "errors": errors}, status=422
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return api.create_response(request, {"detail": "The request body is too large."}, status=413)
 
 
 @api.exception_handler(Http404)

@@ -22,7 +22,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from rounds.audit import actions as audit
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, offset_param
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -119,7 +119,7 @@ def batch_out(batch: ImportBatch) -> dict:
 
 
 @router.get("", response={200: list[BatchOut], **ERRORS}, url_name="import_list")
-def list_imports(request, limit: int = 50, offset: int = 0):
+def list_imports(request, limit: int = 50, offset: int = offset_param()):
     """Imports of your organization, newest first."""
     _require_edit(request)
     limit = max(1, min(limit, 200))
@@ -172,7 +172,7 @@ def resume(request, uuid: UUID):
 
 @router.get("/{uuid}/issues", response={200: IssuePage, **ERRORS}, url_name="import_issues")
 def issues(request, uuid: UUID, outcome: RowOutcome | None = None, limit: int = 100,
-           offset: int = 0):
+           offset: int = offset_param()):
     """The report, by line: errors (one entry per field to fix), warnings on rows created
     without a value that could not be read (with the new candidate), likely duplicates and rows
     already imported (with the matching candidate), rows that are not candidates."""

@@ -21,7 +21,7 @@ from ninja import Field, Router, Schema, Status
 from rounds.accounts.models import Site, User
 from rounds.candidates.choices import Profession, Setting
 from rounds.lib import jurisdictions
-from rounds.lib.api import ERRORS, ErrorOut
+from rounds.lib.api import ERRORS, ErrorOut, offset_param
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -274,7 +274,7 @@ def _resolve(request, data: dict) -> dict:
             summary="Jobs you can see, with filters and the size of each pipeline")
 def list_jobs(request, status: JobStatus | None = None, site_id: int | None = None,
               profession: Profession | None = None, q: str | None = None,
-              limit: int = 50, offset: int = 0):
+              limit: int = 50, offset: int = offset_param()):
     qs = Job.objects.visible_to(request.user).select_related("site").order_by("-opened_at", "-id")
     if status:
         qs = qs.filter(status=status)

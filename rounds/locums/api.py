@@ -19,7 +19,7 @@ from ninja import Router, Schema, Status
 
 from rounds.audit import actions as audit
 from rounds.candidates.models import Candidate
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, offset_param
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object, sees_everyone
 
@@ -204,7 +204,7 @@ def _member_out(member: NetworkMember) -> dict:
 @router.get("/shifts", response={200: list[ShiftOut], **ERRORS},
             summary="Shifts, soonest first; filter by site id and status")
 def list_shifts(request, site: int | None = None, status: ShiftStatus | None = None,
-                limit: int = 100, offset: int = 0):
+                limit: int = 100, offset: int = offset_param()):
     from django.db.models import Prefetch
 
     rows = Shift.objects.visible_to(request.user).select_related("site").prefetch_related(
@@ -289,7 +289,7 @@ def broadcast_shift(request, uuid: UUID):
             summary="The network's members (current by default; left=true for those who "
                     "left); filter by list id")
 def list_members(request, list_id: int | None = None, left: bool = False,
-                 limit: int = 100, offset: int = 0):
+                 limit: int = 100, offset: int = offset_param()):
     _require_network_reader(request)
     rows = (NetworkMember.objects.visible_to(request.user).filter(left_on__isnull=not left)
             .select_related("candidate", "vouched_by").prefetch_related("lists", "muted_lists"))

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS, ErrorOut
+from rounds.lib.api import ERRORS, ErrorOut, offset_param
 from rounds.lib.permissions import can_admin, can_edit
 from rounds.lib.tenancy import access_object
 
@@ -197,7 +197,7 @@ def _weights_out(request) -> dict:
                 "for; `limit` (1–200, default 25) and `offset` page through the ranking. 404 for "
                 "a job outside your organization or, for hiring managers, outside their jobs.",
 )
-def job_matches(request, uuid: UUID, limit: int = 25, offset: int = 0,
+def job_matches(request, uuid: UUID, limit: int = 25, offset: int = offset_param(),
                 near_misses_only: bool = False, include_pipeline: bool = False):
     job = access_object(job_queryset(), request.user, uuid=uuid)
     limit, offset = _limits(limit, offset)
@@ -267,7 +267,7 @@ def feedback(request, uuid: UUID, payload: FeedbackIn):
                         "addressRegion": "AB", "addressCountry": "CA"}}},
     }}}},
 )
-def rank_posting(request, limit: int = 25, offset: int = 0):
+def rank_posting(request, limit: int = 25, offset: int = offset_param()):
     limit, offset = _limits(limit, offset)
     try:
         posting = read_posting(request.body)

@@ -19,7 +19,7 @@ from ninja import Field, Header, Router, Schema, Status
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, offset_param
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 from rounds.messaging import policy
@@ -184,7 +184,7 @@ def send_message(request, uuid: UUID, payload: MessageIn,
 @router.get("/candidates/{uuid}/messages", response={200: list[MessageOut], **ERRORS},
             summary="A candidate's messages in and out, newest first, with status and why "
                     "(held until, not sent because)")
-def candidate_messages(request, uuid: UUID, limit: int = 50, offset: int = 0):
+def candidate_messages(request, uuid: UUID, limit: int = 50, offset: int = offset_param()):
     candidate = _candidate(request, uuid)
     limit = max(1, min(limit, MESSAGES_MAX))
     offset = max(offset, 0)

@@ -19,7 +19,7 @@ from ninja import Router, Schema, Status
 from rounds.accounts.models import User
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, offset_param
 from rounds.lib.permissions import can_edit, can_work_pipeline
 from rounds.lib.tenancy import access_object
 
@@ -153,7 +153,7 @@ def list_stages(request):
             summary="Applications you can see, filtered by job, candidate, stage or owner")
 def list_applications(request, job: UUID | None = None, candidate: UUID | None = None,
                       stage: int | None = None, owner_id: int | None = None,
-                      open: bool | None = None, limit: int = 100, offset: int = 0):
+                      open: bool | None = None, limit: int = 100, offset: int = offset_param()):
     qs = _applications(request).order_by("next_action_due_at", "id")
     if job:
         qs = qs.filter(job__uuid=job)
