@@ -32,7 +32,7 @@ from rounds.pipeline.models import Stage
 # page → queries, the same with 2 or 5 rows of everything. Session and user: 2 of them.
 PINNED = {
     "today": 10,
-    "candidates:list": 9,
+    "candidates:list": 10,
     "candidates:export": 10,
     "candidates:duplicates": 15,
     "jobs:list": 9,
