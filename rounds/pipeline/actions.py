@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 
 from rounds.activities.choices import ActivityKind
@@ -272,3 +275,15 @@ def do_withdraw_erased(candidate_ids: list[int], organization_id: int, *, now=No
         moved += 1
     return moved
 
+
+def pipeline_counts(job_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """{job_id: {stage_id: applications}} for many jobs in one aggregate query."""
+    job_ids = list(job_ids)
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    if not job_ids:
+        return counts
+    rows = (Application.objects.filter(job_id__in=job_ids).order_by()
+            .values_list("job_id", "stage_id").annotate(n=Count("id")))
+    for job_id, stage_id, n in rows:
+        counts[job_id][stage_id] = n
+    return counts
