@@ -363,7 +363,9 @@ def test_long_terms_are_shortened_to_make_room_for_the_settings_link(org, site, 
     do_broadcast(long_terms, actor=recruiter, at=AT)
     body = offers(long_terms)[texter.pk].message.body
     assert body.endswith(offer_settings_url(texter.pk, texter.candidate.uuid))
-    assert len(body) == SMS_LIMIT
+    # Filled to the limit; a space where the terms are cut is trimmed (where the cut falls
+    # depends on the link's length, i.e. on the ids).
+    assert SMS_LIMIT - 1 <= len(body) <= SMS_LIMIT
     assert "Call 1 in 4, lodging at the inn" in body
     assert body.index("…") < body.index("Take it: ")
 
