@@ -50,11 +50,14 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "Chromium could not be installed: browser tests will be skipped.")
 
-# The whole suite, on SQLite by default; DATABASE_URL=postgres://… runs it on PostgreSQL.
+# The whole suite, on SQLite by default; DATABASE_URL=postgres://… runs it on PostgreSQL. It runs
+# on every core (each worker has its own test database; a file's tests stay on one worker);
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: install chromium
 	mkdir -p var
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --create-db -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -230,7 +230,22 @@ def fillings(route, world):
             options.append([str(u) for u in world["uuids"]])
         else:  # untyped API path parameters: try everything
             options.append([str(u) for u in world["uuids"]] + [str(i) for i in world["ints"]])
-    for combo in itertools.product(*options):
+    total = 1
+    for values in options:
+        total *= len(values)
+    if total <= 100:
+        combos = list(itertools.product(*options))
+    else:
+        # Every value of each parameter at least once, the others at each of their values in
+        # turn (a lookup scoped to the organization answers 404 whatever its neighbours are;
+        # the full product of two untyped parameters is thousands of requests).
+        combos = [tuple(values[n % len(values)] for values in options)
+                  for n in range(max(len(v) for v in options))]
+        for k, values in enumerate(options):
+            combos += [tuple(v if j == k else other[0] for j, other in enumerate(options))
+                       for v in values]
+        combos = list(dict.fromkeys(combos))
+    for combo in combos:
         values = iter(combo)
         yield "/" + PARAM.sub(lambda _m, values=values: next(values), route)
 
