@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from rounds.lib.api import INT_MAX, LIMIT_DEFAULT, LIMIT_MAX, page_of, paginate
+from rounds.lib.api import INT_MAX, LIMIT_DEFAULT, LIMIT_MAX, PAGING, page_of, paginate
 from rounds.lib.permissions import can_admin
 
 from .actions import candidate_trail, filter_events, format_changes
@@ -78,7 +78,7 @@ def _event_out(e: AuditEvent) -> dict:
     }
 
 
-@router.get("/", response=EventPage, summary="List audit events (admins)")
+@router.get("/", response=EventPage, summary="List audit events (admins)", description=PAGING)
 def list_events(request, filters: Query[AuditFilters]):
     if not can_admin(request.user):
         raise PermissionDenied("Only owners and admins can read the audit log.")
