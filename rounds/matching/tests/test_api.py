@@ -155,7 +155,7 @@ def test_rank_refuses_a_body_that_is_not_json(login, recruiter):
     response = login(recruiter).post("/api/matching/rank", data="{not json",
                                      content_type="application/json")
     assert response.status_code == 400
-    assert "not JSON" in response.json()["errors"]["body"][0]
+    assert "not valid JSON" in response.json()["errors"]["body"][0]
 
 
 def test_hiring_manager_ranks_only_the_people_in_their_jobs(login, recruiter, hiring_manager,
