@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from rounds.lib.api import ERRORS, ErrorOut
+from rounds.lib.api import ERRORS, PAGING, ErrorOut, limit_param, offset_param, page_of, paginate
 from rounds.lib.permissions import can_admin, can_edit
 from rounds.lib.public import absolute
 from rounds.lib.tenancy import access_object
@@ -162,12 +162,14 @@ def _site_out(site: Site) -> dict:
             "located": site.is_located}
 
 
-@router.get("/sites", response={200: list[SiteOut], **ERRORS}, summary="The organization's sites")
-def list_sites(request, active: bool | None = None):
-    qs = Site.objects.visible_to(request.user).order_by("name")
+@router.get("/sites", response={200: page_of(SiteOut), **ERRORS},
+            summary="The organization's sites", description=PAGING)
+def list_sites(request, active: bool | None = None, limit: int = limit_param(),
+               offset: int = offset_param()):
+    qs = Site.objects.visible_to(request.user).order_by("name", "id")
     if active is not None:
         qs = qs.filter(is_active=active)
-    return [_site_out(s) for s in qs]
+    return paginate(qs, limit, offset, request, _site_out)
 
 
 @router.post("/sites", response={201: SiteOut, **ERRORS},
@@ -209,11 +211,12 @@ class UserOut(Schema):
     last_login: datetime | None
 
 
-@router.get("/users", response={200: list[UserOut], **ERRORS},
-            summary="The organization's users (admins)")
-def list_users(request):
+@router.get("/users", response={200: page_of(UserOut), **ERRORS},
+            summary="The organization's users (admins)", description=PAGING)
+def list_users(request, limit: int = limit_param(), offset: int = offset_param()):
     _require(can_admin(request.user), "Only owners and admins can list users.")
-    return list(User.objects.visible_to(request.user).order_by("first_name", "last_name", "email"))
+    return paginate(User.objects.visible_to(request.user)
+                    .order_by("first_name", "last_name", "email", "id"), limit, offset, request)
 
 
 # --- invitations -------------------------------------------------------------------------------
@@ -255,13 +258,14 @@ def _invitation_out(request, inv: Invitation) -> dict:
     }
 
 
-@router.get("/invitations", response={200: list[InvitationOut], **ERRORS},
-            summary="Invitations not yet accepted or revoked (admins)")
-def list_invitations(request):
+@router.get("/invitations", response={200: page_of(InvitationOut), **ERRORS},
+            summary="Invitations not yet accepted or revoked (admins)", description=PAGING)
+def list_invitations(request, limit: int = limit_param(), offset: int = offset_param()):
     _require(can_admin(request.user), "Only owners and admins can see invitations.")
     qs = (Invitation.objects.visible_to(request.user)
-          .filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related("invited_by"))
-    return [_invitation_out(request, inv) for inv in qs]
+          .filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related("invited_by")
+          .order_by("-created_at", "-id"))
+    return paginate(qs, limit, offset, request, lambda inv: _invitation_out(request, inv))
 
 
 @router.post("/invitations", response={201: InvitationOut, **ERRORS},

@@ -8,13 +8,14 @@ POST /api/candidates/{uuid}/activities (see the Candidates section).
 Errors: 401 without a session or token; 404 for what you cannot see; 400/422 naming the field.
 """
 
-import math
 from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema
+from pydantic import Field
 
+from rounds.lib.api import INT_MAX, LIMIT_DEFAULT, LIMIT_MAX, page_of, paginate
 from rounds.lib.api import ErrorOut as Error
 from rounds.lib.tenancy import access_object
 
@@ -30,19 +31,15 @@ class ActivityFeedItem(ActivityOut):
     candidate_name: str
 
 
-class ActivityFeed(Schema):
-    items: list[ActivityFeedItem]
-    total: int
-    page: int
-    pages: int
+ActivityFeed = page_of(ActivityFeedItem, "ActivityFeed")
 
 
 class FeedParams(Schema):
     candidate: UUID | None = None
     kind: str = ""
     since: datetime | None = None
-    page: int = 1
-    per_page: int = 50
+    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    offset: int = Field(0, ge=0, le=INT_MAX)
 
 
 def _item(a: Activity) -> dict:
@@ -53,14 +50,11 @@ def _item(a: Activity) -> dict:
 @router.get("", response={200: ActivityFeed, 400: Error, 401: Error, 422: Error},
             url_name="activity_feed")
 def activity_feed(request, params: Query[FeedParams]):
-    """The newest activities on candidates you can see, newest first."""
+    """The newest activities on candidates you can see, newest first. Paged: `limit` (1–200,
+    default 50) and `offset`; follow `next` until it is null."""
     errors = {}
     if params.kind and params.kind not in ActivityKind.values:
         errors["kind"] = f"Choose one of {', '.join(ActivityKind.values)}."
-    if params.page < 1:
-        errors["page"] = "Must be 1 or more."
-    if not 1 <= params.per_page <= 200:
-        errors["per_page"] = "Must be between 1 and 200."
     if errors:
         raise ValidationError(errors)
     qs = (Activity.objects.visible_to(request.user)
@@ -72,11 +66,7 @@ def activity_feed(request, params: Query[FeedParams]):
         qs = qs.filter(kind=params.kind)
     if params.since:
         qs = qs.filter(occurred_at__gte=params.since)
-    total = qs.count()
-    start = (params.page - 1) * params.per_page
-    items = [_item(a) for a in qs[start:start + params.per_page]]
-    return {"items": items, "total": total, "page": params.page,
-            "pages": max(1, math.ceil(total / params.per_page))}
+    return paginate(qs, params.limit, params.offset, request, _item)
 
 
 @router.get("/{activity_id}", response={200: ActivityFeedItem, 401: Error, 404: Error},

@@ -8,18 +8,17 @@ POST /api/candidates/{uuid}/activities   add a note, log a call or a meeting
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from rounds.candidates.models import Candidate
-from rounds.lib.api import ERRORS
+from rounds.lib.api import ERRORS, limit_param, offset_param, page_of, paginate
 from rounds.lib.permissions import can_work_pipeline
 from rounds.lib.tenancy import access_object
 
@@ -55,11 +54,7 @@ class ActivityOut(Schema):
     job_title: str | None
 
 
-class ActivityPage(Schema):
-    items: list[ActivityOut]
-    total: int
-    page: int
-    pages: int
+ActivityPage = page_of(ActivityOut, "ActivityPage")
 
 
 def activity_out(a: Activity) -> dict:
@@ -79,42 +74,30 @@ def _get(request, uuid, queryset=None) -> Candidate:
 
 # --- activities and timeline ----------------------------------------------------------------
 
-def _paginate(qs, page: int, per_page: int):
-    total = qs.count()
-    pages = max(1, math.ceil(total / per_page))
-    start = (page - 1) * per_page
-    return list(qs[start:start + per_page]), total, pages
-
-
 @router.get("/{uuid}/activities", response={200: ActivityPage, **ERRORS},
             url_name="candidate_activities")
-def list_activities(request, uuid: UUID, kind: str = "", page: int = Query(1, ge=1),
-                    per_page: int = Query(50, ge=1, le=200)):
+def list_activities(request, uuid: UUID, kind: str = "", limit: int = limit_param(),
+                    offset: int = offset_param()):
     """Notes, calls, meetings and messages; `kind` filters (note, call, meeting, email, sms,
-    stage_change)."""
+    stage_change). Paged with `limit` and `offset`; follow `next` until it is null."""
     candidate = _get(request, uuid, Candidate.objects.all())
     qs = activity_actions.timeline_queryset(candidate, request.user)
     if kind:
         if kind not in ActivityKind.values:
             raise ValidationError({"kind": f"Choose one of {', '.join(ActivityKind.values)}."})
         qs = qs.filter(kind=kind)
-    items, total, pages = _paginate(qs, page, per_page)
-    return {"items": [activity_out(a) for a in items], "total": total, "page": page,
-            "pages": pages}
+    return paginate(qs, limit, offset, request, activity_out)
 
 
 @router.get("/{uuid}/timeline", response={200: ActivityPage, **ERRORS},
             url_name="candidate_timeline")
-def timeline(request, uuid: UUID, page: int = Query(1, ge=1),
-             per_page: int = Query(50, ge=1, le=200)):
+def timeline(request, uuid: UUID, limit: int = limit_param(), offset: int = offset_param()):
     """Everything that happened with the candidate — notes, calls with their outcome,
-    meetings, messages, stage moves — newest first."""
+    meetings, messages, stage moves — newest first. Paged with `limit` and `offset`; follow
+    `next` until it is null."""
     candidate = _get(request, uuid, Candidate.objects.all())
-    items, total, pages = _paginate(
-        activity_actions.timeline_queryset(candidate, request.user), page, per_page
-    )
-    return {"items": [activity_out(a) for a in items], "total": total, "page": page,
-            "pages": pages}
+    return paginate(activity_actions.timeline_queryset(candidate, request.user), limit, offset,
+                    request, activity_out)
 
 
 @router.post("/{uuid}/activities", response={201: ActivityOut, **ERRORS},

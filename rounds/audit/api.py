@@ -2,8 +2,8 @@
 
 GET /api/audit/?actor=<user id>&action=<view|create|update|…>&candidate=<uuid>&q=<name>
     &since=YYYY-MM-DD&until=YYYY-MM-DD&limit=50&offset=0
-→ {"count", "next_offset", "items": [{at, actor, action, object_type, object_id, object_repr,
-   candidate, changes, change_lines, via}]}
+→ {"count", "next": URL of the next page or null, "items": [{at, actor, action, object_type,
+   object_id, object_repr, candidate, changes, change_lines, via}]}
 An unknown candidate (or another organization's) is a 404; bad filters are a 422 naming the
 field."""
 
@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from rounds.lib.api import INT_MAX, LIMIT_DEFAULT, LIMIT_MAX, PAGING, page_of, paginate
 from rounds.lib.permissions import can_admin
 
 from .actions import candidate_trail, filter_events, format_changes
@@ -32,8 +33,8 @@ class AuditFilters(Schema):
     q: str = Field(default="", max_length=100, description="Candidate name contains")
     since: date | None = None
     until: date | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    offset: int = Field(default=0, ge=0, le=INT_MAX)
 
 
 class ActorOut(Schema):
@@ -61,13 +62,23 @@ class EventOut(Schema):
     via: str
 
 
-class EventPage(Schema):
-    count: int
-    next_offset: int | None
-    items: list[EventOut]
+EventPage = page_of(EventOut, "EventPage")
 
 
-@router.get("/", response=EventPage, summary="List audit events (admins)")
+def _event_out(e: AuditEvent) -> dict:
+    return {
+        "id": e.pk, "at": e.at,
+        "actor": {"id": e.actor.pk, "name": str(e.actor), "email": e.actor.email}
+        if e.actor else None,
+        "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
+        "object_repr": e.object_repr,
+        "candidate": {"uuid": e.candidate.uuid, "name": e.candidate.full_name}
+        if e.candidate else None,
+        "changes": e.changes, "change_lines": format_changes(e.changes), "via": e.via,
+    }
+
+
+@router.get("/", response=EventPage, summary="List audit events (admins)", description=PAGING)
 def list_events(request, filters: Query[AuditFilters]):
     if not can_admin(request.user):
         raise PermissionDenied("Only owners and admins can read the audit log.")
@@ -82,23 +93,4 @@ def list_events(request, filters: Query[AuditFilters]):
         candidate_ids=candidate_ids, since=filters.since, until=filters.until,
         time_zone=request.user.organization.time_zone,
     ).select_related("actor", "candidate").order_by("-at", "-id")
-    count = events.count()
-    page = list(events[filters.offset: filters.offset + filters.limit])
-    end = filters.offset + len(page)
-    return {
-        "count": count,
-        "next_offset": end if end < count else None,
-        "items": [
-            {
-                "id": e.pk, "at": e.at,
-                "actor": {"id": e.actor.pk, "name": str(e.actor), "email": e.actor.email}
-                if e.actor else None,
-                "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
-                "object_repr": e.object_repr,
-                "candidate": {"uuid": e.candidate.uuid, "name": e.candidate.full_name}
-                if e.candidate else None,
-                "changes": e.changes, "change_lines": format_changes(e.changes), "via": e.via,
-            }
-            for e in page
-        ],
-    }
+    return paginate(events, filters.limit, filters.offset, request, _event_out)

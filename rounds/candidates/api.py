@@ -1,7 +1,7 @@
 """JSON API for candidates, mounted at /api/candidates.
 
-GET    /api/candidates                      search (CandidateQuery params) → {items, total,
-                                            page, pages}
+GET    /api/candidates                      search (CandidateQuery params, `limit`,
+                                            `offset`) → {count, next, items, warnings}
 POST   /api/candidates                      create → 201
 GET    /api/candidates/{uuid}               the full record (audited as a view)
 PATCH  /api/candidates/{uuid}               change fields, specialties, tags
@@ -41,7 +41,17 @@ from rounds.accounts.choices import CompensationModel
 from rounds.accounts.models import User
 from rounds.audit import actions as audit
 from rounds.audit.choices import AuditAction
-from rounds.lib.api import ERRORS
+from rounds.lib.api import (
+    ERRORS,
+    INT_MAX,
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
+    limit_param,
+    next_url,
+    offset_param,
+    page_of,
+    paginate,
+)
 from rounds.lib.api import ErrorOut as Error
 from rounds.lib.contact import format_phone
 from rounds.lib.http import client_ip
@@ -221,13 +231,7 @@ class CandidateSummary(Schema):
     last_activity_at: datetime | None
 
 
-class CandidatePage(Schema):
-    items: list[CandidateSummary]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-    warnings: list[str] = []
+CandidatePage = page_of(CandidateSummary, "CandidatePage", warnings=(list[str], []))
 
 
 class CandidateOut(Schema):
@@ -508,18 +512,21 @@ class SearchParams(Schema):
                       "(the largest of that name in the organization's country)")
     within_km: str = Field("", description="Kilometres around `near`")
     sort: str = Field("", description="name | -name | recent | activity | distance | relevance")
-    page: str = "1"
-    per_page: str = Field("", description="At most 200")
+    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX,
+                       description=f"How many to answer (1–{LIMIT_MAX}, default {LIMIT_DEFAULT})")
+    offset: int = Field(0, ge=0, le=INT_MAX, description="How many to skip (0 or more)")
 
 
 @router.get("", response={200: CandidatePage, **ERRORS}, url_name="candidate_list")
 def list_candidates(request, params: Query[SearchParams]):
-    """Search the talent pool: free text and filters, sorted and paginated."""
+    """Search the talent pool: free text and filters, sorted. Paged with `limit` and `offset`;
+    follow `next` until it is null."""
     from .search import CandidateQuery, search_candidates
 
-    query = CandidateQuery.from_params({k: v for k, v in params.dict().items() if v},
-                                       country=request.user.organization.country)
-    page = search_candidates(request.user, query)
+    query = CandidateQuery.from_params(
+        {k: v for k, v in params.dict(exclude={"limit", "offset"}).items() if v},
+        country=request.user.organization.country)
+    page = search_candidates(request.user, query, limit=params.limit, offset=params.offset)
     if query.match is not None and query.match.note:
         page.warnings.insert(0, f"Near {query.match}.")
     # Bulk contact details follow export's rule: only the roles that may export see emails and
@@ -533,9 +540,9 @@ def list_candidates(request, params: Query[SearchParams]):
             page.warnings.append("Emails and phones are left out of lists for your role.")
     audit.record_list(request, "candidates", shown=len(items), filters=query.filters,
                       contact_details=contact)
-    return {"items": items, "total": page.total,
-            "page": page.page, "pages": page.pages, "per_page": page.per_page,
-            "warnings": page.warnings}
+    end = params.offset + len(items)
+    return {"count": page.total, "next": next_url(request, end) if items and end < page.total
+            else None, "items": items, "warnings": page.warnings}
 
 
 @router.post("", response={201: CandidateOut, **ERRORS}, url_name="candidate_create")
@@ -650,13 +657,16 @@ for _path, _model, _in, _out in (
 
 # --- consent --------------------------------------------------------------------------------
 
-@router.get("/{uuid}/consents", response={200: list[ConsentOut], **READ_ERRORS},
+@router.get("/{uuid}/consents", response={200: page_of(ConsentOut), **READ_ERRORS},
             url_name="candidate_consents")
-def list_consents(request, uuid: UUID):
-    """Every consent record, newest first: the first per channel is the one in force."""
+def list_consents(request, uuid: UUID, limit: int = limit_param(),
+                  offset: int = offset_param()):
+    """Every consent record, newest first: the first per channel is the one in force. Paged
+    with `limit` and `offset`; follow `next` until it is null."""
     candidate = _get(request, uuid)
     now = timezone.now()
-    return [consent_out(r, now) for r in candidate.consents.all()]
+    return paginate(candidate.consents.all(), limit, offset, request,
+                    lambda r: consent_out(r, now))
 
 
 @router.post("/{uuid}/consents", response={201: ConsentOut, **ERRORS},

@@ -1,6 +1,7 @@
 """JSON API for likely duplicates and merging, mounted at /api/duplicates.
 
-GET  /api/duplicates/           likely duplicate pairs, newest first (`limit`, 1–200)
+GET  /api/duplicates/           likely duplicate pairs, newest first, paged (`limit`, `offset`)
+                                → {count, next, items: [{first, second, reasons}]}
 POST /api/duplicates/merge      {"survivor": uuid, "other": uuid, "field_choices": {field:
                                 "survivor" | "other"}} → the merged survivor and what moved
 POST /api/duplicates/dismiss    {"first": uuid, "second": uuid} → the pair is not suggested again
@@ -21,10 +22,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from rounds.audit import actions as audit
+from rounds.lib.api import INT_MAX, LIMIT_DEFAULT, LIMIT_MAX, page_of, paginate
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
-from .duplicates import do_dismiss_duplicate, find_duplicate_groups
+from .duplicates import annotate_for_comparison, do_dismiss_duplicate, find_duplicate_pair_keys
 from .merge import MERGE_FIELDS, do_merge_candidates
 from .models import Candidate
 
@@ -55,9 +57,9 @@ class PairOut(Schema):
     reasons: list[str]
 
 
-class PairListOut(Schema):
-    count: int
-    pairs: list[PairOut]
+PairListOut = page_of(PairOut, "PairListOut")
+# The most pairs one listing looks for: `count` is the pairs found, at most this many.
+PAIRS_SCANNED = 1000
 
 
 class MergeIn(Schema):
@@ -92,7 +94,8 @@ class DismissOut(Schema):
 
 
 class ListQuery(Schema):
-    limit: int = Field(default=50, ge=1, le=200)
+    limit: int = Field(default=LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    offset: int = Field(default=0, ge=0, le=INT_MAX)
 
 
 def _require_editor(request) -> None:
@@ -117,18 +120,26 @@ def _record(c: Candidate) -> dict:
     }
 
 
-@router.get("/", response=PairListOut, summary="List likely duplicate pairs")
+@router.get("/", response=PairListOut, summary="List likely duplicate pairs",
+            description="Newest first. Paged with `limit` (1–200, default 50) and `offset`; "
+            f"follow `next` until it is null. `count` is the pairs found, at most "
+            f"{PAIRS_SCANNED}.")
 def list_duplicates(request, filters: Query[ListQuery]):
     _require_editor(request)
-    pairs = find_duplicate_groups(request.user.organization_id, limit=filters.limit)
-    audit.record_list(request, "duplicates", shown=2 * len(pairs), contact_details=True)
-    return {
-        "count": len(pairs),
-        "pairs": [
-            {"first": _record(p.first), "second": _record(p.second), "reasons": p.reasons}
-            for p in pairs
-        ],
-    }
+    org_id = request.user.organization_id
+    keys = list(find_duplicate_pair_keys(org_id, limit=PAIRS_SCANNED).items())
+
+    def pairs(window: list) -> list[dict]:
+        ids = {i for (a, b), _ in window for i in (a, b)}
+        by_id = {c.pk: c for c in annotate_for_comparison(
+            Candidate.objects.filter(organization_id=org_id, pk__in=ids))}
+        return [{"first": _record(by_id[a]), "second": _record(by_id[b]), "reasons": reasons}
+                for (a, b), reasons in window if a in by_id and b in by_id]
+
+    page = paginate(keys, filters.limit, filters.offset, request)
+    page["items"] = pairs(page["items"])
+    audit.record_list(request, "duplicates", shown=2 * len(page["items"]), contact_details=True)
+    return page
 
 
 @router.post(

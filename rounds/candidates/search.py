@@ -466,19 +466,26 @@ def page_prefetches() -> list[Prefetch]:
     ]
 
 
-def search_candidates(user, query: CandidateQuery) -> SearchPage:
-    """One page of `search_queryset`, with the total count and the related rows prefetched."""
+def search_candidates(user, query: CandidateQuery, *, limit: int | None = None,
+                      offset: int | None = None) -> SearchPage:
+    """One page of `search_queryset`, with the total count and the related rows prefetched.
+
+    The list page pages by `query.page`/`per_page`; the API passes `limit` and `offset`."""
     qs = search_queryset(user, query)
     total = qs.count()
-    per_page = max(1, min(query.per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE))
-    pages = max(1, math.ceil(total / per_page))
-    page = max(1, query.page)
     warnings = []
-    if page > pages:
-        warnings.append(f"There is no page {page}; showing page {pages}.")
-        page = pages
-    offset = (page - 1) * per_page
-    if not total:
+    if offset is not None:
+        per_page = limit or DEFAULT_PER_PAGE
+        page = offset // per_page + 1
+    else:
+        per_page = max(1, min(query.per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE))
+        pages = max(1, math.ceil(total / per_page))
+        page = max(1, query.page)
+        if page > pages:
+            warnings.append(f"There is no page {page}; showing page {pages}.")
+            page = pages
+        offset = (page - 1) * per_page
+    if not total or offset >= total:
         items = []
     elif offset < DEFERRED_OFFSET:
         items = list(qs.prefetch_related(*page_prefetches())[offset:offset + per_page])

@@ -22,7 +22,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from rounds.audit import actions as audit
-from rounds.lib.api import ERRORS, offset_param
+from rounds.lib.api import ERRORS, limit_param, offset_param, page_of, paginate
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -85,9 +85,7 @@ class IssueOut(Schema):
     data: dict[str, str]
 
 
-class IssuePage(Schema):
-    count: int
-    items: list[IssueOut]
+IssuePage = page_of(IssueOut, "IssuePage")
 
 
 def _require_edit(request) -> None:
@@ -118,13 +116,13 @@ def batch_out(batch: ImportBatch) -> dict:
     }
 
 
-@router.get("", response={200: list[BatchOut], **ERRORS}, url_name="import_list")
-def list_imports(request, limit: int = 50, offset: int = offset_param()):
-    """Imports of your organization, newest first."""
+@router.get("", response={200: page_of(BatchOut), **ERRORS}, url_name="import_list")
+def list_imports(request, limit: int = limit_param(), offset: int = offset_param()):
+    """Imports of your organization, newest first. Paged with `limit` and `offset`; follow
+    `next` until it is null."""
     _require_edit(request)
-    limit = max(1, min(limit, 200))
-    batches = ImportBatch.objects.visible_to(request.user)[offset:offset + limit]
-    return [batch_out(b) for b in batches]
+    return paginate(ImportBatch.objects.visible_to(request.user), limit, offset, request,
+                    batch_out)
 
 
 @router.post("", response={201: UploadOut, **ERRORS}, url_name="import_upload")
@@ -171,25 +169,22 @@ def resume(request, uuid: UUID):
 
 
 @router.get("/{uuid}/issues", response={200: IssuePage, **ERRORS}, url_name="import_issues")
-def issues(request, uuid: UUID, outcome: RowOutcome | None = None, limit: int = 100,
+def issues(request, uuid: UUID, outcome: RowOutcome | None = None, limit: int = limit_param(),
            offset: int = offset_param()):
     """The report, by line: errors (one entry per field to fix), warnings on rows created
     without a value that could not be read (with the new candidate), likely duplicates and rows
-    already imported (with the matching candidate), rows that are not candidates."""
+    already imported (with the matching candidate), rows that are not candidates. Paged with
+    `limit` and `offset`; follow `next` until it is null."""
     batch = _get(request, uuid)
     qs = batch.issues.select_related("candidate")
     if outcome:
         qs = qs.filter(outcome=outcome)
-    limit = max(1, min(limit, 1000))
-    items = [
-        {
-            "line": i.line_number, "outcome": i.outcome, "field": i.field,
-            "message": i.message, "candidate_uuid": i.candidate.uuid if i.candidate else None,
-            "data": {k: str(v) for k, v in (i.data or {}).items()},
-        }
-        for i in qs[offset:offset + limit]
-    ]
-    audit.record_list(request, "import issues", shown=len(items),
+    page = paginate(qs, limit, offset, request, lambda i: {
+        "line": i.line_number, "outcome": i.outcome, "field": i.field,
+        "message": i.message, "candidate_uuid": i.candidate.uuid if i.candidate else None,
+        "data": {k: str(v) for k, v in (i.data or {}).items()},
+    })
+    audit.record_list(request, "import issues", shown=len(page["items"]),
                       filters={"import": str(batch.uuid), "outcome": outcome or ""},
                       contact_details=True)
-    return {"count": qs.count(), "items": items}
+    return page

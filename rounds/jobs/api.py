@@ -21,7 +21,15 @@ from ninja import Field, Router, Schema, Status
 from rounds.accounts.models import Site, User
 from rounds.candidates.choices import Profession, Setting
 from rounds.lib import jurisdictions
-from rounds.lib.api import ERRORS, ErrorOut, offset_param
+from rounds.lib.api import (
+    ERRORS,
+    PAGING,
+    ErrorOut,
+    limit_param,
+    offset_param,
+    page_of,
+    paginate,
+)
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 
@@ -270,11 +278,12 @@ def _resolve(request, data: dict) -> dict:
     return data
 
 
-@router.get("/", response={200: list[JobOut], **ERRORS},
-            summary="Jobs you can see, with filters and the size of each pipeline")
+@router.get("/", response={200: page_of(JobOut), **ERRORS},
+            summary="Jobs you can see, with filters and the size of each pipeline",
+            description=PAGING)
 def list_jobs(request, status: JobStatus | None = None, site_id: int | None = None,
               profession: Profession | None = None, q: str | None = None,
-              limit: int = 50, offset: int = offset_param()):
+              limit: int = limit_param(), offset: int = offset_param()):
     qs = Job.objects.visible_to(request.user).select_related("site").order_by("-opened_at", "-id")
     if status:
         qs = qs.filter(status=status)
@@ -284,10 +293,10 @@ def list_jobs(request, status: JobStatus | None = None, site_id: int | None = No
         qs = qs.filter(profession=profession)
     if q:
         qs = qs.filter(title__icontains=q)
-    limit = max(1, min(limit, 200))
-    jobs = list(qs[max(offset, 0):max(offset, 0) + limit])
-    counts = hooks.counts(j.pk for j in jobs)
-    return [_job_out(j, counts.get(j.pk, {})) for j in jobs]
+    page = paginate(qs, limit, offset, request)
+    counts = hooks.counts(j.pk for j in page["items"])
+    page["items"] = [_job_out(j, counts.get(j.pk, {})) for j in page["items"]]
+    return page
 
 
 def _blocked(exc: actions.PublishBlocked) -> Status:

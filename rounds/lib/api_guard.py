@@ -1,7 +1,8 @@
 """Input the JSON API refuses before any view reads it, with a JSON error instead of a server
 error: a body larger than allowed (413), a multipart body without a boundary, JSON nested deeper
 than any request needs or that is not JSON at all, and whole numbers no database column holds
-(above 2^63 - 1 or below -2^63, in the path, the query or a JSON body) — 422 naming the value.
+(above 2^63 - 1 or below -2^63, in the path, the query or a JSON body) — 422 naming the value;
+and the old `page`/`per_page` paging parameters (422: "use limit and offset").
 
 Everything else (types, ranges of each field) is the schema's and the views' to check."""
 
@@ -60,6 +61,10 @@ class ApiInputGuardMiddleware:
         return self.get_response(request)
 
     def check(self, request) -> JsonResponse | None:
+        for old in ("page", "per_page"):
+            if old in request.GET:
+                return _error("Lists are paged with `limit` and `offset`; use limit and offset.",
+                              422, old)
         for segment in request.path.split("/"):
             if _out_of_range(segment):
                 return _error(f"{segment} is out of range (at most {INT_MAX}).", 422, "path")

@@ -19,7 +19,7 @@ from ninja import Router, Schema, Status
 
 from rounds.audit import actions as audit
 from rounds.candidates.models import Candidate
-from rounds.lib.api import ERRORS, offset_param
+from rounds.lib.api import ERRORS, PAGING, limit_param, offset_param, page_of, paginate
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object, sees_everyone
 
@@ -28,7 +28,6 @@ from .choices import RateUnit, ShiftStatus
 from .models import Booking, NetworkMember, Shift
 
 router = Router(tags=["Locums"])
-LIST_MAX = 500
 FILL_DAYS = 90
 FILL_DAYS_MAX = 3650
 
@@ -201,10 +200,10 @@ def _member_out(member: NetworkMember) -> dict:
     }
 
 
-@router.get("/shifts", response={200: list[ShiftOut], **ERRORS},
-            summary="Shifts, soonest first; filter by site id and status")
+@router.get("/shifts", response={200: page_of(ShiftOut), **ERRORS},
+            summary="Shifts, soonest first; filter by site id and status", description=PAGING)
 def list_shifts(request, site: int | None = None, status: ShiftStatus | None = None,
-                limit: int = 100, offset: int = offset_param()):
+                limit: int = limit_param(), offset: int = offset_param()):
     from django.db.models import Prefetch
 
     rows = Shift.objects.visible_to(request.user).select_related("site").prefetch_related(
@@ -214,9 +213,8 @@ def list_shifts(request, site: int | None = None, status: ShiftStatus | None = N
         rows = rows.filter(site_id=site)
     if status is not None:
         rows = rows.filter(status=status)
-    limit, offset = max(1, min(limit, LIST_MAX)), max(offset, 0)
-    return [_shift_out(s, s.active[0] if s.active else None)
-            for s in rows.order_by("starts_at", "id")[offset:offset + limit]]
+    return paginate(rows.order_by("starts_at", "id"), limit, offset, request,
+                    lambda s: _shift_out(s, s.active[0] if s.active else None))
 
 
 @router.post("/shifts", response={201: ShiftDetailOut, **ERRORS},
@@ -254,19 +252,22 @@ def get_shift(request, uuid: UUID):
     return {**_shift_out(shift, _active_booking(shift)), "figures": figures.shift_figures(shift)}
 
 
-@router.get("/figures/sites", response={200: list[SiteFillOut], **ERRORS},
+@router.get("/figures/sites", response={200: page_of(SiteFillOut), **ERRORS},
+            description=PAGING,
             summary="Fill rate per site over the shifts posted in the last `days` days (90 by "
                     "default, at most 3650): posted, booked, cancelled, still open, unfilled, "
                     "the fill rate (booked over shifts whose outcome is known) and the median "
                     "minutes from posting, and from broadcast, to booking")
-def fill_rates_by_site(request, days: int = FILL_DAYS):
+def fill_rates_by_site(request, days: int = FILL_DAYS, limit: int = limit_param(),
+                       offset: int = offset_param()):
     from django.utils import timezone
 
     if not 1 <= days <= FILL_DAYS_MAX:
         raise ValidationError({"days": f"Between 1 and {FILL_DAYS_MAX} days."})
     now = timezone.now()
-    return figures.site_fill_rates(request.user.organization_id,
-                                   since=now - timedelta(days=days), at=now)
+    return paginate(figures.site_fill_rates(request.user.organization_id,
+                                            since=now - timedelta(days=days), at=now),
+                    limit, offset, request)
 
 
 @router.post("/shifts/{uuid}/broadcast", response={200: BroadcastOut, **ERRORS},
@@ -285,21 +286,20 @@ def broadcast_shift(request, uuid: UUID):
             "second_tier_at": result.second_tier_at}
 
 
-@router.get("/network", response={200: list[MemberOut], **ERRORS},
+@router.get("/network", response={200: page_of(MemberOut), **ERRORS},
             summary="The network's members (current by default; left=true for those who "
-                    "left); filter by list id")
+                    "left); filter by list id", description=PAGING)
 def list_members(request, list_id: int | None = None, left: bool = False,
-                 limit: int = 100, offset: int = offset_param()):
+                 limit: int = limit_param(), offset: int = offset_param()):
     _require_network_reader(request)
     rows = (NetworkMember.objects.visible_to(request.user).filter(left_on__isnull=not left)
             .select_related("candidate", "vouched_by").prefetch_related("lists", "muted_lists"))
     if list_id is not None:
         rows = rows.filter(lists__id=list_id)
-    limit, offset = max(1, min(limit, LIST_MAX)), max(offset, 0)
-    items = [_member_out(m) for m in rows.order_by("id")[offset:offset + limit]]
-    audit.record_list(request, "locum network", shown=len(items),
+    page = paginate(rows.order_by("id"), limit, offset, request, _member_out)
+    audit.record_list(request, "locum network", shown=len(page["items"]),
                       filters={"list_id": list_id, "left": left})
-    return items
+    return page
 
 
 @router.post("/network", response={200: MemberOut, 201: MemberOut, **ERRORS},

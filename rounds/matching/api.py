@@ -28,7 +28,16 @@ from pydantic import Field
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS, ErrorOut, offset_param
+from rounds.lib.api import (
+    ERRORS,
+    PAGING,
+    ErrorOut,
+    limit_param,
+    next_url,
+    offset_param,
+    page_of,
+    paginate,
+)
 from rounds.lib.permissions import can_admin, can_edit
 from rounds.lib.tenancy import access_object
 
@@ -40,7 +49,7 @@ from .posting import PostingError, read_posting
 from .views import in_pipeline, job_queryset, rank_for
 
 router = Router(tags=["Matching"])
-MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000  # the ranking reads no further (an offset beyond it: an empty page)
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -71,17 +80,19 @@ class ExcludedOut(Schema):
 
 
 class RankingOut(Schema):
+    count: int = Field(description="How many the list holds (after the pipeline and near-miss "
+                       "filters)")
+    next: str | None = Field(description="URL of the next page with the same filters; null on "
+                             "the last page (for POST /rank, post the same body to it)")
+    items: list[MatchOut]
     job: UUID | None = None
     understood: list[str] = Field(description="What matching understood of the job, in words")
     warnings: list[str]
-    total: int = Field(description="Candidates ranked (those excluded by law not counted)")
+    ranked: int = Field(description="Candidates ranked (those excluded by law not counted)")
     excluded: list[ExcludedOut]
     weights: dict[str, float]
     applicable: list[str] = Field(description="Components that apply to this job")
     elapsed_ms: float
-    limit: int
-    offset: int
-    results: list[MatchOut]
 
 
 class JobMatchOut(Schema):
@@ -145,20 +156,19 @@ def posting_errors(exc: Exception) -> dict[str, str]:
         return {head: rest}
     return {"body": str(exc)}
 
-def _limits(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_LIMIT)), max(0, min(offset, 1_000_000))
-
-
-def _ranking_out(ranking: Ranking, spec: JobSpec, *, limit: int, job: Job | None = None,
+def _ranking_out(request, ranking: Ranking, spec: JobSpec, *, job: Job | None = None,
                  pipeline: dict[int, str] | None = None) -> dict:
     pipeline = pipeline or {}
+    end = ranking.offset + len(ranking.results)
     return {
+        "count": ranking.listed,
+        "next": next_url(request, end) if ranking.results and end < ranking.listed else None,
         "job": job.uuid if job else None, "understood": spec.summary(),
-        "warnings": ranking.warnings, "total": ranking.total,
+        "warnings": ranking.warnings, "ranked": ranking.total,
         "excluded": [{"reason": r, "count": n} for r, n in ranking.excluded],
         "weights": ranking.weights, "applicable": ranking.applicable,
-        "elapsed_ms": round(ranking.elapsed_ms, 1), "limit": limit, "offset": ranking.offset,
-        "results": [
+        "elapsed_ms": round(ranking.elapsed_ms, 1),
+        "items": [
             {"rank": m.rank, "candidate": m.candidate.uuid, "name": m.candidate.full_name,
              "external_id": m.external_id, "score": m.score, "band": m.band,
              "components": {k: round(v, 4) for k, v in m.components.items()},
@@ -194,38 +204,35 @@ def _weights_out(request) -> dict:
             "and gaps",
     description="`include_pipeline=false` (the default) leaves out the people already in the "
                 "job's pipeline; `near_misses_only` keeps those missing something the job asks "
-                "for; `limit` (1–200, default 25) and `offset` page through the ranking. 404 for "
+                "for. " + PAGING + " 404 for "
                 "a job outside your organization or, for hiring managers, outside their jobs.",
 )
-def job_matches(request, uuid: UUID, limit: int = 25, offset: int = offset_param(),
+def job_matches(request, uuid: UUID, limit: int = limit_param(), offset: int = offset_param(),
                 near_misses_only: bool = False, include_pipeline: bool = False):
     job = access_object(job_queryset(), request.user, uuid=uuid)
-    limit, offset = _limits(limit, offset)
     pipeline = in_pipeline(request.user, job)
     spec = spec_for_job(job)
-    ranking = rank_for(request.user, spec, limit=limit, offset=offset,
+    ranking = rank_for(request.user, spec, limit=limit, offset=min(offset, MAX_OFFSET),
                        skip_ids=() if include_pipeline else list(pipeline),
                        near_misses_only=near_misses_only)
-    return _ranking_out(ranking, spec, limit=limit, job=job, pipeline=pipeline)
+    return _ranking_out(request, ranking, spec, job=job, pipeline=pipeline)
 
 
 @router.get(
-    "/candidates/{uuid}/jobs", response={200: list[JobMatchOut], **ERRORS, 503: ErrorOut},
+    "/candidates/{uuid}/jobs", response={200: page_of(JobMatchOut), **ERRORS, 503: ErrorOut},
     summary="The open jobs a candidate fits best, best first",
-    description="Jobs you can see that are open; `limit` 1–50, default 5. 404 for a candidate "
+    description="Jobs you can see that are open. " + PAGING + " 404 for a candidate "
                 "outside your organization or, for hiring managers, outside their jobs.",
 )
-def candidate_jobs(request, uuid: UUID, limit: int = 5):
+def candidate_jobs(request, uuid: UUID, limit: int = limit_param(),
+                   offset: int = offset_param()):
     candidate = access_object(Candidate.objects.current(), request.user, uuid=uuid)
-    found = jobs_for_candidate(candidate, limit=max(1, min(limit, 50)),
-                               jobs=Job.objects.visible_to(request.user).open())
-    return [
-        {"job": jm.job.uuid, "title": jm.job.title, "status": jm.job.status,
-         "score": jm.match.score, "band": jm.match.band,
-         "components": jm.match.components,
-         "reasons": jm.match.reasons, "gaps": jm.match.gaps, "near_miss": jm.match.near_miss}
-        for jm in found
-    ]
+    jobs = Job.objects.visible_to(request.user).open()
+    found = jobs_for_candidate(candidate, limit=jobs.count(), jobs=jobs)
+    return paginate(found, limit, offset, request, lambda jm: {
+        "job": jm.job.uuid, "title": jm.job.title, "status": jm.job.status,
+        "score": jm.match.score, "band": jm.match.band, "components": jm.match.components,
+        "reasons": jm.match.reasons, "gaps": jm.match.gaps, "near_miss": jm.match.near_miss})
 
 
 @router.post(
@@ -256,8 +263,8 @@ def feedback(request, uuid: UUID, payload: FeedbackIn):
                 "`@graph` or list holding one, or a whole HTML page with its "
                 "`application/ld+json` script, is accepted). Nothing is saved. 400 names the "
                 "field that can't be read, "
-                "e.g. {\"detail\": \"title: ...\", \"errors\": {\"title\": [...]}}. `limit` "
-                "(1–200, default 25) and `offset` page through the ranking.",
+                "e.g. {\"detail\": \"title: ...\", \"errors\": {\"title\": [...]}}. " + PAGING
+                + " Post the same body to `next`.",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"type": "object", "additionalProperties": True},
         "example": {"@context": "https://schema.org", "@type": "JobPosting",
@@ -267,15 +274,14 @@ def feedback(request, uuid: UUID, payload: FeedbackIn):
                         "addressRegion": "AB", "addressCountry": "CA"}}},
     }}}},
 )
-def rank_posting(request, limit: int = 25, offset: int = offset_param()):
-    limit, offset = _limits(limit, offset)
+def rank_posting(request, limit: int = limit_param(), offset: int = offset_param()):
     try:
         posting = read_posting(request.body)
     except PostingError as exc:
         raise ValidationError(posting_errors(exc)) from None
     spec = JobSpec.from_posting(posting)
-    ranking = rank_for(request.user, spec, limit=limit, offset=offset)
-    return _ranking_out(ranking, spec, limit=limit)
+    ranking = rank_for(request.user, spec, limit=limit, offset=min(offset, MAX_OFFSET))
+    return _ranking_out(request, ranking, spec)
 
 
 @router.get("/weights", response={200: WeightsOut, **ERRORS},

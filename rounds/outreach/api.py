@@ -19,7 +19,7 @@ from ninja import Field, Header, Router, Schema, Status
 
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS, offset_param
+from rounds.lib.api import ERRORS, PAGING, limit_param, offset_param, page_of, paginate
 from rounds.lib.permissions import can_edit
 from rounds.lib.tenancy import access_object
 from rounds.messaging import policy
@@ -31,7 +31,6 @@ from . import actions, drafts
 from .models import MessageTemplate
 
 router = Router(tags=["Outreach"])
-MESSAGES_MAX = 200
 
 
 class TemplateOut(Schema):
@@ -111,10 +110,12 @@ def _candidate(request, uuid: UUID) -> Candidate:
         request.user, uuid=uuid)
 
 
-@router.get("/templates", response={200: list[TemplateOut], **ERRORS},
-            summary="Your organization's message templates")
-def list_templates(request, archived: bool = False):
-    return list(MessageTemplate.objects.visible_to(request.user).filter(is_archived=archived))
+@router.get("/templates", response={200: page_of(TemplateOut), **ERRORS},
+            summary="Your organization's message templates", description=PAGING)
+def list_templates(request, archived: bool = False, limit: int = limit_param(),
+                   offset: int = offset_param()):
+    return paginate(MessageTemplate.objects.visible_to(request.user).filter(is_archived=archived)
+                    .order_by("name", "id"), limit, offset, request)
 
 
 @router.post("/templates", response={201: TemplateOut, **ERRORS},
@@ -181,12 +182,11 @@ def send_message(request, uuid: UUID, payload: MessageIn,
     return Status(200 if replay else 201, message)
 
 
-@router.get("/candidates/{uuid}/messages", response={200: list[MessageOut], **ERRORS},
+@router.get("/candidates/{uuid}/messages", response={200: page_of(MessageOut), **ERRORS},
             summary="A candidate's messages in and out, newest first, with status and why "
-                    "(held until, not sent because)")
-def candidate_messages(request, uuid: UUID, limit: int = 50, offset: int = offset_param()):
+                    "(held until, not sent because)", description=PAGING)
+def candidate_messages(request, uuid: UUID, limit: int = limit_param(),
+                       offset: int = offset_param()):
     candidate = _candidate(request, uuid)
-    limit = max(1, min(limit, MESSAGES_MAX))
-    offset = max(offset, 0)
-    return list(Message.objects.visible_to(request.user).filter(candidate=candidate)
-                .order_by("-created_at", "-id")[offset:offset + limit])
+    return paginate(Message.objects.visible_to(request.user).filter(candidate=candidate)
+                    .order_by("-created_at", "-id"), limit, offset, request)

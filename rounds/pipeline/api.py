@@ -19,7 +19,7 @@ from ninja import Router, Schema, Status
 from rounds.accounts.models import User
 from rounds.candidates.models import Candidate
 from rounds.jobs.models import Job
-from rounds.lib.api import ERRORS, offset_param
+from rounds.lib.api import ERRORS, PAGING, limit_param, offset_param, page_of, paginate
 from rounds.lib.permissions import can_edit, can_work_pipeline
 from rounds.lib.tenancy import access_object
 
@@ -140,20 +140,23 @@ def _owner(request, owner_id: int | None, field: str = "owner_id") -> User | Non
     return owner
 
 
-@router.get("/stages", response={200: list[StageOut], **ERRORS},
-            summary="The organization's pipeline stages, in order")
-def list_stages(request):
+@router.get("/stages", response={200: page_of(StageOut), **ERRORS},
+            summary="The organization's pipeline stages, in order", description=PAGING)
+def list_stages(request, limit: int = limit_param(), offset: int = offset_param()):
     from .views import org_stages
 
-    return [{"id": s.pk, "name": s.name, "sequence": s.sequence, "kind": s.kind,
-             "needs_reason": s.needs_reason} for s in org_stages(request.user.organization_id)]
+    return paginate(list(org_stages(request.user.organization_id)), limit, offset, request,
+                    lambda s: {"id": s.pk, "name": s.name, "sequence": s.sequence,
+                               "kind": s.kind, "needs_reason": s.needs_reason})
 
 
-@router.get("/applications", response={200: list[ApplicationOut], **ERRORS},
-            summary="Applications you can see, filtered by job, candidate, stage or owner")
+@router.get("/applications", response={200: page_of(ApplicationOut), **ERRORS},
+            summary="Applications you can see, filtered by job, candidate, stage or owner",
+            description=PAGING)
 def list_applications(request, job: UUID | None = None, candidate: UUID | None = None,
                       stage: int | None = None, owner_id: int | None = None,
-                      open: bool | None = None, limit: int = 100, offset: int = offset_param()):
+                      open: bool | None = None, limit: int = limit_param(),
+                      offset: int = offset_param()):
     qs = _applications(request).order_by("next_action_due_at", "id")
     if job:
         qs = qs.filter(job__uuid=job)
@@ -166,9 +169,7 @@ def list_applications(request, job: UUID | None = None, candidate: UUID | None =
     if open is not None:
         qs = qs.filter(stage__kind=StageKind.ACTIVE) if open else qs.exclude(
             stage__kind=StageKind.ACTIVE)
-    limit = max(1, min(limit, 500))
-    offset = max(offset, 0)
-    return [_app_out(a) for a in qs[offset:offset + limit]]
+    return paginate(qs, limit, offset, request, _app_out)
 
 
 @router.post("/applications", response={201: ApplicationOut, **ERRORS},
@@ -230,11 +231,13 @@ def set_next_action(request, application_id: int, payload: NextActionIn):
     return _app_out(_application(request, application_id))
 
 
-@router.get("/applications/{application_id}/history", response={200: list[StageChangeOut],
-                                                                 **ERRORS},
-            summary="Every stage change of an application: from, to, who, when, why")
-def application_history(request, application_id: int):
+@router.get("/applications/{application_id}/history",
+            response={200: page_of(StageChangeOut), **ERRORS},
+            summary="Every stage change of an application: from, to, who, when, why",
+            description=PAGING)
+def application_history(request, application_id: int, limit: int = limit_param(),
+                        offset: int = offset_param()):
     app = _application(request, application_id)
     changes = (StageChange.objects.filter(application=app)
                .select_related("from_stage", "to_stage", "actor").order_by("at", "id"))
-    return [_change_out(c) for c in changes]
+    return paginate(changes, limit, offset, request, _change_out)

@@ -85,14 +85,14 @@ def test_sites_create_list_get_patch(recruiter, org):
     assert created.status_code == 201, created.content
     site = created.json()
     assert site["located"] is True and site["time_zone"] == "America/Edmonton"
-    assert [s["name"] for s in api.get("/sites").json()] == ["Calgary Central"]
+    assert [s["name"] for s in api.get("/sites").json()["items"]] == ["Calgary Central"]
     assert api.get(f"/sites/{site['id']}").json()["postal_code"] == "T2P 1J9"
     patched = api.patch(f"/sites/{site['id']}", {"is_active": False, "phone": "403 555 0111"})
     assert patched.status_code == 200
     assert patched.json()["is_active"] is False
     assert patched.json()["phone"] == "+14035550111"
     assert patched.json()["name"] == "Calgary Central"
-    assert api.get("/sites?active=true").json() == []
+    assert api.get("/sites?active=true").json()["items"] == []
 
 
 def test_site_duplicate_name_is_400_naming_the_field(owner, org):
@@ -127,17 +127,17 @@ def test_outsider_gets_404_for_another_orgs_site(owner, org, outsider):
     assert api.get(f"/sites/{site.pk}").status_code == 404
     assert api.get(f"/sites/{site.pk}").json() == {"detail": "Not found"}
     assert api.patch(f"/sites/{site.pk}", {"name": "Hacked"}).status_code == 404
-    assert api.get("/sites").json() == []
+    assert api.get("/sites").json()["items"] == []
     site.refresh_from_db()
     assert site.name == "Calgary Central"
 
 
 def test_users_list_is_for_admins_of_the_org_only(owner, recruiter, outsider, other_org):
-    emails = {u["email"] for u in Api(owner).get("/users").json()}
+    emails = {u["email"] for u in Api(owner).get("/users").json()["items"]}
     assert emails == {"owner@prairie.test", "recruiter@prairie.test"}
     assert Api(recruiter).get("/users").status_code == 403
     outsider_owner = User.objects.get(email="owner@lonestar.test")
-    foreign = {u["email"] for u in Api(outsider_owner).get("/users").json()}
+    foreign = {u["email"] for u in Api(outsider_owner).get("/users").json()["items"]}
     assert "owner@prairie.test" not in foreign
 
 
@@ -152,11 +152,11 @@ def test_invitations_create_list_delete(owner, org):
     assert body["accept_url"] is None
     token = Invitation.objects.get(pk=body["id"]).token
     assert f"/accounts/invite/{token}/" in sent_mail()[0].body
-    listed = api.get("/invitations").json()
+    listed = api.get("/invitations").json()["items"]
     assert [i["email"] for i in listed] == ["new.nurse@prairie.test"]
     assert listed[0]["accept_url"] is None
     assert api.delete(f"/invitations/{body['id']}").status_code == 204
-    assert api.get("/invitations").json() == []
+    assert api.get("/invitations").json()["items"] == []
     assert Invitation.objects.get(pk=body["id"]).status == "revoked"
 
 
@@ -165,7 +165,7 @@ def test_invitation_link_is_returned_when_the_email_could_not_go(owner, org, ref
     assert created.status_code == 201
     assert created.json()["accept_url"] is None  # on its way: only the invitee has the link
     sent_mail()  # the worker tries; the mail server refuses the address for good
-    [listed] = Api(owner).get("/invitations").json()
+    [listed] = Api(owner).get("/invitations").json()["items"]
     assert listed["email_status"] == "failed"
     token = Invitation.objects.get(pk=listed["id"]).token
     assert listed["accept_url"].endswith(f"/accounts/invite/{token}/")
@@ -200,7 +200,7 @@ def test_invitations_are_403_for_non_admins(request, persona, owner, org):
 def test_outsider_admin_never_sees_or_revokes_another_orgs_invitations(owner, org, other_org):
     inv = do_invite_user(org, email="x@prairie.test", role=Role.RECRUITER, actor=owner)
     api = Api(User.objects.get(email="owner@lonestar.test"))
-    assert api.get("/invitations").json() == []
+    assert api.get("/invitations").json()["items"] == []
     assert api.delete(f"/invitations/{inv.pk}").status_code == 404
     inv.refresh_from_db()
     assert inv.revoked_at is None

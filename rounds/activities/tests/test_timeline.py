@@ -150,7 +150,7 @@ def test_activity_feed_api_is_scoped(login, recruiter, outsider, candidate):
     body = login(recruiter).get("/api/activities?kind=note").json()
     assert [i["id"] for i in body["items"]] == [note.pk]
     assert body["items"][0]["candidate_uuid"] == str(candidate.uuid)
-    assert login(outsider).get("/api/activities").json()["total"] == 0
+    assert login(outsider).get("/api/activities").json()["count"] == 0
     assert login(outsider).get(f"/api/activities/{note.pk}").status_code == 404
     assert login(recruiter).get(f"/api/activities/{note.pk}").status_code == 200
     bad = login(recruiter).get("/api/activities?kind=telegram")

@@ -17,8 +17,8 @@ def list_events(org):
 def test_each_page_of_the_api_list_is_one_audit_event(login, recruiter, org):
     make_candidates(org, recruiter, 5)
     client = login(recruiter)
-    for offset in ("1", "2"):
-        response = client.get("/api/candidates", {"per_page": "3", "page": offset})
+    for offset in ("0", "3"):
+        response = client.get("/api/candidates", {"limit": "3", "offset": offset})
         assert response.status_code == 200
     events = list(list_events(org).order_by("id"))
     assert len(events) == 2

@@ -47,7 +47,8 @@ def test_list_pairs(login, recruiter, candidate, twin):
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1
-    pair = body["pairs"][0]
+    assert body["next"] is None
+    pair = body["items"][0]
     assert {pair["first"]["uuid"], pair["second"]["uuid"]} == {str(candidate.uuid),
                                                                str(twin.uuid)}
     assert pair["reasons"] == ["same email amara.okafor@example.com"]

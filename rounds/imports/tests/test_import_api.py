@@ -33,7 +33,7 @@ def test_upload_start_status_and_issues(login, recruiter):
     issues = client.get(f"/api/imports/{uuid}/issues?outcome=error").json()
     assert issues["count"] == 1
     assert issues["items"][0]["line"] == 3 and issues["items"][0]["field"] == "last_name"
-    assert client.get("/api/imports").json()[0]["uuid"] == uuid
+    assert client.get("/api/imports").json()["items"][0]["uuid"] == uuid
 
 
 def test_reupload_reports_the_earlier_import(login, recruiter):
@@ -126,4 +126,4 @@ def test_outsider_gets_404(login, recruiter, outsider):
     assert client.post(f"/api/imports/{batch['uuid']}/start", {"mapping": batch["mapping"]},
                        content_type="application/json").status_code == 404
     assert client.post(f"/api/imports/{batch['uuid']}/resume").status_code == 404
-    assert client.get("/api/imports").json() == []
+    assert client.get("/api/imports").json()["items"] == []

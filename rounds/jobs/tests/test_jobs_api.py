@@ -35,7 +35,7 @@ def test_create_job_with_upside_down_pay_is_400_naming_the_field(login, recruite
 def test_list_retrieve_and_patch(login, recruiter, job, candidate):
     do_add_to_pipeline(candidate, job, actor=recruiter)
     client = login(recruiter)
-    listed = client.get("/api/jobs/", {"status": "open"}).json()
+    listed = client.get("/api/jobs/", {"status": "open"}).json()["items"]
     assert [j["title"] for j in listed] == [job.title] and listed[0]["in_pipeline"] == 1
     detail = client.get(f"/api/jobs/{job.uuid}").json()
     assert {p["stage"]: p["count"] for p in detail["pipeline"]}["Sourced"] == 1
@@ -67,7 +67,7 @@ def test_outsider_gets_404_json_on_every_job_api_route(login, outsider, job):
     assert post(client, f"/api/jobs/{job.uuid}/requirements", {"text": "x"}).status_code == 404
     response = client.delete(f"/api/jobs/{job.uuid}/requirements/{req.pk}")
     assert response.status_code == 404 and response.json() == {"detail": "Not found"}
-    assert client.get("/api/jobs/").json() == []
+    assert client.get("/api/jobs/").json()["items"] == []
     job.refresh_from_db()
     assert job.title != "x"
 
@@ -83,5 +83,5 @@ def test_read_only_gets_403_on_writes(login, read_only, job):
 def test_hiring_manager_api_sees_only_their_jobs(login, hiring_manager, job, other_job):
     job.hiring_team.add(hiring_manager)
     client = login(hiring_manager)
-    assert [j["title"] for j in client.get("/api/jobs/").json()] == [job.title]
+    assert [j["title"] for j in client.get("/api/jobs/").json()["items"]] == [job.title]
     assert client.get(f"/api/jobs/{other_job.uuid}").status_code == 404

@@ -98,11 +98,11 @@ def test_shifts_are_listed_and_filtered_by_site_and_status(login, recruiter, sit
     b = make_shift(org, airdrie, status=ShiftStatus.OFFERED)
     make_shift(other_org, Site.objects.create(organization=other_org, name="Austin"))
     client = login(recruiter)
-    every = client.get("/api/locums/shifts").json()
+    every = client.get("/api/locums/shifts").json()["items"]
     assert {s["uuid"] for s in every} == {str(a.uuid), str(b.uuid)}
-    by_site = client.get("/api/locums/shifts", {"site": airdrie.pk}).json()
+    by_site = client.get("/api/locums/shifts", {"site": airdrie.pk}).json()["items"]
     assert [s["uuid"] for s in by_site] == [str(b.uuid)]
-    by_status = client.get("/api/locums/shifts", {"status": "open"}).json()
+    by_status = client.get("/api/locums/shifts", {"status": "open"}).json()["items"]
     assert [s["uuid"] for s in by_status] == [str(a.uuid)]
     assert client.get("/api/locums/shifts", {"status": "lost"}).status_code == 422
 
@@ -141,13 +141,13 @@ def test_fill_rates_by_site(login, recruiter, read_only, hiring_manager, outside
     for user in (recruiter, read_only, hiring_manager):
         response = login(user).get("/api/locums/figures/sites")
         assert response.status_code == 200, response.content
-        assert response.json() == [{
+        assert response.json()["items"] == [{
             "site_id": site.pk, "site": "Red Deer Clinic", "posted": 2, "booked": 1,
             "cancelled": 1, "open": 0, "unfilled": 0, "fill_rate": 0.5,
             "median_minutes_to_book": 40.0, "median_minutes_broadcast_to_book": 10.0}]
-    year = login(recruiter).get("/api/locums/figures/sites", {"days": 365}).json()
+    year = login(recruiter).get("/api/locums/figures/sites", {"days": 365}).json()["items"]
     assert [r["site"] for r in year] == ["Airdrie", "Red Deer Clinic"]
-    assert login(outsider).get("/api/locums/figures/sites").json() == [
+    assert login(outsider).get("/api/locums/figures/sites").json()["items"] == [
         {"site_id": theirs.pk, "site": "Austin", "posted": 1, "booked": 1, "cancelled": 0,
          "open": 0, "unfilled": 0, "fill_rate": 1.0, "median_minutes_to_book": None,
          "median_minutes_broadcast_to_book": None}]
@@ -187,10 +187,10 @@ def test_the_network_is_listed_and_a_candidate_added_once(login, recruiter, org,
     assert first.json()["list_ids"] == [lst.pk] and first.json()["is_favourite"]
     again = post_json(client, "/api/locums/network", body)
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
-    members = client.get("/api/locums/network").json()
+    members = client.get("/api/locums/network").json()["items"]
     assert [m["name"] for m in members] == ["Amara Okafor"]
     assert members[0]["vouched_by"] == str(recruiter)
-    assert client.get("/api/locums/network", {"list_id": lst.pk + 1}).json() == []
+    assert client.get("/api/locums/network", {"list_id": lst.pk + 1}).json()["items"] == []
     from rounds.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(object_type="networkmember", via="api").exists()
@@ -212,7 +212,7 @@ def test_an_outsider_gets_404_on_every_object(login, outsider, site, org, candid
     assert client.post(f"/api/locums/shifts/{shift.uuid}/broadcast").status_code == 404
     assert post_json(client, "/api/locums/network",
                      {"candidate_uuid": str(candidate.uuid)}).status_code == 404
-    assert client.get("/api/locums/shifts").json() == []
+    assert client.get("/api/locums/shifts").json()["items"] == []
     assert post_json(client, "/api/locums/shifts", shift_body(site)).status_code == 400
     assert Shift.objects.count() == 1 and not NetworkMember.objects.exists()
 

@@ -30,19 +30,19 @@ def test_job_matches_ranked_with_components_reasons_and_exclusions(login, recrui
     response = login(recruiter).get(matches(match_job))
     assert response.status_code == 200
     body = response.json()
-    assert [r["name"] for r in body["results"]] == ["Amara Okafor", "Bilal Rahman"]
-    best = body["results"][0]
+    assert [r["name"] for r in body["items"]] == ["Amara Okafor", "Bilal Rahman"]
+    best = body["items"][0]
     assert best["rank"] == 1 and best["candidate"] == str(pool["amara"].uuid)
     assert 0 < best["score"] <= 100 and best["near_miss"] is False
     assert best["band"] == "Strong fit"
     assert set(best["components"]) >= {"profession", "specialty", "licence", "distance"}
     assert "Licensed in AB" in best["reasons"] and best["in_pipeline"] is None
-    assert body["results"][1]["gaps"] and body["results"][1]["near_miss"] is True
-    assert body["total"] == 2
+    assert body["items"][1]["gaps"] and body["items"][1]["near_miss"] is True
+    assert body["count"] == 2
     assert {e["reason"]: e["count"] for e in body["excluded"]} == {
         "Their profession can't legally fill this role": 1, "Asked not to be contacted": 1}
     assert "licence: Alberta" in body["understood"] and body["job"] == str(match_job.uuid)
-    assert body["limit"] == 25 and body["offset"] == 0 and body["elapsed_ms"] >= 0
+    assert body["next"] is None and body["ranked"] == 2 and body["elapsed_ms"] >= 0
 
 
 def test_job_matches_leave_out_the_pipeline_unless_asked_and_page(login, recruiter, match_job,
@@ -50,21 +50,21 @@ def test_job_matches_leave_out_the_pipeline_unless_asked_and_page(login, recruit
     do_add_to_pipeline(pool["amara"], match_job, actor=recruiter)
     client = login(recruiter)
     body = client.get(matches(match_job)).json()
-    assert [r["name"] for r in body["results"]] == ["Bilal Rahman"]
+    assert [r["name"] for r in body["items"]] == ["Bilal Rahman"]
     body = get(client, matches(match_job), include_pipeline="true", limit=1).json()
-    assert [(r["name"], r["in_pipeline"]) for r in body["results"]] == [
+    assert [(r["name"], r["in_pipeline"]) for r in body["items"]] == [
         ("Amara Okafor", "Sourced")]
     body = get(client, matches(match_job), include_pipeline="true", limit=1, offset=1).json()
-    assert [(r["rank"], r["name"]) for r in body["results"]] == [(2, "Bilal Rahman")]
+    assert [(r["rank"], r["name"]) for r in body["items"]] == [(2, "Bilal Rahman")]
     body = get(client, matches(match_job), include_pipeline="true",
                near_misses_only="true").json()
-    assert [r["name"] for r in body["results"]] == ["Bilal Rahman"]
+    assert [r["name"] for r in body["items"]] == ["Bilal Rahman"]
 
 
 def test_candidate_jobs_best_first(login, recruiter, match_job, np_job, pool):
     response = login(recruiter).get(f"/api/matching/candidates/{pool['amara'].uuid}/jobs")
     assert response.status_code == 200
-    body = response.json()
+    body = response.json()["items"]
     assert body[0]["job"] == str(match_job.uuid) and body[0]["title"] == match_job.title
     assert body[0]["score"] >= body[-1]["score"] and "Licensed in AB" in body[0]["reasons"]
 
@@ -123,7 +123,7 @@ def test_rank_a_posting_without_saving_a_job(login, recruiter, match_job, pool):
     response = send(login(recruiter), "post", "/api/matching/rank?limit=5", POSTING)
     assert response.status_code == 200
     body = response.json()
-    assert body["job"] is None and body["results"][0]["name"] == "Amara Okafor"
+    assert body["job"] is None and body["items"][0]["name"] == "Amara Okafor"
     assert "Physician" in body["understood"]
 
 
@@ -132,7 +132,7 @@ def test_rank_accepts_an_html_page(login, recruiter, pool):
             + "</script></head><body>Family Physician</body></html>")
     response = login(recruiter).post("/api/matching/rank", data=page, content_type="text/html")
     assert response.status_code == 200
-    assert response.json()["results"][0]["name"] == "Amara Okafor"
+    assert response.json()["items"][0]["name"] == "Amara Okafor"
 
 
 @pytest.mark.parametrize("posting, field", [
@@ -164,11 +164,11 @@ def test_hiring_manager_ranks_only_the_people_in_their_jobs(login, recruiter, hi
     do_add_to_pipeline(pool["bilal"], match_job, actor=recruiter)
     client = login(hiring_manager)
     body = get(client, matches(match_job), include_pipeline="true").json()
-    assert [r["name"] for r in body["results"]] == ["Bilal Rahman"] and body["total"] == 1
+    assert [r["name"] for r in body["items"]] == ["Bilal Rahman"] and body["count"] == 1
     body = send(client, "post", "/api/matching/rank", POSTING).json()
-    assert [r["name"] for r in body["results"]] == ["Bilal Rahman"]
+    assert [r["name"] for r in body["items"]] == ["Bilal Rahman"]
     assert client.get(matches(np_job)).status_code == 404
-    jobs = client.get(f"/api/matching/candidates/{pool['bilal'].uuid}/jobs").json()
+    jobs = client.get(f"/api/matching/candidates/{pool['bilal'].uuid}/jobs").json()["items"]
     assert [j["title"] for j in jobs] == [match_job.title]
     assert client.get(f"/api/matching/candidates/{pool['amara'].uuid}/jobs").status_code == 404
 
@@ -183,7 +183,7 @@ def test_outsider_gets_404(login, outsider, match_job, pool):
     assert response.status_code == 404
     # Their own ranking of a posting never holds our people.
     body = send(client, "post", "/api/matching/rank", POSTING).json()
-    assert body["results"] == [] and body["total"] == 0
+    assert body["items"] == [] and body["count"] == 0
     assert not MatchFeedback.objects.exists()
 
 
@@ -202,5 +202,5 @@ def test_hiring_manager_with_no_one_in_their_pipelines_ranks_no_one(login, hirin
     match_job.hiring_team.add(hiring_manager)
     client = login(hiring_manager)
     body = client.get(matches(match_job)).json()
-    assert body["results"] == [] and body["total"] == 0
-    assert send(client, "post", "/api/matching/rank", POSTING).json()["results"] == []
+    assert body["items"] == [] and body["count"] == 0
+    assert send(client, "post", "/api/matching/rank", POSTING).json()["items"] == []

@@ -49,7 +49,7 @@ def test_create_and_list_templates(login, recruiter, org):
     assert status == 201, body
     assert body["version"] == 1 and body["channel"] == "email"
     status, body = call(client, "get", f"{BASE}/templates")
-    assert status == 200 and [t["name"] for t in body] == ["Intro"]
+    assert status == 200 and [t["name"] for t in body["items"]] == ["Intro"]
 
 
 def test_unknown_field_is_400_naming_the_field_and_the_part(login, recruiter):
@@ -69,7 +69,7 @@ def test_templates_are_written_by_editors_and_read_within_the_organization(
                      {"name": "X", "subject": "s", "body": "b"})
     assert status == 403
     status, body = call(login(outsider), "get", f"{BASE}/templates")
-    assert status == 200 and body == []
+    assert status == 200 and body["items"] == []
     assert MessageTemplate.objects.count() == 1
 
 
@@ -207,6 +207,7 @@ def test_list_a_candidates_messages_newest_first_with_status(login, recruiter, r
     Message.objects.filter(channel="sms").update(status=MessageStatus.UNKNOWN)
     status, body = call(client, "get", path)
     assert status == 200
+    body = body["items"]
     assert [(m["channel"], m["status"]) for m in body] == [("sms", "unknown"),
                                                           ("email", "queued")]
     assert body[1]["subject"] == "A role in Red Deer"

@@ -13,7 +13,7 @@ def post(client, url, data, method="post"):
 
 
 def test_stages_in_order(login, recruiter):
-    names = [s["name"] for s in login(recruiter).get("/api/pipeline/stages").json()]
+    names = [s["name"] for s in login(recruiter).get("/api/pipeline/stages").json()["items"]]
     assert names[:3] == ["Sourced", "Contacted", "Engaged"] and names[-2:] == [
         "Rejected", "Withdrawn"]
 
@@ -39,7 +39,7 @@ def test_create_move_and_history(login, recruiter, candidate, job, stages):
     response = post(client, f"/api/pipeline/applications/{app_id}/move",
                     {"stage": stages["Rejected"].pk, "reason": "licensure"})
     assert response.status_code == 200 and response.json()["disposition_reason"] == "licensure"
-    history = client.get(f"/api/pipeline/applications/{app_id}/history").json()
+    history = client.get(f"/api/pipeline/applications/{app_id}/history").json()["items"]
     assert [(h["from_stage"], h["to_stage"], h["reason"]) for h in history] == [
         (None, "Sourced", ""), ("Sourced", "Screened", ""), ("Screened", "Rejected", "licensure")]
     assert {h["actor_id"] for h in history} == {recruiter.pk}
@@ -48,10 +48,10 @@ def test_create_move_and_history(login, recruiter, candidate, job, stages):
 def test_list_filters(login, recruiter, application, stages):
     client = login(recruiter)
     url = "/api/pipeline/applications"
-    assert len(client.get(url, {"job": str(application.job.uuid)}).json()) == 1
-    assert len(client.get(url, {"stage": stages["Offer"].pk}).json()) == 0
+    assert len(client.get(url, {"job": str(application.job.uuid)}).json()["items"]) == 1
+    assert len(client.get(url, {"stage": stages["Offer"].pk}).json()["items"]) == 0
     assert len(client.get(url, {"candidate": str(application.candidate.uuid),
-                                "owner_id": recruiter.pk}).json()) == 1
+                                "owner_id": recruiter.pk}).json()["items"]) == 1
 
 
 def test_next_action_required_and_editable(login, recruiter, application):
@@ -84,7 +84,7 @@ def test_outsider_gets_404_on_every_pipeline_api_route(login, outsider, applicat
                     {"candidate": str(outsider_application.candidate.uuid),
                      "job": str(application.job.uuid)})
     assert response.status_code == 404
-    ids = [a["id"] for a in client.get("/api/pipeline/applications").json()]
+    ids = [a["id"] for a in client.get("/api/pipeline/applications").json()["items"]]
     assert ids == [outsider_application.pk]
     assert StageChange.objects.filter(application=application).count() == 1
 
