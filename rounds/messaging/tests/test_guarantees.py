@@ -34,7 +34,14 @@ from ..models import Message, OutreachSettings
 from ..outbox import queue_message
 from ..testing import SmtpServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # The workers here are processes of their own on the machine's real clock, so with the
+    # suite's clock moved ahead (CI's third pass) they see every message as not yet due. The
+    # tests use no fixed date; they run in the other two passes.
+    pytest.mark.skipif(bool(int(os.environ.get("ROUNDS_CLOCK_AHEAD_DAYS") or 0)),
+                       reason="worker processes don't share the moved clock"),
+]
 
 ROOT = Path(__file__).resolve().parents[3]
 ZONES = ["America/Edmonton", "America/Toronto", "Europe/London", "Asia/Kolkata", "Asia/Tokyo",
