@@ -332,35 +332,26 @@ def degree_findings(p: Posting) -> list[Finding]:
     demands = _demands(p)
     degree_lines = [d for d in demands if re.search(data["degree_pattern"], d, re.IGNORECASE)]
     year_lines = [d for d in demands if _demanded_years(p, d) >= data["min_years"]]
+    def advice(rule: str, title: str, kind: str, lines: list[str]) -> Finding:
+        return Finding(f"degree.{rule}", AuditSeverity.ADVICE, title, data[f"{kind}_why"],
+                       data[f"{kind}_fix"], "must_haves", tuple(_clip(t) for t in lines[:3]))
+
     out = []
     if _is_credential_role(p):
         if degree_lines:
-            out.append(Finding(
-                "degree.credential_role", AuditSeverity.ADVICE,
-                "A degree is required for a role done with a certificate or training.",
-                data["credential_why"], data["credential_fix"], "must_haves",
-                tuple(_clip(t) for t in degree_lines[:3])))
+            out.append(advice("credential_role", "A degree is required for a role done with a "
+                              "certificate or training.", "credential", degree_lines))
         if year_lines:
-            out.append(Finding(
-                "degree.credential_years", AuditSeverity.ADVICE,
-                f"{_years(year_lines[0])}+ years of experience are required for a role people "
-                "learn on the job.",
-                data["credential_why"], data["credential_fix"], "must_haves",
-                tuple(_clip(t) for t in year_lines[:3])))
+            out.append(advice("credential_years", f"{_years(year_lines[0])}+ years of "
+                              "experience are required for a role people learn on the job.",
+                              "credential", year_lines))
     elif p.profession in data["licensed_professions"]:
         if degree_lines:
-            out.append(Finding(
-                "degree.licensed_degree", AuditSeverity.ADVICE,
-                "A degree is required where the licence is the real requirement.",
-                data["licensed_why"], data["licensed_fix"], "must_haves",
-                tuple(_clip(t) for t in degree_lines[:3])))
+            out.append(advice("licensed_degree", "A degree is required where the licence is "
+                              "the real requirement.", "licensed", degree_lines))
         if year_lines:
-            out.append(Finding(
-                "degree.licensed_years", AuditSeverity.ADVICE,
-                f"{_years(year_lines[0])}+ years of experience are required on top of the "
-                "licence.",
-                data["licensed_why"], data["licensed_fix"], "must_haves",
-                tuple(_clip(t) for t in year_lines[:3])))
+            out.append(advice("licensed_years", f"{_years(year_lines[0])}+ years of experience "
+                              "are required on top of the licence.", "licensed", year_lines))
     return out
 
 
