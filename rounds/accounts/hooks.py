@@ -11,21 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rounds.lib.hooks import registrar
+
 _created: list[Callable] = []
 _settings: list[Callable] = []
 
 
-def _adder(target: list):
-    def add(fn):
-        if fn not in target:
-            target.append(fn)
-        return fn
 
-    return add
-
-
-on_organization_created = _adder(_created)
-on_settings = _adder(_settings)
+on_organization_created = registrar(_created)
+on_settings = registrar(_settings)
 
 
 def organization_created(organization) -> None:

@@ -15,25 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rounds.lib.hooks import registrar
+
 _added: list[Callable] = []
 _moved: list[Callable] = []
 _cards: list[Callable] = []
 _today: list[Callable] = []
 
 
-def _adder(target: list):
-    def add(fn):
-        if fn not in target:
-            target.append(fn)
-        return fn
 
-    return add
-
-
-on_added = _adder(_added)
-on_moved = _adder(_moved)
-on_cards = _adder(_cards)
-on_today = _adder(_today)
+on_added = registrar(_added)
+on_moved = registrar(_moved)
+on_cards = registrar(_cards)
+on_today = registrar(_today)
 
 
 def added(application) -> None:
